@@ -1,0 +1,3 @@
+"""archconform: an architecture conformance analyzer for microservice systems."""
+
+__version__ = "0.1.0"

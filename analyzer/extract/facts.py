@@ -1,0 +1,286 @@
+"""Facts: what extractors say about one file, before identity resolution.
+
+Extractors are pure functions ``(FileContext, text) -> ExtractResult``. They never see the graph.
+They name things the way the source names them (a compose service name, a host in a JDBC URL, a
+table as written in SQL); :mod:`analyzer.resolve` later maps every name of one thing to one node.
+
+Conventions:
+
+* every fact carries one :class:`~analyzer.model.Evidence` (repo-relative path, 1-based line);
+* ``service`` fields hold the *name the source used* for the acting service (compose service name,
+  discovered service of the file, trace ``service.name``); empty when the file belongs to no service;
+* values that may be overridden at deploy time are :class:`Value` objects, so the resolver can say
+  whether an endpoint came from a literal, an env var, or config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from analyzer.model import Diagnostic, Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A string whose origin matters.
+
+    ``origin`` is ``literal`` (written in the file), ``env`` (read from an environment variable
+    ``variable``, ``text`` being its default if any), ``config`` (a config key ``variable``), or
+    ``unresolved`` (the extractor could not tell; ``text`` is empty).
+    """
+
+    text: str
+    origin: str = "literal"
+    variable: str = ""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionInfo:
+    """A parsed connection string or equivalent settings. All fields optional.
+
+    ``technology`` uses the canonical lowercase names (postgresql, mysql, mongodb, redis, kafka...).
+    ``password`` is ``literal`` (a plaintext secret in the file), ``reference`` (``${VAR}``, a
+    secret ref, a file), or ``""`` when there is none. ``tls`` is True/False when the string says so.
+    """
+
+    technology: str = ""
+    hosts: tuple[str, ...] = ()
+    port: int | None = None
+    database: str = ""
+    user: str = ""
+    password: str = ""
+    tls: bool | None = None
+    raw_scheme: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDecl:
+    """A deployable application unit (compose service with ``build``, k8s workload, ...).
+
+    ``root`` is the repo-relative source folder when known (compose ``build.context``).
+    ``aliases`` are other names it answers to (network aliases, k8s Service names, app names).
+    """
+
+    name: str
+    evidence: Evidence
+    root: str = ""
+    image: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DatastoreDecl:
+    """A datastore or broker server declared in a manifest (``postgres:16`` container, StatefulSet).
+
+    ``role`` is ``datastore`` or ``broker``. ``persistent`` is True when data lives on a volume,
+    ``healthcheck`` when the container declares one. ``databases`` lists databases the container
+    itself creates (``POSTGRES_DB``).
+    """
+
+    name: str
+    technology: str
+    evidence: Evidence
+    role: str = "datastore"
+    image: str = ""
+    aliases: tuple[str, ...] = ()
+    persistent: bool | None = None
+    healthcheck: bool | None = None
+    databases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """``service`` connects to a datastore or broker described by ``info`` (service → database)."""
+
+    service: str
+    info: ConnectionInfo
+    evidence: Evidence
+    host_origin: str = "literal"  # literal | env | config: where the host came from
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A plaintext secret for a datastore or broker written in the repo (``POSTGRES_PASSWORD: pw``).
+
+    ``owner`` is the name of the service or datastore declaring it; ``key`` the variable or setting.
+    """
+
+    owner: str
+    key: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class TableAccess:
+    """``service`` owns (creates), reads or writes ``table`` (schema-qualified when the SQL says so).
+
+    ``action`` is ``owns``, ``reads`` or ``writes``. ``database`` / ``host`` narrow which logical
+    database when the source knows it (traces do); otherwise the resolver uses the service's
+    connections.
+    """
+
+    service: str
+    table: str
+    action: str
+    evidence: Evidence
+    database: str = ""
+    host: str = ""
+    technology: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A synchronous call from ``service`` to ``target`` (a host, URL host, or service name).
+
+    ``protocol`` is http, grpc, ...; ``method`` an HTTP verb or RPC method name.
+    """
+
+    service: str
+    target: Value
+    evidence: Evidence
+    protocol: str = "http"
+    method: str = ""
+    path: str = ""
+    count: int = 1
+    errors: int = 0
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """``service`` publishes to or consumes from ``topic`` on a broker of technology ``system``."""
+
+    service: str
+    direction: str  # publishes | consumes
+    system: str
+    topic: str
+    evidence: Evidence
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DependsOn:
+    """A declared start-up dependency (compose ``depends_on``, ``links``)."""
+
+    service: str
+    target: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    """An environment variable set for ``service`` at deploy time (compose/k8s/.env).
+
+    Code extractors read env vars as :class:`Value` with origin ``env``; the resolver looks them
+    up here. ``secret`` marks values that came from a Secret or secret reference.
+    """
+
+    service: str
+    name: str
+    value: str
+    evidence: Evidence
+    secret: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A boolean-ish property of a service or datastore found in the source.
+
+    Examples: ``saga=eventuate``, ``compensation=cancelOrder``, ``outbox=debezium``,
+    ``telemetry=opentelemetry``, ``migration_tool=flyway``, ``ddl_auto=update``.
+    ``subject_kind`` is ``service`` or ``datastore``.
+    """
+
+    subject: str
+    key: str
+    value: str
+    evidence: Evidence
+    subject_kind: str = "service"
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """An entry point of ``service`` (HTTP handler, consumer, trace root) and what it writes.
+
+    ``writes_tables`` are tables written directly; ``mutating_calls`` targets called with a
+    mutating verb; ``publishes`` topics. ``compensated`` says a compensation or saga is visible.
+    """
+
+    service: str
+    name: str
+    evidence: Evidence
+    writes_tables: tuple[str, ...] = ()
+    mutating_calls: tuple[str, ...] = ()
+    publishes: tuple[str, ...] = ()
+    written_services: tuple[str, ...] = ()  # traces: services whose data the operation wrote
+    compensated: bool = False
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """A schema change in a migration or DDL file that rules about schema evolution read.
+
+    ``change`` is one of: create_table, drop_table, drop_column, rename_table, rename_column,
+    narrow_type, add_not_null_without_default, other. ``tool`` is flyway, liquibase,
+    golang-migrate, alembic, efcore, plain.
+    """
+
+    service: str
+    table: str
+    change: str
+    tool: str
+    evidence: Evidence
+    column: str = ""
+    version: str = ""
+
+
+Fact = Union[
+    ServiceDecl,
+    DatastoreDecl,
+    Connection,
+    Credential,
+    TableAccess,
+    Call,
+    Message,
+    DependsOn,
+    EnvVar,
+    Marker,
+    Operation,
+    Migration,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FileContext:
+    """What an extractor may know about the file it reads, besides its text.
+
+    ``path`` is repo-relative POSIX. ``service`` is the service the file belongs to by path ('' if
+    none). ``technology`` is the service's main datastore technology if known (SQL dialect hint).
+    ``root`` is the absolute repo root, for extractors that must read sibling files of a set
+    (compose overrides, ``env_file``); they read only inside it.
+    """
+
+    path: str
+    root: str
+    service: str = ""
+    technology: str = ""
+    profile: str = ""
+
+
+@dataclass(slots=True)
+class ExtractResult:
+    """Facts and diagnostics from one extractor run. Order does not matter; the pipeline sorts."""
+
+    facts: list[Fact] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def extend(self, other: ExtractResult) -> None:
+        self.facts.extend(other.facts)
+        self.diagnostics.extend(other.diagnostics)

@@ -1,0 +1,39 @@
+"""Which extractor reads which file.
+
+Each extractor module exposes ``NAME``, ``wants(path: str) -> bool`` (path repo-relative POSIX)
+and ``extract(ctx: FileContext, text: str) -> ExtractResult``. Add a module here to register it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+from analyzer.extract.facts import ExtractResult, FileContext
+
+EXTRACTOR_MODULES: tuple[str, ...] = (
+    "analyzer.extract.compose",
+    "analyzer.extract.sqlfiles",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Extractor:
+    name: str
+    wants: Callable[[str], bool]
+    extract: Callable[[FileContext, str], ExtractResult]
+
+
+def _load(module: ModuleType) -> Extractor:
+    return Extractor(module.NAME, module.wants, module.extract)
+
+
+def all_extractors() -> tuple[Extractor, ...]:
+    """The registered extractors, in registration order."""
+    return tuple(_load(importlib.import_module(name)) for name in EXTRACTOR_MODULES)
+
+
+def extractors_for(path: str) -> tuple[Extractor, ...]:
+    return tuple(e for e in all_extractors() if e.wants(path))

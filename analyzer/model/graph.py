@@ -1,0 +1,254 @@
+"""The architecture graph: typed nodes and edges with evidence, over a networkx MultiDiGraph.
+
+Node ids are canonical strings built by :func:`node_id`::
+
+    service:orders
+    datastore:orders-db
+    database:orders-db/orders
+    table:orders-db/orders/public.orders
+    topic:kafka/order-events
+
+Every node and edge keeps the evidence that proves it. Adding the same node or edge twice merges
+evidence (a set, never duplicated) and attributes (later sources fill gaps, they don't overwrite).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Union
+
+import networkx as nx
+
+from analyzer.model.location import Evidence
+
+AttrValue = Union[str, int, float, bool, None, tuple[str, ...]]
+Attrs = Mapping[str, AttrValue]
+
+
+class NodeKind(StrEnum):
+    SERVICE = "service"
+    DATASTORE = "datastore"
+    DATABASE = "database"
+    TABLE = "table"
+    BROKER = "broker"
+    TOPIC = "topic"
+    ENDPOINT = "endpoint"
+    OPERATION = "operation"
+    EXTERNAL = "external"
+    CONTEXT = "context"
+
+
+class EdgeKind(StrEnum):
+    CALLS = "calls"
+    PUBLISHES = "publishes"
+    CONSUMES = "consumes"
+    CONNECTS = "connects"
+    READS = "reads"
+    WRITES = "writes"
+    OWNS = "owns"
+    CONTAINS = "contains"
+    DEPENDS_ON = "depends_on"
+    COMPENSATES = "compensates"
+    PART_OF = "part_of"
+
+
+def node_id(kind: NodeKind, *parts: str) -> str:
+    """Canonical node id: ``kind:part1/part2/...``.
+
+    >>> node_id(NodeKind.TABLE, "orders-db", "orders", "public.orders")
+    'table:orders-db/orders/public.orders'
+    """
+    return f"{kind.value}:" + "/".join(parts)
+
+
+def kind_of(nid: str) -> NodeKind:
+    """The node kind encoded in a canonical id."""
+    return NodeKind(nid.split(":", 1)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A node as seen from outside the graph (a snapshot; the graph owns the live data)."""
+
+    id: str
+    kind: NodeKind
+    name: str
+    attrs: Attrs
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A directed, typed edge snapshot. ``key`` tells parallel edges of one kind apart."""
+
+    source: str
+    target: str
+    kind: EdgeKind
+    attrs: Attrs
+    evidence: tuple[Evidence, ...]
+    key: str = ""
+
+
+def _merge_attrs(into: dict[str, AttrValue], new: Attrs) -> None:
+    for name, value in new.items():
+        if value is None:
+            continue
+        old = into.get(name)
+        if old is None:
+            into[name] = value
+        elif isinstance(old, tuple) and isinstance(value, tuple):
+            into[name] = tuple(sorted(set(old) | set(value)))
+        elif isinstance(old, int) and isinstance(value, int) and name.endswith("count"):
+            into[name] = old + value
+
+
+class ArchGraph:
+    """A typed facade over ``networkx.MultiDiGraph`` with per-kind indexes for fast joins.
+
+    >>> g = ArchGraph()
+    >>> s = g.add_node(NodeKind.SERVICE, "orders")
+    >>> g.node(s).name
+    'orders'
+    """
+
+    def __init__(self) -> None:
+        self.nx = nx.MultiDiGraph()
+        self._by_kind: dict[NodeKind, set[str]] = defaultdict(set)
+        self._edges_by_kind: dict[EdgeKind, set[tuple[str, str, str]]] = defaultdict(set)
+
+    # -- building -------------------------------------------------------------------------
+    def add_node(
+        self,
+        kind: NodeKind,
+        *parts: str,
+        name: str | None = None,
+        attrs: Attrs | None = None,
+        evidence: Iterable[Evidence] = (),
+    ) -> str:
+        """Add or merge a node; returns its canonical id. ``parts`` default to ``(name,)``."""
+        if not parts:
+            if name is None:
+                raise ValueError("add_node needs id parts or a name")
+            parts = (name,)
+        nid = node_id(kind, *parts)
+        if nid not in self.nx:
+            self.nx.add_node(nid, kind=kind, name=name or parts[-1], attrs={}, evidence=set())
+            self._by_kind[kind].add(nid)
+        data = self.nx.nodes[nid]
+        if attrs:
+            _merge_attrs(data["attrs"], attrs)
+        data["evidence"].update(evidence)
+        return nid
+
+    def add_edge(
+        self,
+        kind: EdgeKind,
+        source: str,
+        target: str,
+        *,
+        key: str = "",
+        attrs: Attrs | None = None,
+        evidence: Iterable[Evidence] = (),
+    ) -> None:
+        """Add or merge an edge between two existing nodes."""
+        for nid in (source, target):
+            if nid not in self.nx:
+                raise KeyError(f"edge endpoint {nid!r} is not a node")
+        ekey = f"{kind.value}|{key}"
+        if not self.nx.has_edge(source, target, ekey):
+            self.nx.add_edge(source, target, ekey, kind=kind, attrs={}, evidence=set(), key_=key)
+            self._edges_by_kind[kind].add((source, target, ekey))
+        data = self.nx.edges[source, target, ekey]
+        if attrs:
+            _merge_attrs(data["attrs"], attrs)
+        data["evidence"].update(evidence)
+
+    def set_attr(self, nid: str, name: str, value: AttrValue) -> None:
+        """Set (overwrite) one node attribute; used by enrichment passes."""
+        self.nx.nodes[nid]["attrs"][name] = value
+
+    def set_edge_attr(self, edge: Edge, name: str, value: AttrValue) -> None:
+        self.nx.edges[edge.source, edge.target, f"{edge.kind.value}|{edge.key}"]["attrs"][name] = value
+
+    # -- reading --------------------------------------------------------------------------
+    def __contains__(self, nid: object) -> bool:
+        return nid in self.nx
+
+    def __len__(self) -> int:
+        return int(self.nx.number_of_nodes())
+
+    def node(self, nid: str) -> Node:
+        data = self.nx.nodes[nid]
+        return Node(
+            nid,
+            data["kind"],
+            data["name"],
+            MappingProxyType(data["attrs"]),
+            tuple(sorted(data["evidence"], key=lambda e: e.rank)),
+        )
+
+    def nodes(self, kind: NodeKind | None = None) -> Iterator[Node]:
+        """Nodes in id order, optionally of one kind."""
+        ids = self._by_kind.get(kind, set()) if kind is not None else self.nx.nodes
+        for nid in sorted(ids):
+            yield self.node(nid)
+
+    def node_ids(self, kind: NodeKind) -> frozenset[str]:
+        return frozenset(self._by_kind.get(kind, ()))
+
+    def _edge(self, source: str, target: str, ekey: str) -> Edge:
+        data = self.nx.edges[source, target, ekey]
+        return Edge(
+            source,
+            target,
+            data["kind"],
+            MappingProxyType(data["attrs"]),
+            tuple(sorted(data["evidence"], key=lambda e: e.rank)),
+            data["key_"],
+        )
+
+    def edges(self, kind: EdgeKind | None = None) -> Iterator[Edge]:
+        """Edges in (source, target, key) order, optionally of one kind."""
+        if kind is None:
+            triples: Iterable[tuple[str, str, str]] = (
+                (u, v, k) for u, v, k in self.nx.edges(keys=True)
+            )
+        else:
+            triples = self._edges_by_kind.get(kind, set())
+        for u, v, k in sorted(triples):
+            yield self._edge(u, v, k)
+
+    def out_edges(self, nid: str, kind: EdgeKind | None = None) -> list[Edge]:
+        result = [
+            self._edge(u, v, k)
+            for u, v, k, d in self.nx.out_edges(nid, keys=True, data=True)
+            if kind is None or d["kind"] == kind
+        ]
+        return sorted(result, key=lambda e: (e.target, e.kind, e.key))
+
+    def in_edges(self, nid: str, kind: EdgeKind | None = None) -> list[Edge]:
+        result = [
+            self._edge(u, v, k)
+            for u, v, k, d in self.nx.in_edges(nid, keys=True, data=True)
+            if kind is None or d["kind"] == kind
+        ]
+        return sorted(result, key=lambda e: (e.source, e.kind, e.key))
+
+    def successors(self, nid: str, kind: EdgeKind) -> list[str]:
+        return sorted({e.target for e in self.out_edges(nid, kind)})
+
+    def predecessors(self, nid: str, kind: EdgeKind) -> list[str]:
+        return sorted({e.source for e in self.in_edges(nid, kind)})
+
+    def edge_pairs(self, kind: EdgeKind) -> frozenset[tuple[str, str]]:
+        """The (source, target) pairs of one edge kind: the index rules join over."""
+        return frozenset((u, v) for u, v, _ in self._edges_by_kind.get(kind, ()))
+
+    def parent(self, nid: str) -> str | None:
+        """The container of a node along ``contains`` edges (datastore of a database, ...)."""
+        parents = self.predecessors(nid, EdgeKind.CONTAINS)
+        return parents[0] if parents else None

@@ -1,0 +1,93 @@
+"""Where a fact comes from: locations and evidence.
+
+Conventions used everywhere in archconform:
+
+* ``path`` is repo-relative, POSIX-style (``services/orders/db/V1__init.sql``), never absolute;
+* ``line`` and ``column`` are 1-based; ``column`` is 1 when a source gives no column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SourceKind(StrEnum):
+    """What kind of artefact the evidence was read from."""
+
+    COMPOSE = "compose"
+    K8S = "k8s"
+    CONFIG = "config"
+    CODE = "code"
+    SQL = "sql"
+    TRACE = "trace"
+
+
+# Static sources rank above traces when choosing the location a finding is reported at:
+# a pull-request annotation must point at something a reviewer can edit.
+SOURCE_RANK: dict[SourceKind, int] = {
+    SourceKind.CODE: 0,
+    SourceKind.SQL: 1,
+    SourceKind.CONFIG: 2,
+    SourceKind.COMPOSE: 3,
+    SourceKind.K8S: 4,
+    SourceKind.TRACE: 5,
+}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A place in the scanned repository: repo-relative POSIX path, 1-based line and column.
+
+    >>> Location("compose.yaml", 12, 7)
+    Location(path='compose.yaml', line=12, column=7)
+    """
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __post_init__(self) -> None:
+        if self.path.startswith("/") or "\\" in self.path:
+            raise ValueError(f"Location.path must be repo-relative POSIX, got {self.path!r}")
+        if self.line < 1 or self.column < 1:
+            raise ValueError(f"Location line/column are 1-based, got {self.line}:{self.column}")
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Evidence:
+    """One observation that proves a node or edge exists.
+
+    ``detail`` says what at that location is the proof (``env DATABASE_URL``, ``CREATE TABLE``);
+    ``count`` is the number of spans seen for trace evidence and 1 otherwise; ``profile`` is the
+    configuration profile (Spring profile, compose file set) the observation belongs to, if any.
+    """
+
+    source: SourceKind
+    location: Location
+    detail: str = ""
+    count: int = 1
+    profile: str = ""
+
+    @property
+    def rank(self) -> tuple[int, Location]:
+        """Sort key: static evidence first, then by place."""
+        return (SOURCE_RANK[self.source], self.location)
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "source": str(self.source),
+            "path": self.location.path,
+            "line": self.location.line,
+            "column": self.location.column,
+        }
+        if self.detail:
+            data["detail"] = self.detail
+        if self.count != 1:
+            data["count"] = self.count
+        if self.profile:
+            data["profile"] = self.profile
+        return data

@@ -1,0 +1,91 @@
+"""The attribute vocabulary of the architecture graph: what resolution and enrichment write,
+and what rules may read. Rules written by users rely on these names; change them only with care.
+
+Node attributes (all optional unless said):
+
+``service``
+    ``root`` source folder; ``image``; ``aliases`` (tuple); ``context`` bounded context name;
+    ``team``; ``declared`` (True when a manifest, config or code declares it); ``observed``
+    (True when traces show it); ``plaintext_credentials`` (tuple of keys; each has evidence whose
+    ``detail`` starts with ``plaintext credential``); markers from code/config as tuples:
+    ``saga``, ``compensation``, ``outbox``, ``telemetry``, ``migration_tool``, ``health``;
+    ``ddl_auto`` (tuple of values).
+``datastore``
+    ``technology`` canonical name; ``image``; ``persistent`` / ``healthcheck`` (bool);
+    ``managed`` (cloud endpoint); ``relational`` (bool); ``plaintext_credentials``.
+``broker``
+    ``technology``.
+``database``
+    ``datastore`` (datastore name), ``database`` (database name or redis db index),
+    ``technology``; ``owners`` (tuple of service names, from enrichment: services owning tables
+    in it, or the only service connecting to it).
+``table``
+    ``database`` (database node id), ``schema``, ``table``; ``owners`` (tuple, enrichment).
+``topic``
+    ``system`` (kafka, rabbitmq, ...), ``topic``.
+``operation``
+    ``service``; ``operation`` (e.g. ``POST /checkout``); ``written_services`` (tuple of service
+    names whose data it writes: its own DB writes plus the targets of mutating calls);
+    ``publishes`` (tuple of topics); ``compensated`` (bool); ``saga`` (bool, the service
+    declares a saga framework); ``outbox`` (bool); ``source`` (``code`` or ``trace``).
+``external``
+    ``host``.
+``context``
+    ``team``.
+
+Edge attributes:
+
+``connects`` (service → database | broker | datastore)
+    ``tls`` (bool when known), ``password`` (``literal`` | ``reference`` | ``""``), ``user``,
+    ``host_origin`` (literal | env | config), ``profiles`` (tuple).
+``calls`` (service → service | external)
+    ``protocol``, ``methods`` (tuple), ``paths`` (tuple), ``endpoint_origin`` (tuple of literal /
+    env / config), ``static`` (bool), ``runtime`` (bool), ``count``, ``error_count``,
+    ``latency_p50_ms``, ``latency_p95_ms``.
+``reads`` / ``writes`` / ``owns`` (service → table)
+    ``runtime`` / ``static`` as for calls.
+``publishes`` / ``consumes`` (service → topic), ``contains`` (datastore → database → table,
+broker → topic), ``depends_on`` (service → service | datastore | broker), ``part_of``
+(service → context, operation → service).
+
+Evidence ``detail`` prefixes that rules anchor on (one finding per such evidence is natural):
+
+``plaintext credential KEY``
+    on the service or datastore node whose config holds a literal secret.
+``destructive migration CHANGE``
+    on ``owns`` edges (service → table), e.g. ``destructive migration drop_column status``;
+    the edge attribute ``destructive_changes`` lists them.
+``ddl-auto VALUE``
+    on service nodes (Hibernate ``spring.jpa.hibernate.ddl-auto``), with the profile on the evidence.
+``hardcoded endpoint``
+    on ``calls`` edges whose target came from a literal with no env/config override.
+"""
+
+from __future__ import annotations
+
+RELATIONAL_TECHNOLOGIES = frozenset(
+    {"postgresql", "mysql", "mariadb", "sqlserver", "oracle", "cockroachdb", "sqlite", "db2"}
+)
+
+DATASTORE_TECHNOLOGIES = frozenset(
+    {
+        "postgresql",
+        "mysql",
+        "mariadb",
+        "sqlserver",
+        "oracle",
+        "mongodb",
+        "redis",
+        "valkey",
+        "memcached",
+        "cassandra",
+        "neo4j",
+        "elasticsearch",
+        "opensearch",
+        "couchdb",
+        "dynamodb",
+        "cockroachdb",
+    }
+)
+
+BROKER_TECHNOLOGIES = frozenset({"kafka", "rabbitmq", "activemq", "nats", "pulsar"})
