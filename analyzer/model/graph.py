@@ -167,6 +167,13 @@ class ArchGraph:
             _merge_attrs(data["attrs"], attrs)
         data["evidence"].update(evidence)
 
+    def update_node(self, nid: str, *, attrs: Attrs | None = None, evidence: Iterable[Evidence] = ()) -> None:
+        """Merge attributes and evidence into an existing node (same merge rules as add_node)."""
+        data = self.nx.nodes[nid]
+        if attrs:
+            _merge_attrs(data["attrs"], attrs)
+        data["evidence"].update(evidence)
+
     def set_attr(self, nid: str, name: str, value: AttrValue) -> None:
         """Set (overwrite) one node attribute; used by enrichment passes."""
         self.nx.nodes[nid]["attrs"][name] = value

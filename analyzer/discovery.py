@@ -1,0 +1,183 @@
+"""Walk a repository, find service roots, and map every file to its service by path.
+
+A service root is, in order of authority: a folder named by ``archconform.yml`` ``services``,
+a compose ``build.context``, or a folder holding a build marker (Dockerfile, pom.xml,
+build.gradle, package.json, go.mod, pyproject.toml, *.csproj). A file belongs to the deepest
+root that contains it. Paths are repo-relative POSIX throughout.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from analyzer.config import Config
+from analyzer.model import Diagnostic, DiagnosticLevel
+
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "vendor",
+        "build",
+        "dist",
+        "target",
+        "bin",
+        "obj",
+        "out",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".idea",
+        ".vscode",
+        ".gradle",
+        ".mvn",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".next",
+        "coverage",
+    }
+)
+MARKER_FILES = frozenset(
+    {"Dockerfile", "pom.xml", "build.gradle", "build.gradle.kts", "package.json", "go.mod", "pyproject.toml"}
+)
+COMPOSE_NAMES = frozenset(
+    {"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"}
+)
+
+
+def is_compose_file(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return name in COMPOSE_NAMES or (
+        name.startswith(("docker-compose", "compose")) and name.endswith((".yml", ".yaml"))
+    )
+
+
+@dataclass(slots=True)
+class Discovery:
+    """The files of a scan and the service each belongs to."""
+
+    root: Path
+    files: list[str] = field(default_factory=list)
+    service_roots: dict[str, str] = field(default_factory=dict)  # folder ('' = repo root) -> service
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def service_for(self, path: str) -> str:
+        """The service owning ``path`` (deepest root containing it), or '' if none.
+
+        >>> d = Discovery(Path("."), service_roots={"services/orders": "orders"})
+        >>> d.service_for("services/orders/db/V1__init.sql")
+        'orders'
+        """
+        parts = PurePosixPath(path).parts
+        for depth in range(len(parts) - 1, -1, -1):
+            folder = "/".join(parts[:depth])
+            if folder in self.service_roots:
+                return self.service_roots[folder]
+        return ""
+
+
+def _ignored(path: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, p.rstrip("/") + "/*") for p in patterns)
+
+
+def walk_files(root: Path, ignore: tuple[str, ...] = ()) -> list[str]:
+    """Repo-relative POSIX paths of regular files, sorted; never follows symlinks out of the tree."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.endswith(".egg-info")
+            and not _ignored(f"{rel_dir}/{d}".lstrip("/"), ignore)
+        )
+        for name in filenames:
+            rel = f"{rel_dir}/{name}".lstrip("/")
+            full = Path(dirpath) / name
+            if full.is_symlink() or not full.is_file() or _ignored(rel, ignore):
+                continue
+            found.append(rel)
+    return sorted(found)
+
+
+def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Service name per build context folder of one compose file (a light read; the compose
+    extractor does the full job)."""
+    roots: dict[str, str] = {}
+    try:
+        data = yaml.safe_load((root / path).read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return roots, []  # the compose extractor reports the problem with its line
+    services = data.get("services") if isinstance(data, dict) else None
+    if not isinstance(services, dict):
+        return roots, []
+    base = PurePosixPath(path).parent
+    claimed: dict[str, set[str]] = {}
+    for name, spec in services.items():
+        if not isinstance(spec, dict):
+            continue
+        build = spec.get("build")
+        context = build.get("context", ".") if isinstance(build, dict) else build
+        if not isinstance(context, str) or "://" in context or "$" in context:
+            continue
+        folder = base / context
+        dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
+        # NOTE: eShopOnContainers-style builds share one context and pick a Dockerfile per service;
+        # the Dockerfile's folder is then the service's root.
+        if isinstance(dockerfile, str) and "$" not in dockerfile and "/" in dockerfile:
+            folder = folder / PurePosixPath(dockerfile).parent
+        norm = os.path.normpath(folder.as_posix()).replace("\\", "/")
+        if norm.startswith(".."):
+            continue
+        claimed.setdefault("" if norm == "." else norm, set()).add(str(name))
+    for folder, names in claimed.items():
+        if len(names) == 1:  # a context shared by several services maps files to none of them
+            roots[folder] = next(iter(names))
+    return roots, []
+
+
+def discover(root: Path, config: Config) -> Discovery:
+    """Find files and service roots under ``root``."""
+    result = Discovery(root=root)
+    result.files = walk_files(root, config.ignore)
+    marker_roots: dict[str, str] = {}
+    compose_roots: dict[str, str] = {}
+    for path in result.files:
+        pure = PurePosixPath(path)
+        folder = pure.parent.as_posix()
+        folder = "" if folder == "." else folder
+        if pure.name in MARKER_FILES or pure.suffix == ".csproj":
+            if folder:  # a marker at the repo root is a monorepo build file, not a service
+                marker_roots.setdefault(folder, pure.parent.name)
+        if is_compose_file(path):
+            found, diags = _compose_build_roots(root, path)
+            compose_roots.update(found)
+            result.diagnostics.extend(diags)
+    result.service_roots.update(marker_roots)
+    result.service_roots.update(compose_roots)
+    for svc in config.services:
+        for folder in svc.paths:
+            result.service_roots[folder.strip("/")] = svc.name
+    for folder, name in list(result.service_roots.items()):
+        if not (root / folder).is_dir():
+            result.diagnostics.append(
+                Diagnostic(
+                    config.path,
+                    0,
+                    DiagnosticLevel.WARNING,
+                    f"service '{name}' root folder '{folder}' does not exist",
+                )
+            )
+            del result.service_roots[folder]
+    return result

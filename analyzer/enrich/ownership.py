@@ -1,0 +1,30 @@
+"""Who owns which data: table owners from DDL/migrations, database owners from tables or sole use."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from analyzer.config import Config
+from analyzer.model import ArchGraph, Diagnostic, EdgeKind, NodeKind
+
+
+def derive_ownership(graph: ArchGraph, config: Config) -> list[Diagnostic]:
+    table_owners: dict[str, set[str]] = defaultdict(set)
+    for source, target in graph.edge_pairs(EdgeKind.OWNS):
+        table_owners[target].add(graph.node(source).name)
+    for table_id, owners in table_owners.items():
+        graph.set_attr(table_id, "owners", tuple(sorted(owners)))
+
+    connectors: dict[str, set[str]] = defaultdict(set)
+    for source, target in graph.edge_pairs(EdgeKind.CONNECTS):
+        if target.startswith("database:"):
+            connectors[target].add(graph.node(source).name)
+    for db_id in graph.node_ids(NodeKind.DATABASE):
+        owners: set[str] = set()
+        for table_id in graph.successors(db_id, EdgeKind.CONTAINS):
+            owners |= table_owners.get(table_id, set())
+        if not owners and len(connectors.get(db_id, ())) == 1:
+            owners = set(connectors[db_id])
+        graph.set_attr(db_id, "owners", tuple(sorted(owners)))
+        graph.set_attr(db_id, "services", tuple(sorted(connectors.get(db_id, ()))))
+    return []

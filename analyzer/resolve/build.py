@@ -1,0 +1,538 @@
+"""Build the architecture graph from facts: the one place identities are resolved.
+
+Order matters: declarations first (services, datastores, brokers, aliases), then everything
+that refers to them (connections, calls, tables, messages, markers, operations).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from analyzer.config import Config
+from analyzer.extract.facts import (
+    Call,
+    Connection,
+    ConnectionInfo,
+    Credential,
+    DatastoreDecl,
+    DependsOn,
+    EnvVar,
+    Fact,
+    Marker,
+    Message,
+    Migration,
+    Operation,
+    ServiceDecl,
+    TableAccess,
+    Value,
+)
+from analyzer.model import (
+    ArchGraph,
+    Diagnostic,
+    DiagnosticLevel,
+    EdgeKind,
+    Evidence,
+    NodeKind,
+    SourceKind,
+    node_id,
+)
+from analyzer.model.vocabulary import BROKER_TECHNOLOGIES, RELATIONAL_TECHNOLOGIES
+from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, is_ip, managed_technology, normalise
+
+DEFAULT_DATABASE = "(default)"
+DEFAULT_SCHEMA = {"postgresql": "public", "cockroachdb": "public", "sqlserver": "dbo"}
+DESTRUCTIVE_CHANGES = frozenset(
+    {"drop_table", "drop_column", "rename_table", "rename_column", "narrow_type", "add_not_null_without_default"}
+)
+PORT_TECHNOLOGY = {
+    5432: "postgresql",
+    3306: "mysql",
+    1433: "sqlserver",
+    1521: "oracle",
+    27017: "mongodb",
+    6379: "redis",
+    11211: "memcached",
+    9042: "cassandra",
+    7687: "neo4j",
+    9200: "elasticsearch",
+    5984: "couchdb",
+    26257: "cockroachdb",
+    9092: "kafka",
+    5672: "rabbitmq",
+    4222: "nats",
+    6650: "pulsar",
+    61616: "activemq",
+}
+
+
+@dataclass(slots=True)
+class Resolver:
+    """Holds the name indexes while one graph is built."""
+
+    config: Config
+    graph: ArchGraph = field(default_factory=ArchGraph)
+    services: NameIndex = field(default_factory=NameIndex)
+    stores: NameIndex = field(default_factory=NameIndex)
+    store_tech: dict[str, str] = field(default_factory=dict)
+    store_role: dict[str, str] = field(default_factory=dict)
+    store_dbs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    env: dict[str, dict[str, EnvVar]] = field(default_factory=lambda: defaultdict(dict))
+    service_dbs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    owned_tables: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # bare name -> ids
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    # -- identities ---------------------------------------------------------------------
+    def service_name(self, name: str) -> str:
+        aliased = dict(self.config.aliases).get(name) or dict(self.config.aliases).get(normalise(name))
+        if aliased:
+            name = aliased
+        found = self.services.lookup(name)
+        return found if found is not None else normalise(name)
+
+    def service_node(self, name: str, evidence: Iterable[Evidence] = ()) -> str:
+        canonical = self.service_name(name)
+        if self.stores.lookup(canonical) is not None and self.services.lookup(canonical) is None:
+            return self.store_node(self.stores.lookup(canonical) or canonical, evidence=evidence)
+        return self.graph.add_node(NodeKind.SERVICE, canonical, evidence=evidence)
+
+    def store_node(self, name: str, evidence: Iterable[Evidence] = ()) -> str:
+        role = self.store_role.get(name, "datastore")
+        kind = NodeKind.BROKER if role == "broker" else NodeKind.DATASTORE
+        attrs = {"technology": self.store_tech.get(name) or None}
+        if kind == NodeKind.DATASTORE and attrs["technology"]:
+            attrs["relational"] = attrs["technology"] in RELATIONAL_TECHNOLOGIES
+        return self.graph.add_node(kind, name, attrs=attrs, evidence=evidence)
+
+    def declare_store(self, name: str, technology: str, role: str, aliases: Sequence[str] = ()) -> str:
+        canonical = self.stores.lookup(name) or normalise(name)
+        self.stores.add(canonical, name, *aliases)
+        if technology and not self.store_tech.get(canonical):
+            self.store_tech[canonical] = technology
+        if role == "broker" or technology in BROKER_TECHNOLOGIES:
+            self.store_role[canonical] = "broker"
+        return canonical
+
+    def resolve_host(self, host: str, acting_service: str, technology: str = "") -> tuple[str, str]:
+        """('service'|'store'|'external', canonical name) for a host seen from ``acting_service``."""
+        key = host_key(host)
+        if key in LOCAL_HOSTS or host.lower() in LOCAL_HOSTS:
+            # NOTE: localhost means "my own machine": two services' localhost databases are not shared.
+            return "store", f"localhost@{acting_service or 'repo'}"
+        store = self.stores.lookup(host)
+        if store is not None:
+            return "store", store
+        service = self.services.lookup(host)
+        if service is not None:
+            return "service", service
+        managed = managed_technology(host)
+        if managed is not None:
+            return "store", key
+        if technology:
+            return "store", key
+        return "external", key if not is_ip(key) else key
+
+    # -- values -------------------------------------------------------------------------
+    def resolve_value(self, service: str, value: Value) -> tuple[str, str]:
+        """(text, origin) for a value: an env/config variable set for the service wins over defaults."""
+        if value.origin in ("env", "config") and value.variable:
+            for candidate in (value.variable, value.variable.upper().replace(".", "_").replace("-", "")):
+                found = self.env.get(self.service_name(service), {}).get(candidate)
+                if found is not None and found.value:
+                    return found.value, value.origin
+        return value.text, value.origin
+
+
+def _url_host(text: str) -> tuple[str, str, str]:
+    """(host, path, scheme) of a URL or bare host[:port][/path]."""
+    candidate = text.strip()
+    if "://" not in candidate:
+        candidate = "http://" + candidate
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname or ""
+    except ValueError:
+        return "", "", ""
+    return host, parts.path or "", parts.scheme
+
+
+def _table_parts(table: str, technology: str) -> tuple[str, str]:
+    """(schema, table) with the technology's default schema filled in for unqualified names."""
+    cleaned = table.strip().strip('"`[]').lower()
+    pieces = [p.strip('"`[]') for p in cleaned.split(".") if p]
+    if len(pieces) >= 2:
+        return pieces[-2], pieces[-1]
+    return DEFAULT_SCHEMA.get(technology, ""), pieces[0] if pieces else cleaned
+
+
+def build_graph(facts: Sequence[Fact], config: Config, service_roots: dict[str, str]) -> tuple[ArchGraph, list[Diagnostic]]:
+    """Resolve facts into one graph. ``service_roots`` maps folders to discovered service names."""
+    r = Resolver(config)
+    ordered = sorted(facts, key=lambda f: (type(f).__name__, f.evidence.rank))
+    by_type: dict[type, list[Fact]] = defaultdict(list)
+    for fact in ordered:
+        by_type[type(fact)].append(fact)
+
+    # 1. declarations
+    for svc in config.services:
+        r.services.add(svc.name, *svc.aliases)
+    for folder, name in sorted(service_roots.items()):
+        r.services.add(name)
+    for fact in by_type[DatastoreDecl]:
+        assert isinstance(fact, DatastoreDecl)
+        canonical = r.declare_store(fact.name, fact.technology, fact.role, fact.aliases)
+        if fact.databases:
+            r.store_dbs[canonical] = tuple(sorted(set(r.store_dbs.get(canonical, ())) | set(fact.databases)))
+    for fact in by_type[ServiceDecl]:
+        assert isinstance(fact, ServiceDecl)
+        if r.stores.lookup(fact.name) is not None and fact.evidence.source == SourceKind.TRACE:
+            continue
+        canonical = r.services.lookup(fact.name) or normalise(fact.name)
+        r.services.add(canonical, fact.name, *fact.aliases)
+    for other, canonical in config.aliases:
+        if r.stores.lookup(canonical) is not None:
+            r.stores.add(r.stores.lookup(canonical) or canonical, other)
+        else:
+            r.services.add(r.services.lookup(canonical) or canonical, other)
+
+    g = r.graph
+    for folder, name in sorted(service_roots.items()):
+        g.add_node(NodeKind.SERVICE, r.service_name(name), attrs={"root": folder, "declared": True})
+    for svc in config.services:
+        g.add_node(NodeKind.SERVICE, r.service_name(svc.name), attrs={"declared": True, "aliases": tuple(svc.aliases)})
+    for fact in by_type[DatastoreDecl]:
+        assert isinstance(fact, DatastoreDecl)
+        name = r.stores.lookup(fact.name) or normalise(fact.name)
+        nid = r.store_node(name, evidence=[fact.evidence])
+        attrs: dict[str, object] = {
+            "image": fact.image or None,
+            "persistent": fact.persistent,
+            "healthcheck": fact.healthcheck,
+            "declared": fact.evidence.source != SourceKind.TRACE or None,
+            "observed": fact.evidence.source == SourceKind.TRACE or None,
+        }
+        for key, value in attrs.items():
+            if value is not None and g.node(nid).attrs.get(key) in (None, False):
+                g.set_attr(nid, key, value)  # type: ignore[arg-type]
+        for database in fact.databases:
+            _database_node(r, name, database, [fact.evidence])
+    for fact in by_type[ServiceDecl]:
+        assert isinstance(fact, ServiceDecl)
+        if r.stores.lookup(fact.name) is not None and r.services.lookup(fact.name) is None:
+            continue
+        is_trace = fact.evidence.source == SourceKind.TRACE
+        nid = r.service_node(fact.name, [fact.evidence])
+        g.add_node(
+            NodeKind.SERVICE,
+            nid.split(":", 1)[1],
+            attrs={
+                "root": fact.root or None,
+                "image": fact.image or None,
+                "aliases": tuple(sorted({normalise(a) for a in fact.aliases})) or None,
+                "declared": (not is_trace) or None,
+                "observed": is_trace or None,
+            },
+        )
+
+    # 2. environment, for resolving values read in code
+    for fact in by_type[EnvVar]:
+        assert isinstance(fact, EnvVar)
+        r.env[r.service_name(fact.service)].setdefault(fact.name, fact)
+
+    # 3. connections and calls
+    for fact in by_type[Connection]:
+        assert isinstance(fact, Connection)
+        _connect(r, fact)
+    for fact in by_type[Call]:
+        assert isinstance(fact, Call)
+        _call(r, fact)
+    for fact in by_type[DependsOn]:
+        assert isinstance(fact, DependsOn)
+        src = r.service_node(fact.service)
+        kind, name = r.resolve_host(fact.target, fact.service)
+        target = r.store_node(name) if kind == "store" else r.service_node(name)
+        if target != src:
+            g.add_edge(EdgeKind.DEPENDS_ON, src, target, evidence=[fact.evidence])
+
+    # 4. tables: ownership first so reads can find the owner's table
+    tables = [f for f in by_type[TableAccess] if isinstance(f, TableAccess)]
+    for fact in sorted(tables, key=lambda f: (f.action != "owns", f.evidence.rank)):
+        _table(r, fact)
+    for fact in by_type[Migration]:
+        assert isinstance(fact, Migration)
+        _migration(r, fact)
+
+    # 5. messaging, credentials, markers, operations
+    for fact in by_type[Message]:
+        assert isinstance(fact, Message)
+        _message(r, fact)
+    for fact in by_type[Credential]:
+        assert isinstance(fact, Credential)
+        _credential(r, fact.owner, fact.key, fact.evidence)
+    for fact in by_type[Marker]:
+        assert isinstance(fact, Marker)
+        _marker(r, fact)
+    for fact in by_type[Operation]:
+        assert isinstance(fact, Operation)
+        _operation(r, fact)
+    return g, r.diagnostics
+
+
+def _database_node(r: Resolver, store: str, database: str, evidence: Sequence[Evidence]) -> str:
+    store_id = r.store_node(store, evidence=())
+    tech = r.store_tech.get(store, "")
+    db_id = r.graph.add_node(
+        NodeKind.DATABASE,
+        store,
+        database,
+        name=database,
+        attrs={"datastore": store, "database": database, "technology": tech or None},
+        evidence=evidence,
+    )
+    r.graph.add_edge(EdgeKind.CONTAINS, store_id, db_id)
+    return db_id
+
+
+def _connect(r: Resolver, fact: Connection) -> None:
+    info = fact.info
+    service_id = r.service_node(fact.service)
+    technology = info.technology
+    hosts = info.hosts or ("",)
+    for host in hosts:
+        if not host:
+            continue
+        kind, name = r.resolve_host(host, r.service_name(fact.service), technology or "db")
+        if kind == "service":
+            # A "connection" to a host that is an application service is really a call.
+            target = r.service_node(name)
+            if target != service_id:
+                r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs={"protocol": info.raw_scheme or "tcp"}, evidence=[fact.evidence])
+            continue
+        if not r.store_tech.get(name):
+            guessed = technology or managed_technology(host) or PORT_TECHNOLOGY.get(info.port or 0, "")
+            r.declare_store(name, guessed, "broker" if guessed in BROKER_TECHNOLOGIES else "datastore")
+            if managed_technology(host) is not None:
+                r.graph.add_node(NodeKind.DATASTORE, name, attrs={"managed": True})
+        _link_store(r, fact.service, service_id, name, info, fact.evidence, fact.host_origin)
+        break  # host lists (replica sets, bootstrap lists) name one logical store
+
+
+def _link_store(
+    r: Resolver, service: str, service_id: str, store: str, info: ConnectionInfo, evidence: Evidence, origin: str
+) -> None:
+    role = r.store_role.get(store, "datastore")
+    attrs = {
+        "tls": info.tls,
+        "password": info.password or None,
+        "user": info.user or None,
+        "host_origin": (origin,),
+        "profiles": (evidence.profile,) if evidence.profile else None,
+    }
+    if role == "broker":
+        target = r.store_node(store)
+    else:
+        technology = r.store_tech.get(store, "") or info.technology
+        database = info.database
+        if not database:
+            known = r.store_dbs.get(store, ())
+            database = known[0] if len(known) == 1 else ("0" if technology in ("redis", "valkey") else DEFAULT_DATABASE)
+        target = _database_node(r, store, database, ())
+        r.service_dbs[r.service_name(service)].add(target)
+    r.graph.add_edge(EdgeKind.CONNECTS, service_id, target, attrs=attrs, evidence=[evidence])
+    if info.password == "literal":
+        _credential(r, service, "connection string password", evidence)
+
+
+def _call(r: Resolver, fact: Call) -> None:
+    text, origin = r.resolve_value(fact.service, fact.target)
+    if not text:
+        r.diagnostics.append(
+            Diagnostic(
+                fact.evidence.location.path,
+                fact.evidence.location.line,
+                DiagnosticLevel.INFO,
+                f"call target not resolved statically ({fact.target.origin} {fact.target.variable or '?'}); "
+                "no edge drawn",
+            )
+        )
+        return
+    host, path, scheme = _url_host(text)
+    if not host:
+        return
+    service_id = r.service_node(fact.service)
+    kind, name = r.resolve_host(host, r.service_name(fact.service))
+    if kind == "store":
+        tech = r.store_tech.get(name, "")
+        _link_store(r, fact.service, service_id, name, ConnectionInfo(technology=tech, hosts=(host,)), fact.evidence, origin)
+        return
+    if kind == "service":
+        target = r.service_node(name)
+    else:
+        target = r.graph.add_node(NodeKind.EXTERNAL, name, attrs={"host": host})
+    if target == service_id:
+        return
+    evidence = fact.evidence
+    if origin == "literal" and evidence.source == SourceKind.CODE and kind == "service":
+        evidence = Evidence(evidence.source, evidence.location, "hardcoded endpoint", evidence.count, evidence.profile)
+    attrs: dict[str, object] = {
+        "protocol": fact.protocol or scheme or None,
+        "methods": (fact.method.upper(),) if fact.method else None,
+        "paths": (fact.path or path,) if (fact.path or path) else None,
+        "endpoint_origin": (origin,),
+    }
+    if evidence.source == SourceKind.TRACE:
+        attrs.update(
+            {
+                "count": fact.count,
+                "error_count": fact.errors,
+                "latency_p50_ms": fact.latency_p50_ms,
+                "latency_p95_ms": fact.latency_p95_ms,
+            }
+        )
+    r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs=attrs, evidence=[evidence])  # type: ignore[arg-type]
+
+
+def _table(r: Resolver, fact: TableAccess) -> None:
+    service = r.service_name(fact.service) if fact.service else ""
+    service_id = r.service_node(fact.service) if fact.service else None
+    db_id = None
+    technology = fact.technology
+    if fact.host or fact.database:
+        if fact.host:
+            kind, store = r.resolve_host(fact.host, service, technology or "db")
+        else:
+            dbs = sorted(r.service_dbs.get(service, ()))
+            store = r.graph.node(dbs[0]).attrs.get("datastore", "") if dbs else ""  # type: ignore[assignment]
+            kind = "store"
+        if kind == "store" and store:
+            if not r.store_tech.get(store):
+                r.declare_store(store, technology, "datastore")
+            db_id = _database_node(r, str(store), fact.database or DEFAULT_DATABASE, ())
+    if db_id is None:
+        dbs = sorted(
+            d
+            for d in r.service_dbs.get(service, ())
+            if (r.graph.node(d).attrs.get("technology") or "") not in ("redis", "valkey", "memcached")
+        )
+        if dbs:
+            db_id = dbs[0]
+    if db_id is not None:
+        technology = technology or str(r.graph.node(db_id).attrs.get("technology") or "")
+    schema, table = _table_parts(fact.table, technology)
+    if db_id is None and fact.action != "owns":
+        owners = sorted(r.owned_tables.get(table, ()))
+        if len(owners) == 1:
+            db_id = owners[0].rsplit("/", 1)[0].replace("table:", "database:", 1)
+            schema = r.graph.node(owners[0]).attrs.get("schema", "") or ""  # type: ignore[assignment]
+    if db_id is None:
+        # NOTE: no known database: keep the table under a per-service placeholder so two services
+        # with unconnected schemas are never merged by accident.
+        store = f"unresolved@{service or 'repo'}"
+        db_id = _database_node(r, store, DEFAULT_DATABASE, ())
+    db_node = r.graph.node(db_id)
+    qualified = f"{schema}.{table}" if schema else table
+    table_id = r.graph.add_node(
+        NodeKind.TABLE,
+        str(db_node.attrs.get("datastore")),
+        str(db_node.attrs.get("database")),
+        qualified,
+        name=qualified,
+        attrs={"database": db_id, "schema": schema or None, "table": table},
+        evidence=[fact.evidence],
+    )
+    r.graph.add_edge(EdgeKind.CONTAINS, db_id, table_id)
+    if fact.action == "owns":
+        r.owned_tables[table].add(table_id)
+    if service_id is not None:
+        kind = {"owns": EdgeKind.OWNS, "reads": EdgeKind.READS, "writes": EdgeKind.WRITES}.get(fact.action)
+        if kind is not None:
+            r.graph.add_edge(kind, service_id, table_id, evidence=[fact.evidence])
+
+
+def _migration(r: Resolver, fact: Migration) -> None:
+    if fact.change not in DESTRUCTIVE_CHANGES:
+        return
+    change = f"{fact.change} {fact.table}" + (f".{fact.column}" if fact.column else "")
+    _table(r, TableAccess(fact.service, fact.table, "owns", fact.evidence))
+    service_id = r.service_node(fact.service)
+    for edge in r.graph.out_edges(service_id, EdgeKind.OWNS):
+        if r.graph.node(edge.target).attrs.get("table") == _table_parts(fact.table, "")[1]:
+            evidence = Evidence(fact.evidence.source, fact.evidence.location, f"destructive migration {change}")
+            r.graph.add_edge(
+                EdgeKind.OWNS,
+                service_id,
+                edge.target,
+                attrs={"destructive_changes": (change,)},
+                evidence=[evidence],
+            )
+            return
+
+
+def _message(r: Resolver, fact: Message) -> None:
+    service_id = r.service_node(fact.service)
+    system = normalise(fact.system) or "unknown"
+    topic_id = r.graph.add_node(
+        NodeKind.TOPIC, system, fact.topic, name=fact.topic, attrs={"system": system, "topic": fact.topic}
+    )
+    kind = EdgeKind.PUBLISHES if fact.direction == "publishes" else EdgeKind.CONSUMES
+    r.graph.add_edge(kind, service_id, topic_id, attrs={"count": fact.count} if fact.evidence.source == SourceKind.TRACE else None, evidence=[fact.evidence])
+    brokers = [
+        e.target
+        for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS)
+        if e.target.startswith("broker:") and r.graph.node(e.target).attrs.get("technology") == system
+    ]
+    if len(brokers) == 1:
+        r.graph.add_edge(EdgeKind.CONTAINS, brokers[0], topic_id)
+
+
+def _owner_node(r: Resolver, owner: str) -> str:
+    store = r.stores.lookup(owner)
+    if store is not None and r.services.lookup(owner) is None:
+        return r.store_node(store)
+    return r.service_node(owner or "repo")
+
+
+def _credential(r: Resolver, owner: str, key: str, evidence: Evidence) -> None:
+    nid = _owner_node(r, owner)
+    proof = Evidence(evidence.source, evidence.location, f"plaintext credential {key}", evidence.count, evidence.profile)
+    r.graph.update_node(nid, attrs={"plaintext_credentials": (key,)}, evidence=[proof])
+
+
+def _marker(r: Resolver, fact: Marker) -> None:
+    nid = _owner_node(r, fact.subject) if fact.subject_kind != "service" else r.service_node(fact.subject)
+    detail = f"ddl-auto {fact.value}" if fact.key == "ddl_auto" else f"{fact.key} {fact.value}"
+    evidence = Evidence(fact.evidence.source, fact.evidence.location, detail, fact.evidence.count, fact.evidence.profile)
+    r.graph.update_node(nid, attrs={fact.key: (fact.value,)}, evidence=[evidence])
+
+
+def _operation(r: Resolver, fact: Operation) -> None:
+    service = r.service_name(fact.service)
+    service_id = r.service_node(fact.service)
+    written: set[str] = {r.service_name(s) for s in fact.written_services}
+    if fact.writes_tables:
+        written.add(service)
+    for target in fact.mutating_calls:
+        host, _, _ = _url_host(target)
+        kind, name = r.resolve_host(host or target, service)
+        if kind == "service":
+            written.add(name)
+    op_id = r.graph.add_node(
+        NodeKind.OPERATION,
+        service,
+        fact.name,
+        name=fact.name,
+        attrs={
+            "service": service,
+            "operation": fact.name,
+            "written_services": tuple(sorted(written)),
+            "publishes": tuple(sorted(fact.publishes)) or None,
+            "writes_tables": tuple(sorted(fact.writes_tables)) or None,
+            "compensated": fact.compensated or None,
+            "source": str(fact.evidence.source) if fact.evidence.source == SourceKind.TRACE else "code",
+            "count": fact.count if fact.evidence.source == SourceKind.TRACE else None,
+        },
+        evidence=[fact.evidence],
+    )
+    r.graph.add_edge(EdgeKind.PART_OF, op_id, service_id)
