@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.config import Config, ServiceConfig
+from analyzer.discovery import discover
+
+
+def make(tmp_path: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return tmp_path
+
+
+def test_roots_from_compose_markers_and_config(tmp_path: Path) -> None:
+    root = make(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  orders:\n    build: ./svc/ord\n  shared:\n"
+            "    build: {context: ., dockerfile: apps/basket/Dockerfile}\n",
+            "svc/ord/app.py": "",
+            "apps/basket/Dockerfile": "FROM python",
+            "apps/basket/src/main.py": "",
+            "payments/go.mod": "module x",
+            "payments/main.go": "",
+            "legacy/pom.xml": "<project/>",
+            "legacy/App.java": "",
+            "node_modules/x/package.json": "{}",
+            "pom.xml": "<project/>",
+        },
+    )
+    config = Config(services=(ServiceConfig("old-monolith", ("legacy",)),), ignore=("docs/**",))
+    found = discover(root, config)
+    assert found.service_roots == {
+        "svc/ord": "orders",
+        "apps/basket": "shared",
+        "payments": "payments",
+        "legacy": "old-monolith",
+    }
+    assert found.service_for("svc/ord/app.py") == "orders"
+    assert found.service_for("apps/basket/src/main.py") == "shared"
+    assert found.service_for("docker-compose.yml") == ""
+    assert not any(f.startswith("node_modules/") for f in found.files)
+
+
+def test_ignore_globs_and_symlinks(tmp_path: Path) -> None:
+    root = make(tmp_path, {"docs/a.sql": "", "src/b.sql": ""})
+    (root / "link.sql").symlink_to("/etc/hostname")
+    found = discover(root, Config(ignore=("docs/**",)))
+    assert found.files == ["src/b.sql"]
+
+
+def test_context_shared_by_two_services_maps_to_none(tmp_path: Path) -> None:
+    root = make(
+        tmp_path,
+        {"compose.yaml": "services:\n  a:\n    build: .\n  b:\n    build: .\n", "main.py": ""},
+    )
+    assert discover(root, Config()).service_roots == {}
