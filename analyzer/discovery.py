@@ -181,3 +181,44 @@ def discover(root: Path, config: Config) -> Discovery:
             )
             del result.service_roots[folder]
     return result
+
+
+CODEOWNERS_PLACES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+
+
+def read_codeowners(root: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """(pattern, owners) rules of the repository's CODEOWNERS file, in file order."""
+    for place in CODEOWNERS_PLACES:
+        path = root / place
+        if path.is_file():
+            try:
+                lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+            except OSError:
+                return []
+            rules: list[tuple[str, tuple[str, ...]]] = []
+            for line in lines:
+                parts = line.split("#", 1)[0].split()
+                if len(parts) >= 2 and not parts[0].startswith("["):
+                    rules.append((parts[0], tuple(parts[1:])))
+            return rules
+    return []
+
+
+def codeowners_for(folder: str, rules: list[tuple[str, tuple[str, ...]]]) -> tuple[str, ...]:
+    """Owners of a folder by CODEOWNERS semantics (the last matching pattern wins).
+
+    >>> codeowners_for("services/orders", [("*", ("@all",)), ("/services/orders/", ("@checkout",))])
+    ('@checkout',)
+    """
+    owners: tuple[str, ...] = ()
+    probe = folder.strip("/") + "/"
+    for pattern, who in rules:
+        anchored = pattern.startswith("/")
+        pat = pattern.strip("/")
+        if pattern == "*":
+            owners = who
+        elif anchored and (probe.startswith(pat + "/") or fnmatch.fnmatch(probe.rstrip("/"), pat)):
+            owners = who
+        elif not anchored and (f"/{pat}/" in f"/{probe}" or fnmatch.fnmatch(PurePosixPath(probe).name, pat)):
+            owners = who
+    return owners

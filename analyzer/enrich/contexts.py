@@ -29,3 +29,13 @@ def apply_contexts(graph: ArchGraph, config: Config) -> list[Diagnostic]:
             if context.team:
                 graph.set_attr(sid, "team", context.team)
     return diagnostics
+
+
+def apply_codeowners(graph: ArchGraph, owners_by_service: dict[str, tuple[str, ...]]) -> None:
+    """Team ownership from CODEOWNERS, where config contexts name no team."""
+    for node in graph.nodes(NodeKind.SERVICE):
+        owners = owners_by_service.get(node.name)
+        if owners:
+            graph.set_attr(node.id, "owners", owners)
+            if not node.attrs.get("team"):
+                graph.set_attr(node.id, "team", owners[0])

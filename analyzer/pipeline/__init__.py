@@ -13,9 +13,10 @@ from pathlib import Path
 
 import analyzer
 from analyzer.config import Config, ConfigError, find_config, load_config
-from analyzer.discovery import discover
+from analyzer.discovery import codeowners_for, discover, read_codeowners
 from analyzer.engine import apply_baseline, apply_suppressions, evaluate, load_rules
 from analyzer.enrich import enrich
+from analyzer.enrich.contexts import apply_codeowners
 from analyzer.extract.facts import Connection, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, ScanResult
@@ -87,6 +88,12 @@ def build_model(
     graph, diags = build_graph(facts, config, found.service_roots)
     diagnostics.extend(diags)
     diagnostics.extend(enrich(graph, config))
+    codeowners = read_codeowners(root)
+    if codeowners:
+        apply_codeowners(
+            graph,
+            {normalise(svc): codeowners_for(folder, codeowners) for folder, svc in found.service_roots.items()},
+        )
     return graph, diagnostics
 
 

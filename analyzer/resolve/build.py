@@ -394,6 +394,33 @@ def _call(r: Resolver, fact: Call) -> None:
     r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs=attrs, evidence=[evidence])  # type: ignore[arg-type]
 
 
+CACHE_TECHNOLOGIES = frozenset({"redis", "valkey", "memcached"})
+
+
+def _main_database(r: Resolver, service: str) -> str | None:
+    """The database a service's unqualified SQL runs against.
+
+    Preference: deployed connections (compose, k8s) over config defaults, real hosts over
+    localhost fallbacks, relational over caches; ties broken by id for determinism.
+    """
+    service_id = node_id(NodeKind.SERVICE, service)
+    candidates = []
+    for db_id in r.service_dbs.get(service, ()):
+        node = r.graph.node(db_id)
+        if (node.attrs.get("technology") or "") in CACHE_TECHNOLOGIES:
+            continue
+        sources = {
+            e.source
+            for edge in r.graph.out_edges(service_id, EdgeKind.CONNECTS)
+            if edge.target == db_id
+            for e in edge.evidence
+        }
+        deployed = bool(sources & {SourceKind.COMPOSE, SourceKind.K8S})
+        local = str(node.attrs.get("datastore", "")).startswith("localhost@")
+        candidates.append((not deployed, local, db_id))
+    return min(candidates)[2] if candidates else None
+
+
 def _table(r: Resolver, fact: TableAccess) -> None:
     service = r.service_name(fact.service) if fact.service else ""
     service_id = r.service_node(fact.service) if fact.service else None
@@ -411,13 +438,7 @@ def _table(r: Resolver, fact: TableAccess) -> None:
                 r.declare_store(store, technology, "datastore")
             db_id = _database_node(r, str(store), fact.database or DEFAULT_DATABASE, ())
     if db_id is None:
-        dbs = sorted(
-            d
-            for d in r.service_dbs.get(service, ())
-            if (r.graph.node(d).attrs.get("technology") or "") not in ("redis", "valkey", "memcached")
-        )
-        if dbs:
-            db_id = dbs[0]
+        db_id = _main_database(r, service)
     if db_id is not None:
         technology = technology or str(r.graph.node(db_id).attrs.get("technology") or "")
     schema, table = _table_parts(fact.table, technology)
