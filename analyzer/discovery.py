@@ -49,9 +49,7 @@ SKIP_DIRS = frozenset(
 MARKER_FILES = frozenset(
     {"Dockerfile", "pom.xml", "build.gradle", "build.gradle.kts", "package.json", "go.mod", "pyproject.toml"}
 )
-COMPOSE_NAMES = frozenset(
-    {"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"}
-)
+COMPOSE_NAMES = frozenset({"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"})
 
 
 def is_compose_file(path: str) -> bool:
@@ -140,10 +138,10 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
         norm = os.path.normpath(folder.as_posix()).replace("\\", "/")
         if norm.startswith(".."):
             continue
-        claimed.setdefault("" if norm == "." else norm, set()).add(str(name))
-    for folder, names in claimed.items():
+        claimed.setdefault("" if norm == "." else str(norm), set()).add(str(name))
+    for claimed_folder, names in claimed.items():
         if len(names) == 1:  # a context shared by several services maps files to none of them
-            roots[folder] = next(iter(names))
+            roots[claimed_folder] = next(iter(names))
     return roots, []
 
 
@@ -157,9 +155,9 @@ def discover(root: Path, config: Config) -> Discovery:
         pure = PurePosixPath(path)
         folder = pure.parent.as_posix()
         folder = "" if folder == "." else folder
-        if pure.name in MARKER_FILES or pure.suffix == ".csproj":
-            if folder:  # a marker at the repo root is a monorepo build file, not a service
-                marker_roots.setdefault(folder, pure.parent.name)
+        # A marker at the repo root is a monorepo build file, not a service.
+        if (pure.name in MARKER_FILES or pure.suffix == ".csproj") and folder:
+            marker_roots.setdefault(folder, pure.parent.name)
         if is_compose_file(path):
             found, diags = _compose_build_roots(root, path)
             compose_roots.update(found)
@@ -215,10 +213,13 @@ def codeowners_for(folder: str, rules: list[tuple[str, tuple[str, ...]]]) -> tup
     for pattern, who in rules:
         anchored = pattern.startswith("/")
         pat = pattern.strip("/")
-        if pattern == "*":
-            owners = who
-        elif anchored and (probe.startswith(pat + "/") or fnmatch.fnmatch(probe.rstrip("/"), pat)):
-            owners = who
-        elif not anchored and (f"/{pat}/" in f"/{probe}" or fnmatch.fnmatch(PurePosixPath(probe).name, pat)):
+        if (
+            pattern == "*"
+            or (anchored and (probe.startswith(pat + "/") or fnmatch.fnmatch(probe.rstrip("/"), pat)))
+            or (
+                not anchored
+                and (f"/{pat}/" in f"/{probe}" or fnmatch.fnmatch(PurePosixPath(probe).name, pat))
+            )
+        ):
             owners = who
     return owners

@@ -17,7 +17,18 @@ from tests.conftest import FIXTURES, REPO
 def test_wheel_works_outside_the_checkout(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dist), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(REPO),
+        ],
         check=True,
         cwd=tmp_path,
     )
@@ -40,7 +51,12 @@ def test_wheel_works_outside_the_checkout(tmp_path: Path) -> None:
     work = tmp_path / "work"
     shutil.copytree(FIXTURES / "systems" / "ecommerce-violations", work / "shop")
     where = subprocess.run(
-        [str(python), "-c", "import analyzer, analyzer.resources as r; print(analyzer.__file__, r.rules_dir(), r.reports_dir())"],
+        [
+            str(python),
+            "-c",
+            "import analyzer, analyzer.resources as r; "
+            "print(analyzer.__file__, r.rules_dir(), r.reports_dir())",
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -48,11 +64,27 @@ def test_wheel_works_outside_the_checkout(tmp_path: Path) -> None:
     ).stdout
     assert str(REPO) not in where, where
     listed = subprocess.run(
-        [str(venv / "bin" / "archconform"), "rules", "list"], check=True, capture_output=True, text=True, cwd=work
+        [str(venv / "bin" / "archconform"), "rules", "list"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=work,
     ).stdout
     assert "shared-database" in listed
     scanned = subprocess.run(
-        [str(python), "-m", "analyzer", "scan", "shop", "--html", "out/report.html", "--sarif", "out/r.sarif", "--fail-on", "never"],
+        [
+            str(python),
+            "-m",
+            "analyzer",
+            "scan",
+            "shop",
+            "--html",
+            "out/report.html",
+            "--sarif",
+            "out/r.sarif",
+            "--fail-on",
+            "never",
+        ],
         capture_output=True,
         text=True,
         cwd=work,

@@ -12,8 +12,8 @@ def derive_ownership(graph: ArchGraph, config: Config) -> list[Diagnostic]:
     table_owners: dict[str, set[str]] = defaultdict(set)
     for source, target in graph.edge_pairs(EdgeKind.OWNS):
         table_owners[target].add(graph.node(source).name)
-    for table_id, owners in table_owners.items():
-        graph.set_attr(table_id, "owners", tuple(sorted(owners)))
+    for table_id, table_set in table_owners.items():
+        graph.set_attr(table_id, "owners", tuple(sorted(table_set)))
 
     connectors: dict[str, set[str]] = defaultdict(set)
     for source, target in graph.edge_pairs(EdgeKind.CONNECTS):

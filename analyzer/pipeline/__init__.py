@@ -19,7 +19,7 @@ from analyzer.enrich import enrich
 from analyzer.enrich.contexts import apply_codeowners
 from analyzer.extract.facts import Connection, Fact, FileContext
 from analyzer.extract.registry import all_extractors
-from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, ScanResult
+from analyzer.model import ArchGraph, Diagnostic, ScanResult
 from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
 from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, run_tasks
 from analyzer.pipeline.traces import read_traces
@@ -92,7 +92,10 @@ def build_model(
     if codeowners:
         apply_codeowners(
             graph,
-            {normalise(svc): codeowners_for(folder, codeowners) for folder, svc in found.service_roots.items()},
+            {
+                normalise(svc): codeowners_for(folder, codeowners)
+                for folder, svc in found.service_roots.items()
+            },
         )
     return graph, diagnostics
 
@@ -114,7 +117,9 @@ class _LineReader:
     def __call__(self, path: str, line: int) -> str:
         if path not in self.cache:
             try:
-                self.cache[path] = (self.root / path).read_text(encoding="utf-8-sig", errors="replace").splitlines()
+                self.cache[path] = (
+                    (self.root / path).read_text(encoding="utf-8-sig", errors="replace").splitlines()
+                )
             except OSError:
                 self.cache[path] = []
         lines = self.cache[path]
@@ -163,5 +168,7 @@ def _read_baseline(path: Path) -> dict[str, object]:
     except (OSError, ValueError) as exc:
         raise ConfigError(path.name, 1, f"cannot read baseline: {exc}") from None
     if not isinstance(data, dict):
-        raise ConfigError(path.name, 1, "a baseline file is a JSON object written by 'archconform baseline create'")
+        raise ConfigError(
+            path.name, 1, "a baseline file is a JSON object written by 'archconform baseline create'"
+        )
     return data

@@ -29,7 +29,12 @@ def read_text(root: Path, path: str) -> tuple[str | None, Diagnostic | None]:
     try:
         size = full.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, Diagnostic(path, 0, DiagnosticLevel.WARNING, f"skipped: {size} bytes is over the {MAX_FILE_BYTES} byte limit")
+            return None, Diagnostic(
+                path,
+                0,
+                DiagnosticLevel.WARNING,
+                f"skipped: {size} bytes is over the {MAX_FILE_BYTES} byte limit",
+            )
         data = full.read_bytes()
     except OSError as exc:
         return None, Diagnostic(path, 0, DiagnosticLevel.ERROR, f"cannot read file: {exc.strerror or exc}")
@@ -40,7 +45,9 @@ def read_text(root: Path, path: str) -> tuple[str | None, Diagnostic | None]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         text = data.decode("utf-8", errors="replace")
-        return text, Diagnostic(path, line, DiagnosticLevel.WARNING, "file is not valid UTF-8; undecodable bytes replaced")
+        return text, Diagnostic(
+            path, line, DiagnosticLevel.WARNING, "file is not valid UTF-8; undecodable bytes replaced"
+        )
 
 
 def run_one(task: tuple[str, FileContext]) -> ExtractResult:
@@ -57,16 +64,28 @@ def run_one(task: tuple[str, FileContext]) -> ExtractResult:
         result.extend(extractor.extract(ctx, text))
     except RecursionError:
         result.diagnostics.append(
-            Diagnostic(ctx.path, 0, DiagnosticLevel.ERROR, f"{name}: input nested too deeply to analyse; file skipped")
+            Diagnostic(
+                ctx.path,
+                0,
+                DiagnosticLevel.ERROR,
+                f"{name}: input nested too deeply to analyse; file skipped",
+            )
         )
     except Exception as exc:  # an extractor bug must not end the scan; report it with the file
         result.diagnostics.append(
-            Diagnostic(ctx.path, 0, DiagnosticLevel.ERROR, f"internal error in {name} extractor: {type(exc).__name__}: {exc}")
+            Diagnostic(
+                ctx.path,
+                0,
+                DiagnosticLevel.ERROR,
+                f"internal error in {name} extractor: {type(exc).__name__}: {exc}",
+            )
         )
     return result
 
 
-def run_tasks(tasks: Sequence[tuple[str, FileContext]], jobs: int | None = None) -> tuple[list[Fact], list[Diagnostic]]:
+def run_tasks(
+    tasks: Sequence[tuple[str, FileContext]], jobs: int | None = None
+) -> tuple[list[Fact], list[Diagnostic]]:
     facts: list[Fact] = []
     diagnostics: list[Diagnostic] = []
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)

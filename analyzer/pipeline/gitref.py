@@ -19,7 +19,10 @@ def export_revision(repo: Path, ref: str, into: Path) -> Path:
     """Extract ``ref``'s tree of the folder ``repo`` (inside its git work tree) into ``into``."""
     try:
         top = subprocess.run(
-            ["git", "-C", str(repo), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True
+            ["git", "-C", str(repo), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         archive = subprocess.run(
             ["git", "-C", top, "archive", "--format=tar", ref], capture_output=True, check=True

@@ -27,7 +27,9 @@ def expand(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(TRACE_SUFFIXES)))
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(TRACE_SUFFIXES))
+            )
         else:
             files.append(path)
     return files
@@ -44,7 +46,9 @@ def read_traces(root: Path, paths: Sequence[Path]) -> tuple[list[Fact], list[Dia
         try:
             result = read_trace_file(path, shown)
         except Exception as exc:  # a reader bug must not end the scan
-            diagnostics.append(Diagnostic(shown, 0, DiagnosticLevel.ERROR, f"internal error reading traces: {exc}"))
+            diagnostics.append(
+                Diagnostic(shown, 0, DiagnosticLevel.ERROR, f"internal error reading traces: {exc}")
+            )
             continue
         facts.extend(result.facts)
         diagnostics.extend(result.diagnostics)

@@ -39,13 +39,21 @@ from analyzer.model import (
     SourceKind,
     node_id,
 )
+from analyzer.model.graph import AttrValue
 from analyzer.model.vocabulary import BROKER_TECHNOLOGIES, RELATIONAL_TECHNOLOGIES
-from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, is_ip, managed_technology, normalise
+from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, managed_technology, normalise
 
 DEFAULT_DATABASE = "(default)"
 DEFAULT_SCHEMA = {"postgresql": "public", "cockroachdb": "public", "sqlserver": "dbo"}
 DESTRUCTIVE_CHANGES = frozenset(
-    {"drop_table", "drop_column", "rename_table", "rename_column", "narrow_type", "add_not_null_without_default"}
+    {
+        "drop_table",
+        "drop_column",
+        "rename_table",
+        "rename_column",
+        "narrow_type",
+        "add_not_null_without_default",
+    }
 )
 PORT_TECHNOLOGY = {
     5432: "postgresql",
@@ -101,7 +109,7 @@ class Resolver:
     def store_node(self, name: str, evidence: Iterable[Evidence] = ()) -> str:
         role = self.store_role.get(name, "datastore")
         kind = NodeKind.BROKER if role == "broker" else NodeKind.DATASTORE
-        attrs = {"technology": self.store_tech.get(name) or None}
+        attrs: dict[str, AttrValue] = {"technology": self.store_tech.get(name) or None}
         if kind == NodeKind.DATASTORE and attrs["technology"]:
             attrs["relational"] = attrs["technology"] in RELATIONAL_TECHNOLOGIES
         return self.graph.add_node(kind, name, attrs=attrs, evidence=evidence)
@@ -132,7 +140,7 @@ class Resolver:
             return "store", key
         if technology:
             return "store", key
-        return "external", key if not is_ip(key) else key
+        return "external", key
 
     # -- values -------------------------------------------------------------------------
     def resolve_value(self, service: str, value: Value) -> tuple[str, str]:
@@ -167,7 +175,9 @@ def _table_parts(table: str, technology: str) -> tuple[str, str]:
     return DEFAULT_SCHEMA.get(technology, ""), pieces[0] if pieces else cleaned
 
 
-def build_graph(facts: Sequence[Fact], config: Config, service_roots: dict[str, str]) -> tuple[ArchGraph, list[Diagnostic]]:
+def build_graph(
+    facts: Sequence[Fact], config: Config, service_roots: dict[str, str]
+) -> tuple[ArchGraph, list[Diagnostic]]:
     """Resolve facts into one graph. ``service_roots`` maps folders to discovered service names."""
     r = Resolver(config)
     ordered = sorted(facts, key=lambda f: (type(f).__name__, f.evidence.rank))
@@ -178,7 +188,7 @@ def build_graph(facts: Sequence[Fact], config: Config, service_roots: dict[str, 
     # 1. declarations
     for svc in config.services:
         r.services.add(svc.name, *svc.aliases)
-    for folder, name in sorted(service_roots.items()):
+    for _folder, name in sorted(service_roots.items()):
         r.services.add(name)
     for fact in by_type[DatastoreDecl]:
         assert isinstance(fact, DatastoreDecl)
@@ -201,7 +211,11 @@ def build_graph(facts: Sequence[Fact], config: Config, service_roots: dict[str, 
     for folder, name in sorted(service_roots.items()):
         g.add_node(NodeKind.SERVICE, r.service_name(name), attrs={"root": folder, "declared": True})
     for svc in config.services:
-        g.add_node(NodeKind.SERVICE, r.service_name(svc.name), attrs={"declared": True, "aliases": tuple(svc.aliases)})
+        g.add_node(
+            NodeKind.SERVICE,
+            r.service_name(svc.name),
+            attrs={"declared": True, "aliases": tuple(svc.aliases)},
+        )
     for fact in by_type[DatastoreDecl]:
         assert isinstance(fact, DatastoreDecl)
         name = r.stores.lookup(fact.name) or normalise(fact.name)
@@ -308,7 +322,13 @@ def _connect(r: Resolver, fact: Connection) -> None:
             # A "connection" to a host that is an application service is really a call.
             target = r.service_node(name)
             if target != service_id:
-                r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs={"protocol": info.raw_scheme or "tcp"}, evidence=[fact.evidence])
+                r.graph.add_edge(
+                    EdgeKind.CALLS,
+                    service_id,
+                    target,
+                    attrs={"protocol": info.raw_scheme or "tcp"},
+                    evidence=[fact.evidence],
+                )
             continue
         if not r.store_tech.get(name):
             guessed = technology or managed_technology(host) or PORT_TECHNOLOGY.get(info.port or 0, "")
@@ -320,7 +340,13 @@ def _connect(r: Resolver, fact: Connection) -> None:
 
 
 def _link_store(
-    r: Resolver, service: str, service_id: str, store: str, info: ConnectionInfo, evidence: Evidence, origin: str
+    r: Resolver,
+    service: str,
+    service_id: str,
+    store: str,
+    info: ConnectionInfo,
+    evidence: Evidence,
+    origin: str,
 ) -> None:
     role = r.store_role.get(store, "datastore")
     attrs = {
@@ -337,7 +363,11 @@ def _link_store(
         database = info.database
         if not database:
             known = r.store_dbs.get(store, ())
-            database = known[0] if len(known) == 1 else ("0" if technology in ("redis", "valkey") else DEFAULT_DATABASE)
+            database = (
+                known[0]
+                if len(known) == 1
+                else ("0" if technology in ("redis", "valkey") else DEFAULT_DATABASE)
+            )
         target = _database_node(r, store, database, ())
         r.service_dbs[r.service_name(service)].add(target)
     r.graph.add_edge(EdgeKind.CONNECTS, service_id, target, attrs=attrs, evidence=[evidence])
@@ -365,7 +395,15 @@ def _call(r: Resolver, fact: Call) -> None:
     kind, name = r.resolve_host(host, r.service_name(fact.service))
     if kind == "store":
         tech = r.store_tech.get(name, "")
-        _link_store(r, fact.service, service_id, name, ConnectionInfo(technology=tech, hosts=(host,)), fact.evidence, origin)
+        _link_store(
+            r,
+            fact.service,
+            service_id,
+            name,
+            ConnectionInfo(technology=tech, hosts=(host,)),
+            fact.evidence,
+            origin,
+        )
         return
     if kind == "service":
         target = r.service_node(name)
@@ -375,7 +413,9 @@ def _call(r: Resolver, fact: Call) -> None:
         return
     evidence = fact.evidence
     if origin == "literal" and evidence.source == SourceKind.CODE and kind == "service":
-        evidence = Evidence(evidence.source, evidence.location, "hardcoded endpoint", evidence.count, evidence.profile)
+        evidence = Evidence(
+            evidence.source, evidence.location, "hardcoded endpoint", evidence.count, evidence.profile
+        )
     attrs: dict[str, object] = {
         "protocol": fact.protocol or scheme or None,
         "methods": (fact.method.upper(),) if fact.method else None,
@@ -467,9 +507,11 @@ def _table(r: Resolver, fact: TableAccess) -> None:
     if fact.action == "owns":
         r.owned_tables[table].add(table_id)
     if service_id is not None:
-        kind = {"owns": EdgeKind.OWNS, "reads": EdgeKind.READS, "writes": EdgeKind.WRITES}.get(fact.action)
-        if kind is not None:
-            r.graph.add_edge(kind, service_id, table_id, evidence=[fact.evidence])
+        edge_kind = {"owns": EdgeKind.OWNS, "reads": EdgeKind.READS, "writes": EdgeKind.WRITES}.get(
+            fact.action
+        )
+        if edge_kind is not None:
+            r.graph.add_edge(edge_kind, service_id, table_id, evidence=[fact.evidence])
 
 
 def _migration(r: Resolver, fact: Migration) -> None:
@@ -480,7 +522,9 @@ def _migration(r: Resolver, fact: Migration) -> None:
     service_id = r.service_node(fact.service)
     for edge in r.graph.out_edges(service_id, EdgeKind.OWNS):
         if r.graph.node(edge.target).attrs.get("table") == _table_parts(fact.table, "")[1]:
-            evidence = Evidence(fact.evidence.source, fact.evidence.location, f"destructive migration {change}")
+            evidence = Evidence(
+                fact.evidence.source, fact.evidence.location, f"destructive migration {change}"
+            )
             r.graph.add_edge(
                 EdgeKind.OWNS,
                 service_id,
@@ -498,7 +542,13 @@ def _message(r: Resolver, fact: Message) -> None:
         NodeKind.TOPIC, system, fact.topic, name=fact.topic, attrs={"system": system, "topic": fact.topic}
     )
     kind = EdgeKind.PUBLISHES if fact.direction == "publishes" else EdgeKind.CONSUMES
-    r.graph.add_edge(kind, service_id, topic_id, attrs={"count": fact.count} if fact.evidence.source == SourceKind.TRACE else None, evidence=[fact.evidence])
+    r.graph.add_edge(
+        kind,
+        service_id,
+        topic_id,
+        attrs={"count": fact.count} if fact.evidence.source == SourceKind.TRACE else None,
+        evidence=[fact.evidence],
+    )
     brokers = [
         e.target
         for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS)
@@ -517,14 +567,18 @@ def _owner_node(r: Resolver, owner: str) -> str:
 
 def _credential(r: Resolver, owner: str, key: str, evidence: Evidence) -> None:
     nid = _owner_node(r, owner)
-    proof = Evidence(evidence.source, evidence.location, f"plaintext credential {key}", evidence.count, evidence.profile)
+    proof = Evidence(
+        evidence.source, evidence.location, f"plaintext credential {key}", evidence.count, evidence.profile
+    )
     r.graph.update_node(nid, attrs={"plaintext_credentials": (key,)}, evidence=[proof])
 
 
 def _marker(r: Resolver, fact: Marker) -> None:
     nid = _owner_node(r, fact.subject) if fact.subject_kind != "service" else r.service_node(fact.subject)
     detail = f"ddl-auto {fact.value}" if fact.key == "ddl_auto" else f"{fact.key} {fact.value}"
-    evidence = Evidence(fact.evidence.source, fact.evidence.location, detail, fact.evidence.count, fact.evidence.profile)
+    evidence = Evidence(
+        fact.evidence.source, fact.evidence.location, detail, fact.evidence.count, fact.evidence.profile
+    )
     r.graph.update_node(nid, attrs={fact.key: (fact.value,)}, evidence=[evidence])
 
 

@@ -1,0 +1,160 @@
+"""The rule engine: load rules, evaluate them over the graph, suppress and baseline findings.
+
+Built-in rules are YAML files in ``rules/`` written in the same language users write. User rules
+come from ``rule_paths`` in the config (YAML always; Python only with ``allow_python_rules``) and
+from installed packages (entry-point group ``archconform.rules``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from analyzer.config import Config, ConfigError
+from analyzer.engine.index import GraphIndex
+from analyzer.engine.loader import RuleError, load_entry_points, load_python_file, parse_rule, rule
+from analyzer.engine.rules import Report, Rule
+from analyzer.engine.suppress import (
+    InlineSuppression,
+    apply_baseline,
+    apply_suppressions,
+    create_baseline,
+    parse_inline,
+)
+from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, Finding
+from analyzer.resources import rules_dir
+
+__all__ = [
+    "InlineSuppression",
+    "Report",
+    "Rule",
+    "RuleError",
+    "apply_baseline",
+    "apply_suppressions",
+    "create_baseline",
+    "evaluate",
+    "load_rule_file",
+    "load_rules",
+    "parse_inline",
+    "rule",
+]
+
+RULE_SUFFIXES = (".yml", ".yaml")
+
+
+def _display(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.name
+
+
+def load_rule_file(path: Path, display: str) -> Rule:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(display, 1, f"cannot read rule file: {exc}") from None
+    try:
+        return parse_rule(text, display)
+    except RuleError as exc:
+        raise ConfigError(exc.path, exc.line, exc.message) from None
+
+
+def _yaml_rules(folder: Path, base: Path) -> list[Rule]:
+    files = (
+        [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.suffix in RULE_SUFFIXES)
+    )
+    return [load_rule_file(p, _display(p, base)) for p in files if p.is_file() and "schema" not in p.parts]
+
+
+def load_rules(config: Config) -> tuple[list[Rule], list[Diagnostic]]:
+    """All rules: built-in, then user folders, then plugins. Raises ConfigError for a bad rule file."""
+    builtin = rules_dir()
+    rules: list[Rule] = _yaml_rules(builtin, builtin.parent)
+    diagnostics: list[Diagnostic] = []
+    config_dir = Path(config.path).parent if config.path else Path.cwd()
+    for folder_name in config.rule_paths:
+        folder = Path(folder_name)
+        if not folder.exists():
+            raise ConfigError(config.path or "archconform.yml", 1, f"rule path {folder_name} does not exist")
+        rules.extend(_yaml_rules(folder, config_dir))
+        py_files = (
+            [folder] if folder.suffix == ".py" else sorted(folder.rglob("*.py")) if folder.is_dir() else []
+        )
+        for py in py_files:
+            if not config.allow_python_rules:
+                diagnostics.append(
+                    Diagnostic(
+                        _display(py, config_dir),
+                        1,
+                        DiagnosticLevel.WARNING,
+                        "Python rule not loaded: set 'allow_python_rules: true' to run rule code",
+                    )
+                )
+                continue
+            try:
+                rules.extend(load_python_file(py))
+            except Exception as exc:
+                diagnostics.append(
+                    Diagnostic(
+                        _display(py, config_dir),
+                        1,
+                        DiagnosticLevel.ERROR,
+                        f"Python rule failed to load: {exc}",
+                    )
+                )
+    plugin_rules, diags = load_entry_points()
+    rules.extend(plugin_rules)
+    diagnostics.extend(diags)
+    unique: dict[str, Rule] = {}
+    for item in rules:
+        if item.meta.name in unique:
+            diagnostics.append(
+                Diagnostic(
+                    item.meta.source,
+                    1,
+                    DiagnosticLevel.ERROR,
+                    f"rule name '{item.meta.name}' is already defined by "
+                    f"{unique[item.meta.name].meta.source}",
+                )
+            )
+            continue
+        unique[item.meta.name] = item
+    return list(unique.values()), diagnostics
+
+
+def _enabled(rule_: Rule, config: Config) -> tuple[bool, dict[str, Any], Any]:
+    configured = dict(config.rules)
+    rc = configured.get(rule_.meta.name) or configured.get(rule_.meta.id)
+    if rc is None:
+        return rule_.default_enabled, dict(rule_.options), None
+    return rc.enabled, {**rule_.options, **dict(rc.options)}, rc.severity
+
+
+def evaluate(
+    graph: ArchGraph, rules: Sequence[Rule], config: Config
+) -> tuple[list[Finding], list[Diagnostic]]:
+    """Run every enabled rule once over one shared index; findings sorted and de-duplicated."""
+    index = GraphIndex.build(graph)
+    findings: dict[str, Finding] = {}
+    diagnostics: list[Diagnostic] = []
+    for item in sorted(rules, key=lambda r: r.meta.id):
+        enabled, options, severity = _enabled(item, config)
+        if not enabled:
+            continue
+        try:
+            produced = item.evaluate(index, options)
+        except Exception as exc:
+            diagnostics.append(
+                Diagnostic(
+                    item.meta.source, 0, DiagnosticLevel.ERROR, f"rule '{item.meta.name}' failed: {exc!r}"
+                )
+            )
+            continue
+        for finding in produced:
+            if severity is not None:
+                finding = dataclasses.replace(finding, severity=severity)
+            findings.setdefault(finding.fingerprint, finding)
+    return sorted(findings.values(), key=lambda f: f.sort_key), diagnostics
