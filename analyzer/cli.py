@@ -17,8 +17,8 @@ from analyzer.engine import create_baseline, load_rules
 from analyzer.model import Finding, Severity
 from analyzer.pipeline import build_model, load_project_config, scan
 from analyzer.pipeline.gitref import export_revision, temporary_folder
-from analyzer.pipeline.ruletest import run_rule_tests
 from analyzer.pipeline.rulesdoc import render_rules_docs
+from analyzer.pipeline.ruletest import run_rule_tests
 from analyzer.reporting import (
     export_graph,
     render_console,
@@ -67,14 +67,45 @@ def main() -> None:
 @main.command("scan")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--traces", "traces", multiple=True, type=click.Path(exists=True, path_type=Path), help="Trace export file or folder (repeatable).")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write findings and graph as JSON.")
-@click.option("--sarif", "sarif_out", type=click.Path(dir_okay=False, path_type=Path), help="Write SARIF 2.1.0.")
-@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML architecture review.")
-@click.option("--markdown", "md_out", type=click.Path(dir_okay=False, path_type=Path), help="Write a Markdown summary.")
-@click.option("--baseline", "baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Compare with a baseline file.")
+@click.option(
+    "--traces",
+    "traces",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Trace export file or folder (repeatable).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write findings and graph as JSON.",
+)
+@click.option(
+    "--sarif", "sarif_out", type=click.Path(dir_okay=False, path_type=Path), help="Write SARIF 2.1.0."
+)
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the HTML architecture review.",
+)
+@click.option(
+    "--markdown", "md_out", type=click.Path(dir_okay=False, path_type=Path), help="Write a Markdown summary."
+)
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Compare with a baseline file.",
+)
 @click.option("--baseline-ref", "baseline_ref", help="Build the baseline by scanning this git revision.")
-@click.option("--fail-on", "fail_on", type=click.Choice(FAIL_LEVELS), default=None, help="Lowest severity that fails the run (default error).")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    type=click.Choice(FAIL_LEVELS),
+    default=None,
+    help="Lowest severity that fails the run (default error).",
+)
 @click.option("--jobs", type=int, default=None, help="Worker processes for extraction.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def scan_command(
@@ -131,7 +162,9 @@ def scan_command(
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--traces", "traces", multiple=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
-def graph_command(path: Path, fmt: str, config_path: Path | None, traces: tuple[Path, ...], output: Path | None) -> None:
+def graph_command(
+    path: Path, fmt: str, config_path: Path | None, traces: tuple[Path, ...], output: Path | None
+) -> None:
     """Export the architecture graph of PATH."""
     config = _config(path, config_path)
     graph, _ = build_model(path, config, traces)
@@ -172,7 +205,9 @@ def rules_show(name: str, config_path: Path | None) -> None:
     for rule in _loaded_rules(config_path):
         meta = rule.meta
         if name in (meta.name, meta.id):
-            click.echo(f"{meta.id} {meta.name} ({meta.severity.value})\n{meta.title}\nprinciple: {meta.principle}")
+            click.echo(
+                f"{meta.id} {meta.name} ({meta.severity.value})\n{meta.title}\nprinciple: {meta.principle}"
+            )
             if meta.source:
                 click.echo(f"source: {meta.source}")
             click.echo("\n" + meta.help.strip())

@@ -243,7 +243,9 @@ def load_config(path: Path, display: str | None = None) -> Config:
             try:
                 until = dt.date.fromisoformat(str(until))
             except ValueError:
-                raise fail("waivers", f"waiver 'until' must be a date YYYY-MM-DD, got {until!r}", node) from None
+                raise fail(
+                    "waivers", f"waiver 'until' must be a date YYYY-MM-DD, got {until!r}", node
+                ) from None
         waivers.append(
             Waiver(
                 str(item["rule"]),

@@ -221,9 +221,7 @@ class ArchGraph:
     def edges(self, kind: EdgeKind | None = None) -> Iterator[Edge]:
         """Edges in (source, target, key) order, optionally of one kind."""
         if kind is None:
-            triples: Iterable[tuple[str, str, str]] = (
-                (u, v, k) for u, v, k in self.nx.edges(keys=True)
-            )
+            triples: Iterable[tuple[str, str, str]] = ((u, v, k) for u, v, k in self.nx.edges(keys=True))
         else:
             triples = self._edges_by_kind.get(kind, set())
         for u, v, k in sorted(triples):

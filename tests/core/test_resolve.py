@@ -27,7 +27,9 @@ def ev(line: int, path: str = "docker-compose.yml", source: SourceKind = SourceK
     return Evidence(source, Location(path, line))
 
 
-def graph_of(facts: list[Fact], config: Config | None = None, roots: dict[str, str] | None = None) -> ArchGraph:
+def graph_of(
+    facts: list[Fact], config: Config | None = None, roots: dict[str, str] | None = None
+) -> ArchGraph:
     graph, _ = build_graph(facts, config or Config(), roots or {})
     return graph
 
@@ -67,8 +69,14 @@ def test_aliases_dns_forms_and_suffixes_land_on_one_node() -> None:
         DatastoreDecl("orders-db", "postgresql", ev(10), aliases=("orders-database",)),
         ServiceDecl("inventory", ev(1)),
         ServiceDecl("orders", ev(2)),
-        Connection("orders", ConnectionInfo("postgresql", ("orders-db.shop.svc.cluster.local",), database="orders"), ev(3)),
-        Connection("orders-service", ConnectionInfo("postgresql", ("orders-database",), database="orders"), ev(4)),
+        Connection(
+            "orders",
+            ConnectionInfo("postgresql", ("orders-db.shop.svc.cluster.local",), database="orders"),
+            ev(3),
+        ),
+        Connection(
+            "orders-service", ConnectionInfo("postgresql", ("orders-database",), database="orders"), ev(4)
+        ),
         Call("orders", Value("http://inventory-service:8080/reserve", "env", "INVENTORY_URL"), ev(5)),
         Call("orders", Value("http://Inventory_Svc/x"), ev(7, "src/a.py", SourceKind.CODE)),
     ]
@@ -188,6 +196,9 @@ def test_credentials_markers_topics_operations() -> None:
 
 def test_config_alias_wins() -> None:
     config = Config(aliases=(("legacy-orders", "orders"),))
-    facts: list[Fact] = [ServiceDecl("orders", ev(1)), Call("web", Value("http://legacy-orders/x", "env", "X"), ev(2))]
+    facts: list[Fact] = [
+        ServiceDecl("orders", ev(1)),
+        Call("web", Value("http://legacy-orders/x", "env", "X"), ev(2)),
+    ]
     g = graph_of(facts, config)
     assert pairs(g, EdgeKind.CALLS) == {("service:web", "service:orders")}
