@@ -482,8 +482,14 @@ def _table(r: Resolver, fact: TableAccess) -> None:
     if db_id is not None:
         technology = technology or str(r.graph.node(db_id).attrs.get("technology") or "")
     schema, table = _table_parts(fact.table, technology)
-    if db_id is None and fact.action != "owns":
-        owners = sorted(r.owned_tables.get(table, ()))
+    owners = sorted(r.owned_tables.get(table, ()))
+    explicit = bool(fact.host or fact.database)
+    owned_here = db_id is not None and any(
+        o.rsplit("/", 1)[0] == db_id.replace("database:", "table:", 1) for o in owners
+    )
+    # A table nobody owns in the service's own database but exactly one service owns elsewhere is
+    # that service's table: the SQL (a view, a foreign key, an entity) reaches into its data.
+    if fact.action != "owns" and not explicit and not owned_here:
         if len(owners) == 1:
             db_id = owners[0].rsplit("/", 1)[0].replace("table:", "database:", 1)
             schema = r.graph.node(owners[0]).attrs.get("schema", "") or ""  # type: ignore[assignment]
