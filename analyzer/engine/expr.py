@@ -13,15 +13,15 @@ Graph elements reach expressions as *views*: plain dicts with ``id``, ``kind``, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError
+from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from analyzer.engine.fastexpr import compile_fast, compile_fast_template
 from analyzer.model import Edge, Node
-
-View = dict[str, Any]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -73,12 +73,28 @@ class ExpressionError(ValueError):
     """A rule expression or template that does not compile."""
 
 
+def _parse(source: str) -> nodes.Expr:
+    parser = Parser(ENV, source, state="variable")
+    expression = parser.parse_expression()
+    if not parser.stream.eos:
+        raise TemplateSyntaxError("unexpected text after the expression", parser.stream.current.lineno)
+    return expression
+
+
 def compile_condition(source: str) -> Callable[[Mapping[str, Any]], bool]:
     """A condition: a Jinja2 expression whose truth decides. Raises :class:`ExpressionError`."""
     try:
         compiled = ENV.compile_expression(source, undefined_to_none=True)
+        fast = compile_fast(_parse(source))
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"bad expression {source!r}: {exc.message}") from None
+    if fast is not None:
+        quick = fast
+
+        def run_fast(scope: Mapping[str, Any]) -> bool:
+            return bool(quick(scope))
+
+        return run_fast
 
     def run(scope: Mapping[str, Any]) -> bool:
         return bool(compiled(**scope))
@@ -103,8 +119,16 @@ def compile_template(source: str) -> Callable[[Mapping[str, Any]], str]:
     """A message template; the result is stripped and whitespace-collapsed to one line."""
     try:
         template = ENV.from_string(source)
+        fast = compile_fast_template(ENV.parse(source))
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"bad template {source!r}: {exc.message}") from None
+    if fast is not None:
+        quick = fast
+
+        def run_fast(scope: Mapping[str, Any]) -> str:
+            return " ".join(quick(scope).split())
+
+        return run_fast
 
     def run(scope: Mapping[str, Any]) -> str:
         return " ".join(template.render(**scope).split())
@@ -126,25 +150,94 @@ def _evidence_views(evidence: Iterable[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def node_view(node: Node) -> View:
-    attrs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in node.attrs.items()}
-    view: View = dict(attrs)
-    view.update(
-        id=node.id, kind=str(node.kind), name=node.name, attrs=attrs, evidence=_evidence_views(node.evidence)
-    )
-    return view
+class NodeView(Mapping[str, Any]):
+    """A node as rule expressions see it: ``id``, ``kind``, ``name``, ``attrs``, ``evidence`` and
+    every attribute by its own name. Read-only and lazy: building one costs nothing until read."""
+
+    __slots__ = ("_node",)
+    _FIXED = ("id", "kind", "name", "attrs", "evidence")
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+
+    def __getitem__(self, key: str) -> Any:
+        node = self._node
+        if key == "id":
+            return node.id
+        if key == "kind":
+            return str(node.kind)
+        if key == "name":
+            return node.name
+        if key == "attrs":
+            return node.attrs
+        if key == "evidence":
+            return _evidence_views(node.evidence)
+        return node.attrs[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._FIXED
+        yield from (k for k in self._node.attrs if k not in self._FIXED)
+
+    def __len__(self) -> int:
+        return len(self._FIXED) + sum(1 for k in self._node.attrs if k not in self._FIXED)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NodeView) and other._node.id == self._node.id
+
+    def __hash__(self) -> int:
+        return hash(self._node.id)
 
 
-def edge_view(edge: Edge, source: View, target: View) -> View:
-    attrs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in edge.attrs.items()}
-    view: View = dict(attrs)
-    view.update(
-        id=f"{edge.source}|{edge.kind}|{edge.key}|{edge.target}",
-        kind=str(edge.kind),
-        name=f"{source['name']} {edge.kind} {target['name']}",
-        source=source,
-        target=target,
-        attrs=attrs,
-        evidence=_evidence_views(edge.evidence),
-    )
-    return view
+class EdgeView(Mapping[str, Any]):
+    """An edge for expressions: ``kind``, ``source`` and ``target`` (node views), ``attrs``,
+    ``evidence`` and every attribute by name."""
+
+    __slots__ = ("_edge", "_source", "_target")
+    _FIXED = ("id", "kind", "name", "source", "target", "attrs", "evidence")
+
+    def __init__(self, edge: Edge, source: NodeView, target: NodeView) -> None:
+        self._edge = edge
+        self._source = source
+        self._target = target
+
+    def __getitem__(self, key: str) -> Any:
+        edge = self._edge
+        if key == "kind":
+            return str(edge.kind)
+        if key == "source":
+            return self._source
+        if key == "target":
+            return self._target
+        if key == "attrs":
+            return edge.attrs
+        if key == "evidence":
+            return _evidence_views(edge.evidence)
+        if key == "id":
+            return f"{edge.source}|{edge.kind}|{edge.key}|{edge.target}"
+        if key == "name":
+            return f"{self._source['name']} {edge.kind} {self._target['name']}"
+        return edge.attrs[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._FIXED
+        yield from (k for k in self._edge.attrs if k not in self._FIXED)
+
+    def __len__(self) -> int:
+        return len(self._FIXED) + sum(1 for k in self._edge.attrs if k not in self._FIXED)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EdgeView) and other["id"] == self["id"]
+
+    def __hash__(self) -> int:
+        return hash(self["id"])
+
+
+View = NodeView | EdgeView
+
+
+def node_view(node: Node) -> NodeView:
+    return NodeView(node)
+
+
+def edge_view(edge: Edge, source: NodeView, target: NodeView) -> EdgeView:
+    return EdgeView(edge, source, target)

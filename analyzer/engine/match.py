@@ -9,12 +9,12 @@ Node variables that no edge mentions are scanned by kind last. Node conditions a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from analyzer.engine.index import GraphIndex, IndexedEdge
 from analyzer.engine.spec import WILDCARD, EdgePattern, MatchSpec, NodePattern
-from analyzer.model import NodeKind, kind_of
+from analyzer.model import NodeKind
 
 Binding = dict[str, "str | IndexedEdge"]
 
@@ -42,28 +42,60 @@ def _plan(spec: MatchSpec, index: GraphIndex) -> list[EdgePattern | NodePattern]
     return plan
 
 
+class _EdgeStep:
+    """An edge constraint with what the plan knows statically: which endpoints are bound before
+    it runs, which it binds, and whether a distinct-constraint must be checked after it."""
+
+    __slots__ = ("check_distinct", "new_source", "new_target", "pattern")
+
+    def __init__(self, pattern: EdgePattern, bound: set[str], distinct_vars: set[str]) -> None:
+        self.pattern = pattern
+        self.new_source = pattern.source != WILDCARD and pattern.source not in bound
+        self.new_target = (
+            pattern.target != WILDCARD and pattern.target not in bound and pattern.target != pattern.source
+        )
+        self.check_distinct = bool({pattern.source, pattern.target, pattern.var} & distinct_vars)
+
+
 class Matcher:
-    def __init__(self, spec: MatchSpec, index: GraphIndex, options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        spec: MatchSpec,
+        index: GraphIndex,
+        options: dict[str, Any],
+        edge_filter: tuple[str, Callable[[IndexedEdge], bool]] | None = None,
+    ) -> None:
         self.spec = spec
+        # (edge variable, predicate): a cheap native test the rule knows every match must pass
+        # (e.g. "has evidence whose detail matches location_detail"), checked before any view.
+        self.edge_filter = edge_filter
         self.index = index
         self.options = options
-        self.plan = _plan(spec, index)
-        self._node_ok: dict[tuple[str, str], bool] = {}
+        distinct_vars = {v for group in spec.distinct for v in group}
+        self.plan: list[_EdgeStep | NodePattern] = []
+        bound: set[str] = set()
+        for step in _plan(spec, index):
+            if isinstance(step, EdgePattern):
+                self.plan.append(_EdgeStep(step, bound, distinct_vars))
+                bound.update((step.source, step.target))
+            else:
+                self.plan.append(step)
+                bound.add(step.var)
+        self._node_ok: dict[str, dict[str, bool]] = {}
 
     # -- checks ---------------------------------------------------------------------------
     def _node_fits(self, var: str, nid: str) -> bool:
-        key = (var, nid)
-        cached = self._node_ok.get(key)
-        if cached is not None:
-            return cached
         pattern = self.spec.nodes.get(var)
-        ok = True
-        if pattern is not None:
-            if pattern.kinds and kind_of(nid) not in pattern.kinds:
-                ok = False
-            elif pattern.where is not None:
-                ok = pattern.where({var: self.index.view(nid), "options": self.options})
-        self._node_ok[key] = ok
+        if pattern is None:
+            return True
+        if pattern.kinds and self.index.nodes[nid].kind not in pattern.kinds:
+            return False
+        if pattern.where is None:
+            return True
+        memo = self._node_ok.setdefault(var, {})
+        ok = memo.get(nid)
+        if ok is None:
+            ok = memo[nid] = pattern.where({var: self.index.view(nid), "options": self.options})
         return ok
 
     def _edge_fits(self, pattern: EdgePattern, item: IndexedEdge) -> bool:
@@ -74,17 +106,6 @@ class Matcher:
         if pattern.var:
             scope[pattern.var] = view
         return pattern.where(scope)
-
-    def _bind_endpoint(self, binding: Binding, var: str, nid: str) -> bool:
-        if var == WILDCARD:
-            return True
-        current = binding.get(var)
-        if current is not None:
-            return current == nid
-        if not self._node_fits(var, nid):
-            return False
-        binding[var] = nid
-        return True
 
     def _distinct_ok(self, binding: Binding) -> bool:
         for group in self.spec.distinct:
@@ -101,23 +122,25 @@ class Matcher:
         for kind in pattern.kinds:
             if isinstance(source, str):
                 items = self.index.out[kind].get(source, [])
-                found.extend(i for i in items if not isinstance(target, str) or i.edge.target == target)
+                found.extend(i for i in items if not isinstance(target, str) or i.target == target)
             elif isinstance(target, str):
                 found.extend(self.index.into[kind].get(target, []))
             else:
                 found.extend(self.index.edges[kind])
         return found
 
+    def _finish(self, binding: Binding) -> bool:
+        if self.spec.distinct and not self._distinct_ok(binding):
+            return False
+        for absent in self.spec.absent:
+            if self._candidates_exist(absent, binding):
+                return False
+        return self.spec.where is None or self.spec.where(self.scope(binding))
+
     def _step(self, depth: int, binding: Binding) -> Iterator[Binding]:
         if depth == len(self.plan):
-            if not self._distinct_ok(binding):
-                return
-            for absent in self.spec.absent:
-                if self._candidates_exist(absent, binding):
-                    return
-            if self.spec.where is not None and not self.spec.where(self.scope(binding)):
-                return
-            yield dict(binding)
+            if self._finish(binding):
+                yield dict(binding)
             return
         step = self.plan[depth]
         if isinstance(step, NodePattern):
@@ -126,32 +149,46 @@ class Matcher:
                 for nid in self.index.by_kind.get(kind, []):
                     if self._node_fits(step.var, nid):
                         binding[step.var] = nid
-                        if self._distinct_ok(binding):
+                        if not self.spec.distinct or self._distinct_ok(binding):
                             yield from self._step(depth + 1, binding)
                         del binding[step.var]
             return
-        for item in self._candidates(step, binding):
-            added = [v for v in (step.source, step.target) if v != WILDCARD and v not in binding]
-            if not (
-                self._bind_endpoint(binding, step.source, item.edge.source)
-                and self._bind_endpoint(binding, step.target, item.edge.target)
-                and self._edge_fits(step, item)
-                and self._distinct_ok(binding)
-            ):
-                for var in added:
-                    binding.pop(var, None)
+        pattern = step.pattern
+        source_var, target_var, edge_var = pattern.source, pattern.target, pattern.var
+        fits = self._node_fits
+        for item in self._candidates(pattern, binding):
+            if step.new_source and not fits(source_var, item.source):
                 continue
-            if step.var:
-                binding[step.var] = item
-            yield from self._step(depth + 1, binding)
-            if step.var:
-                del binding[step.var]
-            for var in added:
-                binding.pop(var, None)
+            if step.new_target and not fits(target_var, item.target):
+                continue
+            if source_var == target_var and source_var != WILDCARD and item.source != item.target:
+                continue
+            if (
+                self.edge_filter is not None
+                and edge_var == self.edge_filter[0]
+                and not self.edge_filter[1](item)
+            ):
+                continue
+            if pattern.where is not None and not self._edge_fits(pattern, item):
+                continue
+            if step.new_source:
+                binding[source_var] = item.source
+            if step.new_target:
+                binding[target_var] = item.target
+            if edge_var:
+                binding[edge_var] = item
+            if not step.check_distinct or self._distinct_ok(binding):
+                yield from self._step(depth + 1, binding)
+            if edge_var:
+                del binding[edge_var]
+            if step.new_target:
+                del binding[target_var]
+            if step.new_source:
+                del binding[source_var]
 
     def _candidates_exist(self, pattern: EdgePattern, binding: Binding) -> bool:
         for item in self._candidates(pattern, binding):
-            ends = ((pattern.source, item.edge.source), (pattern.target, item.edge.target))
+            ends = ((pattern.source, item.source), (pattern.target, item.target))
             consistent = all(var == WILDCARD or binding.get(var, nid) == nid for var, nid in ends)
             fits = all(var == WILDCARD or var in binding or self._node_fits(var, nid) for var, nid in ends)
             if consistent and fits and self._edge_fits(pattern, item):
@@ -172,6 +209,5 @@ class Matcher:
 
 def id_of(value: str | IndexedEdge) -> str:
     if isinstance(value, IndexedEdge):
-        e = value.edge
-        return f"{e.source}|{e.kind}|{e.key}|{e.target}"
+        return value.uid
     return value

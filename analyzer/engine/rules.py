@@ -106,7 +106,15 @@ class DeclarativeRule:
         if self.walk is not None:
             return self._evaluate_walk(index, options, self.walk)
         assert self.match is not None
-        matcher = Matcher(self.match, index, options)
+        edge_filter = None
+        edge_vars = {p.var for p in self.match.edges if p.var}
+        if self.output.location_detail and self.output.location in edge_vars:
+            wanted = re.compile(self.output.location_detail)
+            edge_filter = (
+                self.output.location,
+                lambda item: any(wanted.match(ev.detail) for ev in item.edge.evidence),
+            )
+        matcher = Matcher(self.match, index, options, edge_filter)
         group_vars = self.output.group_by if self.output.group_by is not None else self.node_vars
         groups: dict[tuple[str, ...], list[Binding]] = {}
         for binding in matcher.run():
@@ -130,6 +138,14 @@ class DeclarativeRule:
         for binding in bindings:
             for var, value in binding.items():
                 collected.setdefault(var, {})[id_of(value)] = value
+        anchor_var = out.location or (group_vars[0] if group_vars else self.node_vars[0])
+        anchor_evidence = [ev for a in collected.get(anchor_var, {}).values() for ev in index.evidence_of(a)]
+        if out.location_detail:
+            # Filter before building any view: most groups of per-evidence rules have no such evidence.
+            pattern = re.compile(out.location_detail)
+            anchor_evidence = [ev for ev in anchor_evidence if pattern.match(ev.detail)]
+            if not anchor_evidence:
+                return []
         scope: dict[str, Any] = {"options": options}
         for var, values in collected.items():
             views = [
@@ -148,25 +164,19 @@ class DeclarativeRule:
             for i, v in collected.get(var, {}).items()
             if not isinstance(v, IndexedEdge)
         ]
-        anchor_var = out.location or (group_vars[0] if group_vars else self.node_vars[0])
-        anchors = list(collected.get(anchor_var, {}).values())
-        anchor_evidence = [ev for a in anchors for ev in index.evidence_of(a)]
-        related = [
-            ev for var in out.related for a in collected.get(var, {}).values() for ev in index.evidence_of(a)
-        ]
         label = _label_for(index)
         if out.per_evidence:
-            chosen = [ev for ev in anchor_evidence if re.match(out.location_detail, ev.detail)]
             findings = []
-            for ev in sorted(set(chosen), key=lambda e: e.rank):
+            for ev in sorted(set(anchor_evidence), key=lambda e: e.rank):
                 message = out.message({**scope, "evidence": ev.detail, "evidence_path": ev.location.path})
                 extra = f"{ev.location.path}|{ev.detail}"
                 found = make_finding(self.meta, message, subjects, [ev], (), label, extra)
                 if found is not None:
                     findings.append(found)
             return findings
-        if out.location_detail:
-            anchor_evidence = [ev for ev in anchor_evidence if re.match(out.location_detail, ev.detail)]
+        related = [
+            ev for var in out.related for a in collected.get(var, {}).values() for ev in index.evidence_of(a)
+        ]
         found = make_finding(self.meta, out.message(scope), subjects, anchor_evidence, related, label)
         return [found] if found is not None else []
 

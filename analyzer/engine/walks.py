@@ -19,7 +19,7 @@ from analyzer.engine.index import GraphIndex, IndexedEdge
 from analyzer.engine.spec import WalkSpec
 from analyzer.model import kind_of
 
-_MAX_STARTS = 64
+_MAX_STARTS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +29,20 @@ class Walk:
 
 
 def _subgraph(spec: WalkSpec, index: GraphIndex, options: dict[str, object]) -> nx.DiGraph:
+    key = (spec.edge_kinds, spec.node_kinds) if spec.edge_where is None else None
+    if key is not None and key in index.walk_cache:
+        return index.walk_cache[key]
+    graph = _build_subgraph(spec, index, options)
+    if key is not None:
+        index.walk_cache[key] = graph
+    return graph
+
+
+def _build_subgraph(spec: WalkSpec, index: GraphIndex, options: dict[str, object]) -> nx.DiGraph:
     graph = nx.DiGraph()
     for kind in spec.edge_kinds:
         for item in index.edges[kind]:
-            edge = item.edge
+            edge = item
             if edge.source == edge.target:
                 continue  # a service calling its own API is not a distributed cycle
             if spec.node_kinds and (
@@ -109,6 +119,14 @@ def find_chains(spec: WalkSpec, index: GraphIndex, options: dict[str, object], l
             if length > best[0]:
                 best = (length, nxt)
         longest[comp] = best
+    # One representative edge per pair of components (the smallest), found in a single pass.
+    crossing: dict[tuple[int, int], IndexedEdge] = {}
+    best_pair: dict[tuple[int, int], tuple[str, str]] = {}
+    for u, v in graph.edges:
+        pair = (members[u], members[v])
+        if pair[0] != pair[1] and (pair not in best_pair or (u, v) < best_pair[pair]):
+            best_pair[pair] = (u, v)
+            crossing[pair] = graph.edges[u, v]["item"]
     walks: list[Walk] = []
     for comp in condensed.nodes:
         if condensed.in_degree(comp) or longest[comp][0] <= limit:
@@ -116,12 +134,7 @@ def find_chains(spec: WalkSpec, index: GraphIndex, options: dict[str, object], l
         path = [comp]
         while longest[path[-1]][1] is not None:
             path.append(longest[path[-1]][1])  # type: ignore[arg-type,unused-ignore]
-        items: list[IndexedEdge] = []
-        for a, b in itertools.pairwise(path):
-            pairs = sorted(
-                (u, v) for u in condensed.nodes[a]["members"] for v in graph.successors(u) if members[v] == b
-            )
-            items.append(graph.edges[pairs[0]]["item"])
-        nodes = [items[0].edge.source, *(i.edge.target for i in items)]
+        items = [crossing[pair] for pair in itertools.pairwise(path)]
+        nodes = [items[0].source, *(i.target for i in items)]
         walks.append(Walk(tuple(nodes), tuple(items)))
     return sorted(walks, key=lambda w: w.nodes)

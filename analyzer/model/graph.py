@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Union
+from typing import Any, Union
 
 import networkx as nx
 
@@ -118,7 +118,8 @@ class ArchGraph:
     def __init__(self) -> None:
         self.nx = nx.MultiDiGraph()
         self._by_kind: dict[NodeKind, set[str]] = defaultdict(set)
-        self._edges_by_kind: dict[EdgeKind, set[tuple[str, str, str]]] = defaultdict(set)
+        # kind -> (source, target, key) -> the edge's data dict (shared with networkx)
+        self._edges_by_kind: dict[EdgeKind, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
 
     # -- building -------------------------------------------------------------------------
     def add_node(
@@ -161,7 +162,7 @@ class ArchGraph:
         ekey = f"{kind.value}|{key}"
         if not self.nx.has_edge(source, target, ekey):
             self.nx.add_edge(source, target, ekey, kind=kind, attrs={}, evidence=set(), key_=key)
-            self._edges_by_kind[kind].add((source, target, ekey))
+            self._edges_by_kind[kind][(source, target, ekey)] = self.nx.edges[source, target, ekey]
         data = self.nx.edges[source, target, ekey]
         if attrs:
             _merge_attrs(data["attrs"], attrs)
@@ -223,9 +224,16 @@ class ArchGraph:
         if kind is None:
             triples: Iterable[tuple[str, str, str]] = ((u, v, k) for u, v, k in self.nx.edges(keys=True))
         else:
-            triples = self._edges_by_kind.get(kind, set())
+            triples = self._edges_by_kind.get(kind, {}).keys()
         for u, v, k in sorted(triples):
             yield self._edge(u, v, k)
+
+    def raw_edges(self, kind: EdgeKind) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """``(source, target, data)`` of one kind in sorted order, without snapshots: for indexes
+        that copy everything once (the rule engine). ``data`` must not be modified."""
+        by_key = self._edges_by_kind.get(kind, {})
+        for triple in sorted(by_key):
+            yield triple[0], triple[1], by_key[triple]
 
     def out_edges(self, nid: str, kind: EdgeKind | None = None) -> list[Edge]:
         result = [

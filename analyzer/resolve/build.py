@@ -489,10 +489,9 @@ def _table(r: Resolver, fact: TableAccess) -> None:
     )
     # A table nobody owns in the service's own database but exactly one service owns elsewhere is
     # that service's table: the SQL (a view, a foreign key, an entity) reaches into its data.
-    if fact.action != "owns" and not explicit and not owned_here:
-        if len(owners) == 1:
-            db_id = owners[0].rsplit("/", 1)[0].replace("table:", "database:", 1)
-            schema = r.graph.node(owners[0]).attrs.get("schema", "") or ""  # type: ignore[assignment]
+    if fact.action != "owns" and not explicit and not owned_here and len(owners) == 1:
+        db_id = owners[0].rsplit("/", 1)[0].replace("table:", "database:", 1)
+        schema = r.graph.node(owners[0]).attrs.get("schema", "") or ""  # type: ignore[assignment]
     if db_id is None:
         # NOTE: no known database: keep the table under a per-service placeholder so two services
         # with unconnected schemas are never merged by accident.

@@ -12,10 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate_repo import generate  # noqa: E402
+from generate_repo import generate
 
-from analyzer.config import Config  # noqa: E402
-from analyzer.pipeline import scan  # noqa: E402
+from analyzer.config import Config
+from analyzer.pipeline import scan
 
 
 def read_all(root: Path) -> int:
@@ -41,7 +41,10 @@ def main() -> None:
         result = scan(root, Config(), jobs=args.jobs)
         elapsed = time.perf_counter() - start
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"scan: {args.services} services, {files} files, {len(result.graph)} nodes, {len(result.findings)} findings")
+    print(
+        f"scan: {args.services} services, {files} files, {len(result.graph)} nodes, "
+        f"{len(result.findings)} findings"
+    )
     print(f"  scan        {elapsed:8.2f} s   {files / elapsed:8.0f} files/s")
     print(f"  read-only   {baseline:8.2f} s   {files / baseline:8.0f} files/s (baseline, same run)")
     print(f"  ratio scan/read-only time: {elapsed / baseline:.1f}x; peak RSS {rss_mb:.0f} MB")

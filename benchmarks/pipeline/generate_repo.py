@@ -26,7 +26,12 @@ def generate(root: Path, services: int, seed: int = 7) -> int:
             f"      PEER_URL: http://{peer}:8080",
         ]
         if i % 3 == 0:
-            compose += [f"  {db}:", "    image: postgres:16", "    volumes:", f"      - {db}-data:/var/lib/postgresql/data"]
+            compose += [
+                f"  {db}:",
+                "    image: postgres:16",
+                "    volumes:",
+                f"      - {db}-data:/var/lib/postgresql/data",
+            ]
         folder = root / "services" / name
         (folder / "db" / "migration").mkdir(parents=True, exist_ok=True)
         (folder / "Dockerfile").write_text("FROM python:3.12-slim\n")
@@ -34,11 +39,12 @@ def generate(root: Path, services: int, seed: int = 7) -> int:
             f"CREATE TABLE {name.replace('-', '_')}_items (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL);\n"
             f"CREATE INDEX ON {name.replace('-', '_')}_items (name);\n"
         )
+        table = f"{name.replace('-', '_')}_items"
         (folder / "app.py").write_text(
             "import os\nimport psycopg\nimport requests\n\n"
             'PEER = os.getenv("PEER_URL", "http://localhost:8080")\n\n\n'
             "def handle(conn, item_id):\n"
-            f'    row = conn.execute("SELECT id, name FROM {name.replace("-", "_")}_items WHERE id = %s", (item_id,))\n'
+            f'    row = conn.execute("SELECT id, name FROM {table} WHERE id = %s", (item_id,))\n'
             '    requests.post(PEER + "/notify", json={"id": item_id})\n'
             "    return row\n"
         )

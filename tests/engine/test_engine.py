@@ -264,3 +264,20 @@ def test_python_rule_and_suppressions_and_baseline() -> None:
     marked, absent = apply_baseline(out[1:], base)
     assert [f.baseline_state for f in marked] == ["unchanged", "new"]
     assert [a["fingerprint"] for a in absent] == [out[0].fingerprint]
+
+
+def test_fast_evaluator_agrees_with_jinja(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The closure compiler is an optimisation only: with it off, every finding is identical."""
+    from analyzer.engine import expr
+
+    graph = shop_graph()
+    graph.update_node("service:orders", attrs={"plaintext_credentials": ("DB_PASSWORD",)},
+                      evidence=[ev("compose.yaml", 6, "plaintext credential DB_PASSWORD")])  # fmt: skip
+    fast_rules, _ = load_rules(Config())
+    fast, _ = evaluate(graph, fast_rules, Config())
+    monkeypatch.setattr(expr, "compile_fast", lambda node: None)
+    monkeypatch.setattr(expr, "compile_fast_template", lambda node: None)
+    slow_rules, _ = load_rules(Config())
+    slow, _ = evaluate(graph, slow_rules, Config())
+    assert len(fast) >= 7
+    assert fast == slow
