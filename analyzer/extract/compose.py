@@ -1,0 +1,552 @@
+"""Docker Compose files → services, datastores, connections, calls, env, credentials.
+
+What is read: ``services`` with ``image`` (→ technology via :mod:`analyzer.extract.images`) or
+``build`` (context → service root; a Dockerfile ``FROM mongo:3`` still makes a datastore),
+``environment`` (list or map) and ``env_file``, ``depends_on`` (list or map), ``links``,
+``networks`` aliases, ``volumes`` (a data volume makes a datastore persistent), ``healthcheck``,
+``extends`` (same file or another), YAML anchors and ``<<`` merge keys. Values are interpolated
+per the compose specification from the project ``.env`` next to the file.
+
+File sets: ``docker-compose.yml`` + ``docker-compose.override.yml`` (and ``compose.yaml`` +
+``compose.override.yaml``) are merged as ``docker compose`` merges them (mappings by key,
+``environment`` by variable, sequences appended); the override alone yields nothing when its
+base exists. Any other compose file is its own set; its name goes into ``Evidence.profile``.
+
+Every fact's evidence is the exact line of the YAML key (or list item) that proves it; a value
+that arrives from the ``.env`` file through interpolation is credited to the ``.env`` line.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from analyzer.extract.connstr import parse_connection_string, parse_host_list, password_kind
+from analyzer.extract.facts import (
+    Call,
+    Connection,
+    Credential,
+    DatastoreDecl,
+    DependsOn,
+    EnvVar,
+    ExtractResult,
+    FileContext,
+    ServiceDecl,
+    Value,
+)
+from analyzer.extract.images import technology_for_dockerfile, technology_for_image
+from analyzer.extract.interpolate import interpolate, parse_env_file
+from analyzer.extract.yamlsrc import LineDict, LineList, Source, YamlError, load
+from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+
+NAME = "compose"
+
+_FILE = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$")
+_BASES = {
+    "docker-compose.override.yml": ("docker-compose.yml", "docker-compose.yaml"),
+    "docker-compose.override.yaml": ("docker-compose.yaml", "docker-compose.yml"),
+    "compose.override.yml": ("compose.yml", "compose.yaml"),
+    "compose.override.yaml": ("compose.yaml", "compose.yml"),
+}
+_DEFAULT_SETS = {"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"}
+_PASSWORD_KEY = re.compile(r"(PASSWORD|PASSWD|_PWD|_PASS|^PASS|_AUTH)$", re.I)
+_DATABASE_KEYS = (
+    "POSTGRES_DB",
+    "MYSQL_DATABASE",
+    "MARIADB_DATABASE",
+    "MONGO_INITDB_DATABASE",
+    "POSTGRESQL_DATABASE",
+)
+_HOST_SUFFIX = re.compile(r"^(?P<prefix>.*?)_?(HOST|HOSTNAME|SERVER|ADDR|ADDRESS)$", re.I)
+_DB_WORDS = {
+    "postgres": "postgresql",
+    "postgresql": "postgresql",
+    "pg": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mariadb",
+    "mongo": "mongodb",
+    "mongodb": "mongodb",
+    "redis": "redis",
+    "valkey": "valkey",
+    "rabbitmq": "rabbitmq",
+    "rabbit": "rabbitmq",
+    "amqp": "rabbitmq",
+    "kafka": "kafka",
+    "elasticsearch": "elasticsearch",
+    "elastic": "elasticsearch",
+    "es": "elasticsearch",
+    "cassandra": "cassandra",
+    "neo4j": "neo4j",
+    "memcached": "memcached",
+    "nats": "nats",
+    "db": "",
+    "database": "",
+    "sql": "",
+    "mssql": "sqlserver",
+    "sqlserver": "sqlserver",
+}
+
+
+def wants(path: str) -> bool:
+    return bool(_FILE.match(posixpath.basename(path).lower()))
+
+
+class _Repo:
+    """Reads sibling files of the set, only inside the repository."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.root = Path(ctx.root).resolve()
+
+    def read(self, rel: str) -> str | None:
+        rel = posixpath.normpath(rel)
+        if rel.startswith("..") or rel.startswith("/"):
+            return None
+        target = (self.root / rel).resolve()
+        try:
+            target.relative_to(self.root)
+        except ValueError:
+            return None
+        try:
+            if target.is_file() and target.stat().st_size < 2_000_000:
+                return target.read_text(encoding="utf-8-sig", errors="replace")
+        except OSError:
+            return None
+        return None
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """Compose merge: mappings by key (recursively), sequences appended, scalars replaced."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = LineDict(base)
+        out.src = dict(getattr(base, "src", {}))
+        out.origin = getattr(base, "origin", getattr(over, "origin", ("", 1)))
+        for key, value in over.items():
+            out[key] = _merge(base[key], value) if key in base else value
+            over_src = getattr(over, "src", {})
+            if key in over_src:
+                out.src[key] = over_src[key]
+        return out
+    if isinstance(base, list) and isinstance(over, list):
+        if _env_like(base) or _env_like(over):
+            merged = _env_map(base)
+            merged.update(_env_map(over))
+            return merged
+        out_list = LineList([*base, *(v for v in over if v not in base)])
+        out_list.src = [*getattr(base, "src", [("", 1)] * len(base))]
+        out_list.src += [
+            getattr(over, "line_of", lambda i: ("", 1))(i) for i, v in enumerate(over) if v not in base
+        ]
+        out_list.origin = getattr(base, "origin", ("", 1))
+        return out_list
+    if isinstance(base, dict) and isinstance(over, list) and _env_like(over):
+        return _merge(base, _env_map(over))
+    if isinstance(base, list) and isinstance(over, dict) and _env_like(base):
+        return _merge(_env_map(base), over)
+    return over
+
+
+def _env_like(items: list[Any]) -> bool:
+    return bool(items) and all(isinstance(i, str) and re.match(r"^[A-Za-z_][\w.]*(=|$)", i) for i in items)
+
+
+def _env_map(items: Any) -> LineDict:
+    """An ``environment`` list (``KEY=value`` items) as a mapping that keeps item lines."""
+    out = LineDict()
+    out.src = {}
+    out.origin = getattr(items, "origin", ("", 1))
+    if isinstance(items, dict):
+        for key, value in items.items():
+            out[str(key)] = value
+            out.src[str(key)] = items.line_of(key) if isinstance(items, LineDict) else out.origin
+        return out
+    for index, item in enumerate(items or []):
+        if not isinstance(item, str):
+            continue
+        key, sep, value = item.partition("=")
+        out[key.strip()] = value if sep else None
+        out.src[key.strip()] = items.line_of(index) if isinstance(items, LineList) else out.origin
+    return out
+
+
+class _Set:
+    """One compose file set being read: its variables, files and diagnostics."""
+
+    def __init__(self, ctx: FileContext, repo: _Repo, folder: str, profile: str) -> None:
+        self.ctx = ctx
+        self.repo = repo
+        self.folder = folder
+        self.profile = profile
+        self.result = ExtractResult()
+        self.env: dict[str, str] = {}
+        self.env_lines: dict[str, Source] = {}
+        env_path = posixpath.join(folder, ".env") if folder else ".env"
+        text = repo.read(env_path)
+        if text is not None:
+            for key, value, line in parse_env_file(text):
+                # .env values may themselves use earlier variables and defaults.
+                self.env[key] = interpolate(value, self.env).text
+                self.env_lines[key] = (env_path, line)
+
+    def evidence(self, source: Source, detail: str = "") -> Evidence:
+        path, line = source
+        return Evidence(
+            SourceKind.COMPOSE, Location(path or self.ctx.path, max(line, 1)), detail, 1, self.profile
+        )
+
+    def diag(self, source: Source, message: str, level: DiagnosticLevel = DiagnosticLevel.WARNING) -> None:
+        self.result.diagnostics.append(
+            Diagnostic(source[0] or self.ctx.path, max(source[1], 1), level, message)
+        )
+
+    def value(self, raw: Any, source: Source) -> tuple[str, list[str]]:
+        """Interpolated string and the .env variables it used."""
+        if raw is None:
+            return "", []
+        if isinstance(raw, bool):
+            return ("true" if raw else "false"), []
+        if not isinstance(raw, (str, int, float)):
+            return "", []
+        done = interpolate(str(raw), self.env, keep_missing=True)
+        for error in done.errors:
+            self.diag(source, error)
+        return done.text, [v for v in done.used if v in self.env_lines]
+
+
+def _load(set_: _Set, path: str, text: str | None) -> LineDict | None:
+    if text is None:
+        return None
+    try:
+        data = load(text, path)
+    except YamlError as exc:
+        set_.diag((path, exc.line), str(exc), DiagnosticLevel.ERROR)
+        return None
+    if not isinstance(data, dict):
+        if data is not None:
+            set_.diag((path, 1), "a compose file is a mapping with 'services'")
+        return None
+    return data  # type: ignore[return-value]
+
+
+def _services(doc: LineDict | None) -> LineDict:
+    services = doc.get("services") if doc else None
+    if isinstance(services, LineDict):
+        return services
+    if doc and "services" not in doc and "version" not in doc:
+        # Compose file format 1: services at the top level.
+        return LineDict(
+            {k: v for k, v in doc.items() if isinstance(v, dict) and ("image" in v or "build" in v)}
+        )
+    return LineDict()
+
+
+def _with_extends(
+    set_: _Set, name: str, spec: LineDict, services: dict[Any, Any], depth: int = 0
+) -> LineDict:
+    ext = spec.get("extends")
+    if not ext or depth > 5:
+        return spec
+    if isinstance(ext, str):
+        ext = {"service": ext}
+    if not isinstance(ext, dict) or not isinstance(ext.get("service"), str):
+        return spec
+    base_services = services
+    if isinstance(ext.get("file"), str):
+        other = posixpath.normpath(posixpath.join(set_.folder, ext["file"]))
+        base_services = _services(_load(set_, other, set_.repo.read(other)))
+    base = base_services.get(ext["service"])
+    if not isinstance(base, LineDict):
+        set_.diag(spec.line_of("extends"), f"service '{name}' extends unknown service '{ext['service']}'")
+        return spec
+    base = _with_extends(set_, ext["service"], base, base_services, depth + 1)
+    merged = _merge(base, {k: v for k, v in spec.items() if k != "extends"} | LineDict())
+    merged.src.update({k: v for k, v in spec.src.items() if k != "extends"})
+    for key in spec:
+        if key != "extends":
+            merged[key] = _merge(base[key], spec[key]) if key in base else spec[key]
+    return merged
+
+
+def _env_entries(set_: _Set, spec: LineDict) -> Iterator[tuple[str, str, Source, list[str], Any]]:
+    """(key, interpolated value, source line, .env vars used, raw value) for every variable."""
+    for env_file in _as_list(spec.get("env_file")):
+        rel = env_file.get("path") if isinstance(env_file, dict) else env_file
+        if not isinstance(rel, str):
+            continue
+        path = posixpath.normpath(posixpath.join(set_.folder, set_.value(rel, spec.line_of("env_file"))[0]))
+        text = set_.repo.read(path)
+        if text is None:
+            required = not (isinstance(env_file, dict) and env_file.get("required") is False)
+            if required:
+                set_.diag(
+                    spec.line_of("env_file"),
+                    f"env_file {path} not found in the repository",
+                    DiagnosticLevel.INFO,
+                )
+            continue
+        for key, value, line in parse_env_file(text):
+            done = interpolate(value, set_.env, keep_missing=True)
+            yield key, done.text, (path, line), [], value
+    environment = spec.get("environment")
+    if environment is None:
+        return
+    mapping = _env_map(environment)
+    for key, raw in mapping.items():
+        source = mapping.line_of(key)
+        if raw is None:
+            # `- KEY` with no value: taken from the .env / shell at deploy time.
+            if key in set_.env:
+                yield key, set_.env[key], set_.env_lines[key], [key], "${" + key + "}"
+            continue
+        text, used = set_.value(raw, source)
+        yield str(key), text, source, used, raw
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _persistent(spec: LineDict) -> bool:
+    for volume in _as_list(spec.get("volumes")):
+        if isinstance(volume, dict):
+            if volume.get("type") == "tmpfs":
+                continue
+            target = str(volume.get("target") or "")
+        elif isinstance(volume, str):
+            parts = volume.split(":")
+            # a lone path is an anonymous volume: it still survives container restarts
+            target = parts[0] if len(parts) < 2 else parts[1]
+        else:
+            continue
+        if "docker-entrypoint-initdb.d" in target or re.search(
+            r"\.(conf|cnf|sql|sh|ya?ml|json|js|ini|xml)$", target
+        ):
+            continue
+        return True
+    return False
+
+
+def _healthcheck(spec: LineDict) -> bool:
+    check = spec.get("healthcheck")
+    return (
+        isinstance(check, dict) and not check.get("disable") and check.get("test") not in (["NONE"], "NONE")
+    )
+
+
+def _aliases(spec: LineDict) -> tuple[str, ...]:
+    networks = spec.get("networks")
+    found: list[str] = []
+    if isinstance(networks, dict):
+        for net in networks.values():
+            if isinstance(net, dict):
+                found.extend(str(a) for a in _as_list(net.get("aliases")))
+    if isinstance(spec.get("hostname"), str):
+        found.append(spec["hostname"])
+    if isinstance(spec.get("container_name"), str):
+        found.append(spec["container_name"])
+    return tuple(sorted(set(found)))
+
+
+def _technology(set_: _Set, spec: LineDict, image: str) -> tuple[str, str] | None:
+    found = technology_for_image(image) if image else None
+    if found:
+        return found
+    build = spec.get("build")
+    if build is None:
+        return None
+    context = build.get("context", ".") if isinstance(build, dict) else build
+    dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
+    if not isinstance(context, str) or "://" in context or not isinstance(dockerfile, str):
+        return None
+    text = set_.repo.read(posixpath.join(set_.folder, context, dockerfile))
+    return technology_for_dockerfile(text) if text else None
+
+
+def _build_root(set_: _Set, spec: LineDict) -> str:
+    build = spec.get("build")
+    context = build.get("context", ".") if isinstance(build, dict) else build
+    if not isinstance(context, str) or "://" in context or "$" in context:
+        return ""
+    root = posixpath.normpath(posixpath.join(set_.folder, context))
+    return "" if root == "." or root.startswith("..") else root
+
+
+def _secret_source(set_: _Set, source: Source, used: list[str]) -> Source:
+    """Where a literal value is written: the .env line when it came from there."""
+    return set_.env_lines[used[0]] if used else source
+
+
+def _store_facts(
+    set_: _Set, name: str, spec: LineDict, tech: tuple[str, str], source: Source, image: str
+) -> None:
+    technology, role = tech
+    databases: list[str] = []
+    for key, value, where, used, _raw in _env_entries(set_, spec):
+        upper = key.upper()
+        if upper in _DATABASE_KEYS and value and "${" not in value:
+            databases.append(value)
+        if upper.endswith("_FILE") or not value or "${" in value:
+            continue
+        if _PASSWORD_KEY.search(upper):
+            if upper == "NEO4J_AUTH" and (value.lower() == "none" or "/" not in value):
+                continue
+            if upper.startswith("ALLOW_EMPTY") or value.lower() in ("yes", "no", "true", "false"):
+                continue
+            set_.result.facts.append(
+                Credential(name, key, set_.evidence(_secret_source(set_, where, used), f"env {key}"))
+            )
+    set_.result.facts.append(
+        DatastoreDecl(
+            name=name,
+            technology=technology,
+            evidence=set_.evidence(source, f"{role} {technology}"),
+            role=role,
+            image=image,
+            aliases=_aliases(spec),
+            persistent=_persistent(spec),
+            healthcheck=_healthcheck(spec),
+            databases=tuple(sorted(set(databases))),
+        )
+    )
+
+
+def _host_tech(prefix: str) -> str | None:
+    words = [w for w in re.split(r"[_.\-]+", prefix.lower()) if w]
+    for word in reversed(words):
+        if word in _DB_WORDS:
+            return _DB_WORDS[word]
+    return None
+
+
+def _app_facts(set_: _Set, name: str, spec: LineDict, source: Source, image: str, names: set[str]) -> None:
+    facts = set_.result.facts
+    facts.append(
+        ServiceDecl(
+            name, set_.evidence(source, "compose service"), _build_root(set_, spec), image, _aliases(spec)
+        )
+    )
+    entries = list(_env_entries(set_, spec))
+    values = {key.upper(): value for key, value, *_ in entries}
+    for key, value, where, used, raw in entries:
+        upper = key.upper()
+        evidence = set_.evidence(where, f"env {key}")
+        facts.append(
+            EnvVar(
+                name,
+                key,
+                value,
+                evidence,
+                secret="${" in str(raw) and _PASSWORD_KEY.search(upper) is not None,
+            )
+        )
+        if not value:
+            continue
+        info = parse_connection_string(value)
+        if info is not None and info.hosts:
+            facts.append(Connection(name, info, evidence, "env"))
+            continue
+        if "BOOTSTRAP" in upper or upper.endswith(("KAFKA_BROKERS", "KAFKA_SERVERS", "KAFKA_HOSTS")):
+            hosts = parse_host_list(value, "kafka")
+            if hosts is not None:
+                facts.append(Connection(name, hosts, evidence, "env"))
+            continue
+        if re.match(r"^(https?|grpcs?|ws)://", value, re.I):
+            protocol = "grpc" if value.lower().startswith("grpc") else "http"
+            facts.append(Call(name, Value(value, "env", key), evidence, protocol=protocol))
+            continue
+        if _PASSWORD_KEY.search(upper) and not upper.endswith("_FILE") and "${" not in value:
+            if password_kind(str(raw)) == "literal" or used:
+                facts.append(
+                    Credential(name, key, set_.evidence(_secret_source(set_, where, used), f"env {key}"))
+                )
+            continue
+        host_match = _HOST_SUFFIX.match(upper)
+        if host_match and re.fullmatch(r"[A-Za-z0-9._-]+", value):
+            prefix = host_match.group("prefix")
+            technology = _host_tech(prefix)
+            if technology is not None:
+                database = next(
+                    (
+                        values[prefix + s]
+                        for s in ("_DB", "_NAME", "_DATABASE", "_DB_NAME", "_SCHEMA")
+                        if values.get(prefix + s)
+                    ),
+                    "",
+                )
+                port_text = values.get(prefix + "_PORT", "")
+                info = _host_info(technology, value, database, port_text)
+                facts.append(Connection(name, info, evidence, "env"))
+            elif value.lower() in names:
+                facts.append(Call(name, Value(value, "env", key), evidence))
+    for dep, dep_source in _depends(spec):
+        facts.append(DependsOn(name, dep, set_.evidence(dep_source, "depends_on")))
+
+
+def _host_info(technology: str, host: str, database: str, port_text: str):  # type: ignore[no-untyped-def]
+    from analyzer.extract.facts import ConnectionInfo
+
+    port = int(port_text) if port_text.isdigit() else None
+    return ConnectionInfo(
+        technology, (host.lower(),), port, "" if "${" in database else database, raw_scheme="env"
+    )
+
+
+def _depends(spec: LineDict) -> Iterator[tuple[str, Source]]:
+    depends = spec.get("depends_on")
+    if isinstance(depends, LineDict):
+        for key in depends:
+            yield str(key), depends.line_of(key)
+    elif isinstance(depends, LineList):
+        for index, item in enumerate(depends):
+            if isinstance(item, str):
+                yield item, depends.line_of(index)
+    links = spec.get("links")
+    if isinstance(links, LineList):
+        for index, item in enumerate(links):
+            if isinstance(item, str):
+                yield item.split(":")[0], links.line_of(index)
+
+
+def extract(ctx: FileContext, text: str) -> ExtractResult:
+    repo = _Repo(ctx)
+    folder = posixpath.dirname(ctx.path)
+    base_name = posixpath.basename(ctx.path).lower()
+    if base_name in _BASES:
+        for candidate in _BASES[base_name]:
+            sibling = posixpath.join(folder, candidate)
+            if repo.read(sibling) is not None:
+                return ExtractResult()  # the base file of the set merges this override
+    profile = "" if base_name in _DEFAULT_SETS or base_name in _BASES else posixpath.basename(ctx.path)
+    set_ = _Set(ctx, repo, folder, profile)
+    doc = _load(set_, ctx.path, text)
+    if doc is None:
+        return set_.result
+    override_names = [k for k, bases in _BASES.items() if base_name in bases]
+    for override in override_names:
+        other = posixpath.join(folder, override)
+        over = _load(set_, other, repo.read(other))
+        if over is not None:
+            doc = _merge(doc, over)
+            break
+    services = _services(doc)
+    names = {str(n).lower() for n in services}
+    for name, spec in services.items():
+        source = services.line_of(name)
+        if not isinstance(spec, LineDict):
+            set_.diag(source, f"service '{name}' is not a mapping")
+            continue
+        try:
+            spec = _with_extends(set_, str(name), spec, services)
+            image, _ = set_.value(spec.get("image"), spec.line_of("image"))
+            tech = _technology(set_, spec, image)
+            if tech is not None:
+                _store_facts(set_, str(name), spec, tech, source, image)
+            else:
+                _app_facts(set_, str(name), spec, source, image, names)
+        except (TypeError, ValueError, AttributeError) as exc:
+            set_.diag(source, f"service '{name}' could not be read: {exc}")
+    return set_.result

@@ -1,0 +1,88 @@
+"""YAML with source lines: mappings and sequences that remember where each entry was written.
+
+Every fact needs the exact line that proves it, so manifests are loaded into :class:`LineDict`
+and :class:`LineList`, which keep ``(path, line)`` per key or item (anchors, aliases and ``<<``
+merge keys resolved as YAML defines them; a merged entry keeps the line where it was written).
+Only the safe YAML subset is constructed: no Python objects, ever.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+Source = tuple[str, int]  # (repo-relative path, 1-based line)
+
+
+class LineDict(dict[Any, Any]):
+    """A mapping plus ``src[key]`` (where the key was written) and ``origin`` (the mapping)."""
+
+    src: dict[Any, Source]
+    origin: Source
+
+    def line_of(self, key: Any) -> Source:
+        return self.src.get(key, self.origin)
+
+
+class LineList(list[Any]):
+    """A sequence plus ``src[i]`` per item and ``origin``."""
+
+    src: list[Source]
+    origin: Source
+
+    def line_of(self, index: int) -> Source:
+        return self.src[index] if 0 <= index < len(self.src) else self.origin
+
+
+def _loader_for(path: str) -> type[yaml.SafeLoader]:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
+        loader.flatten_mapping(node)
+        out = LineDict()
+        out.src = {}
+        out.origin = (path, node.start_mark.line + 1)
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                continue  # an unhashable key (a list) cannot name anything we read
+            out[key] = loader.construct_object(value_node, deep=True)
+            out.src[key] = (path, key_node.start_mark.line + 1)
+        return out
+
+    def sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LineList:
+        out = LineList(loader.construct_object(item, deep=True) for item in node.value)
+        out.src = [(path, item.start_mark.line + 1) for item in node.value]
+        out.origin = (path, node.start_mark.line + 1)
+        return out
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
+    return Loader
+
+
+class YamlError(ValueError):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def load_all(text: str, path: str) -> list[Any]:
+    """Every document of a YAML stream, with lines. Raises :class:`YamlError` with the line."""
+    try:
+        return [doc for doc in yaml.load_all(text, Loader=_loader_for(path)) if doc is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise YamlError(f"invalid YAML: {problem}", mark.line + 1 if mark else 1) from None
+    except RecursionError:
+        raise YamlError("invalid YAML: nested too deeply", 1) from None
+
+
+def load(text: str, path: str) -> Any:
+    docs = load_all(text, path)
+    return docs[0] if docs else None

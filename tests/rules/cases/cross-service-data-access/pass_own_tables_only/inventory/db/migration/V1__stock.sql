@@ -1,0 +1,4 @@
+CREATE TABLE stock (
+    sku TEXT PRIMARY KEY,
+    quantity INT NOT NULL
+);
