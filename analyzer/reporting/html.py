@@ -54,7 +54,7 @@ def _environment() -> Environment:
 
 def _ownership(result: ScanResult) -> dict[str, Any]:
     graph = result.graph
-    databases = []
+    databases: list[dict[str, Any]] = []
     for db in graph.nodes(NodeKind.DATABASE):
         tables: list[dict[str, Any]] = []
         for table_id in graph.successors(db.id, EdgeKind.CONTAINS):
