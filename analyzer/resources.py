@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
@@ -14,11 +14,15 @@ def _data_dir(package: str, checkout_name: str) -> Path:
     local = _CHECKOUT / checkout_name
     if local.is_dir() and (_CHECKOUT / "pyproject.toml").is_file():
         return local
+    # The data folders are namespace packages (no __init__.py), so ask the import system where
+    # they are instead of importlib.resources, which answers with a MultiplexedPath for those.
     try:
-        found = resources.files(package)
+        spec = importlib.util.find_spec(package)
     except ModuleNotFoundError:
         return local
-    return Path(str(found))
+    if spec is None or not spec.submodule_search_locations:
+        return local
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def rules_dir() -> Path:

@@ -1,0 +1,1 @@
+"""Extractors: one pure function per file format, from text to facts (see ``facts.py``)."""
