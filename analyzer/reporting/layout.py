@@ -77,12 +77,14 @@ def layout(graph: ArchGraph, finding_counts: dict[str, int]) -> Layout:
     for n in services:
         columns.setdefault(depth[mapping[n.id]], []).append(n.id)
     col_count = max(columns, default=-1) + 1
-    columns[col_count] = [n.id for n in stores]
-    columns[col_count + 1] = [n.id for n in others]
+    # Datastores, then brokers and external systems, share the last column: edges never cross it.
+    last = [n.id for n in stores] + [n.id for n in others]
+    columns[col_count] = last
     result = Layout()
     tallest = 0
     for col, ids in sorted(columns.items()):
-        for row, nid in enumerate(sorted(ids)):
+        ordered = ids if col == col_count else sorted(ids)
+        for row, nid in enumerate(ordered):
             node = graph.node(nid)
             detail = ""
             if node.kind in (NodeKind.DATASTORE, NodeKind.BROKER):
@@ -128,6 +130,6 @@ def layout(graph: ArchGraph, finding_counts: dict[str, int]) -> Layout:
         runtime_only = bool(attrs.get("runtime")) and not attrs.get("static")
         title = _edge_title(str(edge.kind), a.name, b.name, attrs)
         result.lines.append(Line(edge.source, target, str(edge.kind), path, runtime_only, title))
-    result.width = PAD * 2 + (col_count + 2) * (BOX_W + GAP_X)
+    result.width = PAD * 2 + (col_count + 1) * (BOX_W + GAP_X)
     result.height = tallest + PAD + 48
     return result

@@ -1,0 +1,214 @@
+"""Reports from a hand-built result: SARIF validity and content, the JSON contract, escaping,
+determinism, graph exports — and the HTML in a real headless browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import xml.dom.minidom
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from analyzer.model import (
+    ArchGraph,
+    Diagnostic,
+    DiagnosticLevel,
+    EdgeKind,
+    Evidence,
+    Finding,
+    Location,
+    NodeKind,
+    RelatedLocation,
+    RuleMeta,
+    ScanResult,
+    Severity,
+    SourceKind,
+)
+from analyzer.reporting import (
+    export_graph,
+    render_console,
+    render_html,
+    render_json,
+    render_markdown,
+    render_sarif,
+)
+from tests.conftest import SHARED
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def ev(path: str, line: int, source: SourceKind = SourceKind.COMPOSE, detail: str = "") -> Evidence:
+    return Evidence(source, Location(path, line), detail)
+
+
+def build_result() -> ScanResult:
+    g = ArchGraph()
+    orders = g.add_node(NodeKind.SERVICE, "orders", evidence=[ev("compose.yaml", 2)])
+    evil = g.add_node(NodeKind.SERVICE, HOSTILE, evidence=[ev("compose.yaml", 9)])
+    ds = g.add_node(
+        NodeKind.DATASTORE, "db", attrs={"technology": "postgresql"}, evidence=[ev("compose.yaml", 20)]
+    )
+    db = g.add_node(
+        NodeKind.DATABASE, "db", "shop", name="shop", attrs={"datastore": "db", "database": "shop"}
+    )
+    g.add_edge(EdgeKind.CONTAINS, ds, db)
+    g.add_edge(EdgeKind.CONNECTS, orders, db, evidence=[ev("compose.yaml", 5)], attrs={"tls": False})
+    g.add_edge(EdgeKind.CONNECTS, evil, db, evidence=[ev("compose.yaml", 12)])
+    table = g.add_node(
+        NodeKind.TABLE, "db", "shop", "public.orders", name="public.orders", attrs={"table": "orders"}
+    )
+    g.add_edge(EdgeKind.CONTAINS, db, table)
+    g.add_edge(EdgeKind.OWNS, orders, table, evidence=[ev("orders/V1.sql", 1, SourceKind.SQL)])
+    g.add_edge(EdgeKind.READS, evil, table, evidence=[ev("evil/q.sql", 3, SourceKind.SQL)])
+    g.add_edge(
+        EdgeKind.CALLS,
+        orders,
+        evil,
+        attrs={"runtime": True, "static": False, "count": 42, "latency_p50_ms": 3.5, "latency_p95_ms": 9.0},
+        evidence=[ev("traces/t.json", 1, SourceKind.TRACE)],
+    )
+    shared = RuleMeta(
+        "AC101",
+        "shared-database",
+        "Shared",
+        Severity.ERROR,
+        "database-per-service",
+        "**Why** `x`\n\n- a\n- b",
+    )
+    creds = RuleMeta(
+        "AC401", "plaintext-credentials", "Creds", Severity.WARNING, "security", "help", ("security",)
+    )
+    findings = [
+        Finding(
+            "AC101", "shared-database", Severity.ERROR, f"2 services share shop: orders, {HOSTILE}",
+            ("database:db/shop", evil, orders), Location("compose.yaml", 5),
+            (RelatedLocation(Location("compose.yaml", 12), "env DATABASE_URL"),), "f" * 32, "new",
+        ),
+        Finding(
+            "AC401", "plaintext-credentials", Severity.WARNING, "literal password", (ds,),
+            Location("compose.yaml", 22), (), "e" * 32, "unchanged", "accepted until rotation",
+        ),
+    ]  # fmt: skip
+    diagnostics = [Diagnostic("broken.yml", 3, DiagnosticLevel.ERROR, "invalid YAML: mapping values")]
+    return ScanResult(
+        g, findings, diagnostics, [shared, creds], "1.2.3", "shop", [{"fingerprint": "d" * 32, "rule": "x"}]
+    )
+
+
+def test_sarif_is_schema_valid_and_complete() -> None:
+    text = render_sarif(build_result())
+    doc = json.loads(text)
+    schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(doc)
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == ["AC101", "AC401"]
+    assert rules[0]["help"]["markdown"].startswith("**Why**")
+    assert "security-severity" in rules[1]["properties"] and "security-severity" not in rules[0]["properties"]
+    first, second = run["results"]
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "compose.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
+    assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 5, "startColumn": 1}
+    assert first["relatedLocations"][0]["message"]["text"] == "env DATABASE_URL"
+    assert first["partialFingerprints"] == {"archconform/v1": "f" * 32}
+    assert first["baselineState"] == "new" and second["baselineState"] == "unchanged"
+    assert second["suppressions"][0]["justification"] == "accepted until rotation"
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    assert render_sarif(build_result()) == text
+
+
+def test_json_contract() -> None:
+    doc = json.loads(render_json(build_result()))
+    assert doc["tool"] == {"name": "archconform", "version": "1.2.3"}
+    node = next(n for n in doc["graph"]["nodes"] if n["id"] == "datastore:db")
+    assert node["attrs"]["technology"] == "postgresql"
+    assert node["evidence"] == [{"source": "compose", "path": "compose.yaml", "line": 20, "column": 1}]
+    db = next(n for n in doc["graph"]["nodes"] if n["kind"] == "database")
+    assert db["attrs"]["datastore"] == "db" and db["attrs"]["database"] == "shop"
+    edge = next(e for e in doc["graph"]["edges"] if e["kind"] == "calls")
+    assert set(edge) >= {"source", "target", "kind", "attrs", "evidence"} and edge["attrs"]["count"] == 42
+    finding = doc["findings"][0]
+    assert set(finding) >= {
+        "rule_id",
+        "rule",
+        "severity",
+        "message",
+        "subjects",
+        "location",
+        "related",
+        "fingerprint",
+    }
+    assert finding["related"][0] == {
+        "path": "compose.yaml",
+        "line": 12,
+        "column": 1,
+        "message": "env DATABASE_URL",
+    }
+    assert doc["diagnostics"] == [
+        {"level": "error", "message": "invalid YAML: mapping values", "path": "broken.yml", "line": 3}
+    ]
+    assert doc["absent"][0]["fingerprint"] == "d" * 32
+
+
+def test_html_is_self_contained_and_escapes_repository_text() -> None:
+    page = render_html(build_result())
+    assert HOSTILE not in page and "&lt;script&gt;alert(" in page
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page
+    assert 'class="edge calls runtime"' in page and "42 calls seen" in page and "p50 3.5 ms" in page
+    assert "<strong>Why</strong> <code>x</code>" in page and "<li>a</li>" in page
+    assert "accepted until rotation" in page and "invalid YAML" in page
+
+
+def test_markdown_console_and_graph_exports() -> None:
+    result = build_result()
+    md = render_markdown(result)
+    assert "**1** errors" in md and "| error 🆕 | `shared-database` | `compose.yaml:5:1` |" in md
+    assert "```mermaid" in md and "<script>" not in md
+    console = render_console(result)
+    assert "compose.yaml:5:1: error shared-database [new]" in console and "(1 suppressed)" in console
+    assert "literal password" not in console
+    dot = export_graph(result.graph, "dot")
+    assert dot.startswith("digraph architecture {") and "style=dashed" in dot and '\\"x\\"' in dot
+    mermaid = export_graph(result.graph, "mermaid")
+    assert "-.->|calls|" in mermaid and "#lt;script#gt;" in mermaid
+    graphml = export_graph(result.graph, "graphml")
+    xml.dom.minidom.parseString(graphml)
+    data = json.loads(export_graph(result.graph, "json"))
+    assert {n["kind"] for n in data["nodes"]} == {"service", "datastore", "database", "table"}
+    with pytest.raises(ValueError):
+        export_graph(result.graph, "png")
+
+
+@pytest.mark.browser
+def test_html_in_a_real_browser(tmp_path: Path) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.fail("chromium is not installed: run 'make browser-deps' (make test does)")
+    page = tmp_path / "report.html"
+    page.write_text(render_html(build_result()), encoding="utf-8")
+
+    def dom(fragment: str) -> str:
+        run = subprocess.run(
+            [
+                browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                "--virtual-time-budget=2000", "--dump-dom", page.as_uri() + fragment,
+            ],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr[-2000:]
+        return run.stdout
+
+    everything = dom("")
+    assert '<svg id="system-graph"' in everything and everything.count('class="node ') == 3
+    assert 'data-shown="1"' in everything  # the suppressed finding is hidden by default
+    only_warnings = dom("#severity=warning&suppressed=1")
+    assert 'data-shown="1"' in only_warnings and 'checked="" value="note"' not in only_warnings
+    nothing = dom("#severity=note")
+    assert 'data-shown="0"' in nothing
