@@ -131,7 +131,8 @@ def scan_command(
         if baseline_ref:
             with temporary_folder() as tmp:
                 old_root = export_revision(path, baseline_ref, Path(tmp))
-                old = scan(old_root, config_path=None, traces=traces, jobs=jobs)
+                # The same configuration on both sides: only the code may differ.
+                old = scan(old_root, config, traces=traces, jobs=jobs)
                 baseline_data = create_baseline(old.active_findings)
         result = scan(path, config, traces=traces, baseline=baseline_data, jobs=jobs)
     except ConfigError as exc:

@@ -14,7 +14,14 @@ from pathlib import Path
 import analyzer
 from analyzer.config import Config, ConfigError, find_config, load_config
 from analyzer.discovery import codeowners_for, discover, read_codeowners
-from analyzer.engine import apply_baseline, apply_suppressions, evaluate, load_rules
+from analyzer.engine import (
+    InlineSuppression,
+    apply_baseline,
+    apply_suppressions,
+    evaluate,
+    load_rules,
+    parse_inline,
+)
 from analyzer.enrich import enrich
 from analyzer.enrich.contexts import apply_codeowners
 from analyzer.extract.facts import Connection, Fact, FileContext
@@ -60,6 +67,13 @@ def build_model(
     jobs: int | None = None,
 ) -> tuple[ArchGraph, list[Diagnostic]]:
     """Discover, extract, resolve and enrich: the architecture graph of ``root``."""
+    graph, diagnostics, _ = _build(root, config, traces, jobs)
+    return graph, diagnostics
+
+
+def _build(
+    root: Path, config: Config, traces: Sequence[Path], jobs: int | None
+) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
     root = root.resolve()
     found = discover(root, config)
     diagnostics = list(found.diagnostics)
@@ -97,7 +111,28 @@ def build_model(
                 for folder, svc in found.service_roots.items()
             },
         )
-    return graph, diagnostics
+    return graph, diagnostics, tuple(found.files)
+
+
+INLINE_MARKER = b"archconform:"
+
+
+def find_inline_suppressions(root: Path, files: Sequence[str]) -> list[InlineSuppression]:
+    """Every ``archconform: ignore[...]`` comment in the scanned files, so that the ones that
+    suppress nothing can be reported. Reads bytes and decodes only files that mention it."""
+    found: list[InlineSuppression] = []
+    for path in files:
+        try:
+            data = (root / path).read_bytes()
+        except OSError:
+            continue
+        if INLINE_MARKER not in data:
+            continue
+        for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+            parsed = parse_inline(line)
+            if parsed is not None:
+                found.append(InlineSuppression(path, number, parsed[0], parsed[1]))
+    return found
 
 
 def _config_traces(root: Path, config: Config) -> list[Path]:
@@ -140,12 +175,15 @@ def scan(
     root = root.resolve()
     if config is None:
         config = load_project_config(root, config_path)
-    graph, diagnostics = build_model(root, config, traces, jobs)
+    graph, diagnostics, files = _build(root, config, traces, jobs)
     rules, diags = load_rules(config)
     diagnostics.extend(diags)
     findings, diags = evaluate(graph, rules, config)
     diagnostics.extend(diags)
-    findings, diags = apply_suppressions(findings, config, _LineReader(root), today or dt.date.today())
+    comments = find_inline_suppressions(root, files)
+    findings, diags = apply_suppressions(
+        findings, config, _LineReader(root), today or dt.date.today(), comments
+    )
     diagnostics.extend(diags)
     absent: list[dict[str, str]] = []
     if baseline is not None:
