@@ -101,7 +101,7 @@ def test_baseline_round_trip_counts_only_the_new_finding(shop: Path, tmp_path: P
     compose.write_text(text)
     out_json = tmp_path / "after.json"
     sarif_out = tmp_path / "a.sarif"
-    code, out = run(
+    code, _ = run(
         "scan", str(shop), "--baseline", str(baseline), "--json", str(out_json), "--sarif", str(sarif_out)
     )
     findings = _active(out_json)
@@ -148,7 +148,8 @@ def test_python_rules_need_opt_in_and_entry_points_are_loaded(shop: Path, tmp_pa
     )
     (rules / "no-neo4j.yml").write_text(
         "id: ORG002\nname: no-neo4j\ntitle: No graph databases\nseverity: error\nprinciple: team\n"
-        "help: We do not run Neo4j.\nmatch:\n  nodes:\n    ds: {kind: datastore, where: \"ds.technology == 'neo4j'\"}\n"
+        "help: We do not run Neo4j.\nmatch:\n  nodes:\n"
+        "    ds: {kind: datastore, where: \"ds.technology == 'neo4j'\"}\n"
         'location: ds\nmessage: "{{ ds.name }} is Neo4j"\n'
     )
     (shop / "archconform.yml").write_text("rule_paths: [team-rules]\n")
