@@ -47,3 +47,20 @@ def test_rules_docs_generated_from_metadata() -> None:
     for rule in rules:
         assert f"### {rule.meta.name}" in text
     assert text.count("| AC") == len(rules)
+
+
+def test_config_files_in_the_repo_match_the_published_config_schema() -> None:
+    schema = json.loads((RULES / "schema" / "config.schema.json").read_text())
+    configs = sorted(REPO.glob("fixtures/**/archconform.yml")) + sorted(
+        REPO.glob("tests/rules/cases/**/archconform.yml")
+    )
+    assert len(configs) >= 5
+    validator = jsonschema.Draft7Validator(schema)
+    for path in configs:
+        data = yaml.safe_load(path.read_text())
+        if isinstance(data.get("waivers"), list):
+            for waiver in data["waivers"]:
+                if "until" in waiver:
+                    waiver["until"] = str(waiver["until"])
+        errors = [e.message for e in validator.iter_errors(data)]
+        assert errors == [], (path, errors)
