@@ -98,8 +98,12 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     tool, version = migration_tool(ctx.path, text)
     statements = analyze_sql(text, dialect_for(ctx.technology))
 
-    def evidence(line: int, detail: str) -> Evidence:
-        return Evidence(SourceKind.SQL, Location(ctx.path, line), detail)
+    def evidence(line: int, detail: str, column: int = 1) -> Evidence:
+        return Evidence(SourceKind.SQL, Location(ctx.path, line, column), detail)
+
+    def at(facts: SqlStatementFacts, table: str, detail: str) -> Evidence:
+        line, column = facts.position(table)
+        return evidence(line, detail, column)
 
     if tool:
         result.facts.append(
@@ -133,11 +137,11 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                     TableAccess(ctx.service, table, "owns", evidence(line, facts.kind.replace("_", " ")))
                 )
         for table in facts.references:
-            result.facts.append(TableAccess(ctx.service, table, "reads", evidence(line, "foreign key")))
+            result.facts.append(TableAccess(ctx.service, table, "reads", at(facts, table, "foreign key")))
         for table in facts.reads:
-            result.facts.append(TableAccess(ctx.service, table, "reads", evidence(line, facts.kind)))
+            result.facts.append(TableAccess(ctx.service, table, "reads", at(facts, table, facts.kind)))
         for table in facts.writes:
-            result.facts.append(TableAccess(ctx.service, table, "writes", evidence(line, facts.kind)))
+            result.facts.append(TableAccess(ctx.service, table, "writes", at(facts, table, facts.kind)))
         for change, table, column in _changes(facts, created_here):
             result.facts.append(
                 Migration(

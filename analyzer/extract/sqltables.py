@@ -13,6 +13,7 @@ without being parsed, and any ``RecursionError`` that still happens is caught.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass
@@ -98,6 +99,14 @@ class SqlStatementFacts:
     alters: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     statement: exp.Expression | None = None
+    positions: tuple[tuple[str, int, int], ...] = ()  # (table, line, column) of its first mention
+
+    def position(self, table: str) -> tuple[int, int]:
+        """1-based (line, column) of ``table`` in the whole text (statement start if unknown)."""
+        for name, line, column in self.positions:
+            if name == table:
+                return self.line + line - 1, column
+        return self.line, 1
 
 
 def split_statements(sql: str) -> list[tuple[int, str]]:
@@ -210,7 +219,24 @@ def _nesting(sql: str) -> int:
     return deepest
 
 
+def _positions(tree: exp.Expression) -> tuple[tuple[str, int, int], ...]:
+    seen: dict[str, tuple[int, int]] = {}
+    for table in tree.find_all(exp.Table):
+        name = _name(table)
+        meta = getattr(table.this, "meta", None) or {}
+        if name and "line" in meta:
+            where = (int(meta["line"]), max(int(meta.get("col", 1)) - len(table.this.name) + 1, 1))
+            if name not in seen or where < seen[name]:
+                seen[name] = where
+    return tuple((name, line, column) for name, (line, column) in sorted(seen.items()))
+
+
 def _facts(line: int, tree: exp.Expression) -> SqlStatementFacts:
+    facts = _kind_facts(line, tree)
+    return dataclasses.replace(facts, positions=_positions(tree))
+
+
+def _kind_facts(line: int, tree: exp.Expression) -> SqlStatementFacts:
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     everything = _tables(tree, ctes)
 

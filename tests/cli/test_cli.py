@@ -168,3 +168,34 @@ def test_python_rules_need_opt_in_and_entry_points_are_loaded(shop: Path, tmp_pa
         "order-service uses shop-db",
         "user-service uses shop-db",
     ]
+
+
+def test_inline_suppressions_in_yaml_and_sql_and_unmatched_ones(shop: Path, tmp_path: Path) -> None:
+    compose = shop / "docker-compose.yml"
+    compose.write_text(
+        compose.read_text().replace(
+            "      NEO4J_PASSWORD: neo4j-secret",
+            "      # archconform: ignore[plaintext-credentials] local demo only, rotated in prod\n"
+            "      NEO4J_PASSWORD: neo4j-secret",
+        )
+    )
+    view = shop / "services/order-service/src/main/resources/db/migration/V2__order_stock_view.sql"
+    view.write_text(
+        view.read_text().replace(
+            "JOIN inventory_items",
+            "-- archconform: ignore[AC103] read-only view, owner agreed in ADR-7\nJOIN inventory_items",
+        )
+    )
+    (shop / "services/user-service/app/stale.py").write_text(
+        "x = 1  # archconform: ignore[shared-database] stale\n"
+    )
+    out_json = tmp_path / "s.json"
+    run("scan", str(shop), "--json", str(out_json))
+    data = json.loads(out_json.read_text())
+    suppressed = {(f["rule"], f["suppressed"]) for f in data["findings"] if f.get("suppressed")}
+    assert suppressed == {
+        ("plaintext-credentials", "local demo only, rotated in prod"),
+        ("cross-service-data-access", "read-only view, owner agreed in ADR-7"),
+    }
+    stale = [d for d in data["diagnostics"] if "matches no finding" in d["message"]]
+    assert [(d["path"], d["line"]) for d in stale] == [("services/user-service/app/stale.py", 1)]
