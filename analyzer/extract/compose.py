@@ -132,7 +132,9 @@ def _merge(base: Any, over: Any) -> Any:
     if isinstance(base, list) and isinstance(over, list):
         if _env_like(base) or _env_like(over):
             merged = _env_map(base)
-            merged.update(_env_map(over))
+            later = _env_map(over)
+            merged.update(later)
+            merged.src.update(later.src)
             return merged
         out_list = LineList([*base, *(v for v in over if v not in base)])
         out_list.src = [*getattr(base, "src", [("", 1)] * len(base))]

@@ -1,0 +1,98 @@
+"""SQL statement analysis and the SQL file extractor: exact tables, actions, lines."""
+
+from __future__ import annotations
+
+from analyzer.extract import sqlfiles
+from analyzer.extract.facts import FileContext, Marker, Migration, TableAccess
+from analyzer.extract.sqltables import analyze_sql, dialect_for, split_statements
+
+SCRIPT = """\
+-- header comment; with a semicolon
+CREATE TABLE orders (
+    id BIGINT PRIMARY KEY,
+    customer_id BIGINT REFERENCES customers.customer(id),
+    note TEXT DEFAULT 'a;b'
+);
+
+INSERT INTO audit (id)
+SELECT o.id FROM orders o JOIN public."Items" i ON i.id = o.id;
+WITH recent AS (SELECT id FROM shipments) SELECT * FROM recent;
+UPDATE stock SET qty = qty - 1 FROM orders WHERE orders.id = stock.id;
+DELETE FROM carts USING users WHERE users.id = carts.user_id;
+CREATE FUNCTION touch() RETURNS trigger AS $$ BEGIN UPDATE x SET a = 1; RETURN NEW; END $$ LANGUAGE plpgsql;
+SELEC broken;
+"""
+
+
+def test_statements_tables_and_lines() -> None:
+    got = [
+        (f.line, f.kind, f.reads, f.writes, f.creates, f.references, bool(f.error))
+        for f in analyze_sql(SCRIPT, "postgres")
+    ]
+    assert got == [
+        (2, "create_table", (), (), ("orders",), ("customers.customer",), False),
+        (8, "insert", ("orders", "public.Items"), ("audit",), (), (), False),
+        (10, "select", ("shipments",), (), (), (), False),
+        (11, "update", ("orders",), ("stock",), (), (), False),
+        (12, "delete", ("users",), ("carts",), (), (), False),
+        (13, "create", (), (), (), (), False),
+        (14, "error", (), (), (), (), True),
+    ]
+
+
+def test_schema_qualified_names_keep_the_schema() -> None:
+    (facts,) = analyze_sql('SELECT * FROM "public"."Items" JOIN sales.orders ON true', "postgres")
+    assert facts.reads == ("public.Items", "sales.orders")
+
+
+def test_positions_point_at_the_table_reference() -> None:
+    (facts,) = analyze_sql("SELECT *\nFROM a\n  JOIN b ON a.id = b.id", "postgres")
+    assert facts.position("b") == (3, 8) and facts.position("a") == (2, 6)
+
+
+def test_nesting_guard_and_split() -> None:
+    deep = "SELECT " + "(" * 60 + "1" + ")" * 60
+    (facts,) = analyze_sql(deep)
+    assert facts.error and "nested" in facts.error
+    assert split_statements("SELECT 1;\n\n-- c\nSELECT ';';\nGO\n") == [(1, "SELECT 1"), (4, "SELECT ';'")]
+    assert dialect_for("sqlserver") == "tsql" and dialect_for("unknown") == ""
+
+
+def test_sql_file_extractor_ownership_access_and_migrations() -> None:
+    ctx = FileContext("orders/db/migration/V3__changes.sql", "/nonexistent", "orders", "postgresql")
+    text = (
+        "ALTER TABLE orders DROP COLUMN note;\n"
+        "ALTER TABLE orders ADD COLUMN status TEXT NOT NULL;\n"
+        "ALTER TABLE orders ADD COLUMN flag BOOLEAN NOT NULL DEFAULT false;\n"
+        "ALTER TABLE orders ALTER COLUMN id TYPE INT;\n"
+        "ALTER TABLE orders RENAME COLUMN customer_id TO buyer_id;\n"
+        "DROP TABLE legacy_orders;\n"
+        "SELECT * FROM inventory_items;\n"
+    )
+    result = sqlfiles.extract(ctx, text)
+    assert [(m.key, m.value) for m in result.facts if isinstance(m, Marker)] == [("migration_tool", "flyway")]
+    migrations = {(m.change, m.table, m.column, m.tool, m.version, m.evidence.location.line)
+                  for m in result.facts if isinstance(m, Migration)}  # fmt: skip
+    assert migrations == {
+        ("drop_column", "orders", "note", "flyway", "3", 1),
+        ("add_not_null_without_default", "orders", "status", "flyway", "3", 2),
+        ("add_column", "orders", "flag", "flyway", "3", 3),
+        ("narrow_type", "orders", "id", "flyway", "3", 4),
+        ("rename_column", "orders", "customer_id", "flyway", "3", 5),
+        ("drop_table", "legacy_orders", "", "flyway", "3", 6),
+    }
+    access = {
+        (t.table, t.action, t.evidence.location.line) for t in result.facts if isinstance(t, TableAccess)
+    }
+    assert ("inventory_items", "reads", 7) in access and ("orders", "owns", 1) in access
+    assert result.diagnostics == []
+
+
+def test_rollbacks_are_ignored_and_broken_sql_is_one_diagnostic() -> None:
+    down = FileContext("svc/migrations/000001_init.down.sql", "/x", "svc", "postgresql")
+    assert sqlfiles.extract(down, "DROP TABLE orders;").facts == []
+    up = FileContext("svc/migrations/000001_init.up.sql", "/x", "svc", "postgresql")
+    result = sqlfiles.extract(up, "CREATE TABLE t (id int);\nSELEC 1;\nSELEC 2;\n")
+    assert ("golang-migrate", "t") in {(m.tool, m.table) for m in result.facts if isinstance(m, Migration)}
+    (diag,) = result.diagnostics
+    assert diag.line == 2 and diag.message.startswith("2 SQL statement(s) not understood")
