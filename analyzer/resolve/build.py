@@ -6,6 +6,7 @@ that refers to them (connections, calls, tables, messages, markers, operations).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -255,13 +256,19 @@ def build_graph(
         assert isinstance(fact, EnvVar)
         r.env[r.service_name(fact.service)].setdefault(fact.name, fact)
 
-    # 3. connections and calls
+    # 3. connections and calls (configuration of inactive profiles is not deployed)
     for fact in by_type[Connection]:
         assert isinstance(fact, Connection)
-        _connect(r, fact)
+        if profile_active(r, fact.service, fact.evidence.profile) and not overridden_by_env(
+            r, fact.service, fact.evidence
+        ):
+            _connect(r, fact)
     for fact in by_type[Call]:
         assert isinstance(fact, Call)
-        _call(r, fact)
+        if profile_active(r, fact.service, fact.evidence.profile) and not overridden_by_env(
+            r, fact.service, fact.evidence
+        ):
+            _call(r, fact)
     for fact in by_type[DependsOn]:
         assert isinstance(fact, DependsOn)
         src = r.service_node(fact.service)
@@ -292,6 +299,57 @@ def build_graph(
         assert isinstance(fact, Operation)
         _operation(r, fact)
     return g, r.diagnostics
+
+
+PROFILE_VARIABLES = ("SPRING_PROFILES_ACTIVE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT")
+
+
+def active_profiles(r: Resolver, service: str) -> tuple[str, ...] | None:
+    """The deployed profiles of a service: from the config's ``profiles``, else from the
+    service's deployment env (``SPRING_PROFILES_ACTIVE``...); ``None`` when nobody says."""
+    if r.config.profiles:
+        return r.config.profiles
+    env = r.env.get(r.service_name(service), {})
+    for variable in PROFILE_VARIABLES:
+        fact = env.get(variable)
+        if fact is not None and fact.value and "${" not in fact.value:
+            return tuple(p.strip().lower() for p in re.split(r"[,\s]+", fact.value) if p.strip())
+    return None
+
+
+def overridden_by_env(r: Resolver, service: str, evidence: Evidence) -> bool:
+    """Whether a setting from a config file is replaced at deploy time by the service's
+    environment: Spring's relaxed binding (``spring.datasource.url`` <- ``SPRING_DATASOURCE_URL``)
+    or the variable its placeholder names (detail ``key ${VAR}``). The deployment's own
+    connection fact then speaks for it; the file's value is a development default."""
+    if evidence.source != SourceKind.CONFIG or not evidence.detail:
+        return False
+    env = r.env.get(r.service_name(service), {})
+    if not env:
+        return False
+    key, _, placeholder = evidence.detail.partition(" ")
+    names = {re.sub(r"[.\[\]]", "_", key).replace("-", "").upper(), re.sub(r"[.\-\[\]]", "_", key).upper()}
+    if placeholder.startswith("${"):
+        names.add(placeholder[2:-1])
+    return any(name in env and env[name].value for name in names)
+
+
+def profile_active(r: Resolver, service: str, profile: str) -> bool:
+    """Whether configuration written for ``profile`` applies to ``service``. Compose file sets
+    (``docker-compose-x.yaml``) are not Spring profiles and always apply; so does everything when
+    no active profile is known (all profiles are reported, each marked on its evidence)."""
+    if not profile or profile.endswith((".yml", ".yaml")):
+        return True
+    active = active_profiles(r, service)
+    if active is None:
+        return True
+    for expression in profile.split(","):
+        expression = expression.strip().lower()
+        negated = expression.startswith("!")
+        name = expression.lstrip("!")
+        if (name in active) != negated:
+            return True
+    return False
 
 
 def _database_node(r: Resolver, store: str, database: str, evidence: Sequence[Evidence]) -> str:

@@ -1,0 +1,368 @@
+"""Spring Boot configuration: ``application*.yml|yaml|properties`` and ``bootstrap*.yml``.
+
+Profiles come from the file name (``application-prod.yml``), from ``spring.config.activate.on-profile``
+or the older ``spring.profiles`` in a ``---`` document; every fact carries its profile in
+``Evidence.profile`` ("" for the default), and the resolver reports all profiles unless the config
+names the deployed ones. Placeholders ``${KEY:default}`` resolve against the same file's keys,
+else to their default (origin ``config``); ``${ENV_VAR}`` with no default stays a reference.
+
+Read: ``spring.datasource`` / ``spring.r2dbc`` URLs (JDBC and R2DBC) with username and password,
+``spring.data.mongodb`` (uri or host/port/database), Redis (``spring.data.redis`` and the older
+``spring.redis``), ``spring.kafka.bootstrap-servers``, ``spring.rabbitmq``, ``spring.elasticsearch.uris``,
+``spring.jpa.hibernate.ddl-auto`` (marker), Flyway and Liquibase settings (migration tool marker),
+``spring.application.name`` (another name of the service), actuator / OpenTelemetry settings
+(telemetry marker), and any other value that is an ``http(s)://`` URL (a configured call target).
+
+A config-server layout (a shared folder of ``<application>.yml``) is read the same way: a file
+outside any service is attributed to its ``spring.application.name`` or its file-name stem.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from analyzer.extract.connstr import parse_connection_string, parse_host_list, password_kind
+from analyzer.extract.facts import (
+    Call,
+    Connection,
+    ConnectionInfo,
+    Credential,
+    ExtractResult,
+    FileContext,
+    Marker,
+    ServiceDecl,
+    Value,
+)
+from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
+from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+
+NAME = "spring"
+
+_FILE = re.compile(r"^(application|bootstrap)(-(?P<profile>[\w.-]+))?\.(ya?ml|properties)$", re.I)
+_PLACEHOLDER = re.compile(r"\$\{([^}:]+)(?::([^}]*))?\}")
+
+
+def wants(path: str) -> bool:
+    name = posixpath.basename(path)
+    if _FILE.match(name):
+        return True
+    # Config-server layouts: config/<app>.yml or config-repo/<app>-<profile>.properties.
+    folder = posixpath.dirname(path).lower()
+    return (
+        bool(re.search(r"(^|/)(config|config-repo|configuration)(/|$)", folder))
+        and name.endswith((".properties",))
+        and not name.startswith(".")
+    )
+
+
+Entry = tuple[str, str, int]  # (dotted key, value, line)
+
+
+def _flatten(node: Any, prefix: str, line: int) -> Iterator[Entry]:
+    if isinstance(node, LineDict):
+        for key, value in node.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            yield from _flatten(value, name, node.line_of(key)[1])
+    elif isinstance(node, LineList):
+        for index, value in enumerate(node):
+            yield from _flatten(value, f"{prefix}[{index}]", node.line_of(index)[1])
+    elif node is not None:
+        text = ("true" if node else "false") if isinstance(node, bool) else str(node)
+        yield prefix, text, line
+
+
+def _properties(text: str) -> list[Entry]:
+    entries: list[Entry] = []
+    pending = ""
+    start = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip() if not pending else raw.lstrip()
+        if not pending and (not line or line[0] in "#!"):
+            continue
+        if not pending:
+            start = number
+        if line.endswith("\\") and not line.endswith("\\\\"):
+            pending += line[:-1]
+            continue
+        line = pending + line
+        pending = ""
+        match = re.match(r"^((?:\\.|[^=:\s])+)\s*[=:\s]\s*(.*)$", line)
+        if match:
+            entries.append((match.group(1).replace("\\", ""), match.group(2).strip(), start))
+        else:
+            entries.append((line, "", start))
+    return entries
+
+
+def _documents(ctx: FileContext, text: str, result: ExtractResult) -> list[tuple[str, list[Entry]]]:
+    """(profile, entries) per document of the file."""
+    name = posixpath.basename(ctx.path)
+    match = _FILE.match(name)
+    file_profile = (match.group("profile") or "") if match else ""
+    if not match and "-" in posixpath.splitext(name)[0]:
+        file_profile = posixpath.splitext(name)[0].split("-", 1)[1]
+    if name.endswith(".properties"):
+        docs = [_properties(text)]
+        if "#---" in text:
+            docs = _split_properties(text)
+    else:
+        try:
+            loaded = load_all(text, ctx.path)
+        except YamlError as exc:
+            result.diagnostics.append(Diagnostic(ctx.path, exc.line, DiagnosticLevel.ERROR, str(exc)))
+            return []
+        docs = [list(_flatten(doc, "", 1)) for doc in loaded]
+    out = []
+    for entries in docs:
+        profile = file_profile
+        for key, value, _ in entries:
+            if key in ("spring.config.activate.on-profile", "spring.profiles") and value:
+                profile = value.strip()
+        out.append((profile, entries))
+    return out
+
+
+def _split_properties(text: str) -> list[list[Entry]]:
+    docs: list[list[Entry]] = [[]]
+    offset = 0
+    for part in re.split(r"(?m)^#---\s*$", text):
+        entries = [(k, v, line + offset) for k, v, line in _properties(part)]
+        docs.append(entries)
+        offset += part.count("\n")
+    return [d for d in docs if d]
+
+
+def _resolve(value: str, keys: dict[str, str], depth: int = 0) -> tuple[str, str]:
+    """(value, origin): placeholders resolved against the file's keys or their defaults."""
+    origin = "literal"
+    if "${" not in value or depth > 5:
+        return value, origin
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal origin
+        name, default = match.group(1), match.group(2)
+        if name in keys:
+            origin = "config"
+            return _resolve(keys[name], keys, depth + 1)[0]
+        if default is not None:
+            origin = "config"
+            return default
+        origin = "reference"
+        return match.group(0)
+
+    return _PLACEHOLDER.sub(replace, value), origin
+
+
+def extract(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    documents = _documents(ctx, text, result)
+    all_keys = {k: v for _, entries in documents for k, v, _ in entries}
+    app_name = next((v for k, v in all_keys.items() if k == "spring.application.name" and v), "")
+    stem = posixpath.splitext(posixpath.basename(ctx.path))[0].split("-")[0]
+    service = (
+        ctx.service
+        or (app_name if "${" not in app_name else "")
+        or ("" if _FILE.match(posixpath.basename(ctx.path)) else stem)
+    )
+    if not service:
+        return result
+    for profile, entries in documents:
+        keys = {k: v for k, v, _ in entries}
+        lines = {k: line for k, _, line in entries}
+        context = {**all_keys, **keys}
+
+        def ev(key: str, detail: str = "", profile: str = profile, lines: dict[str, int] = lines) -> Evidence:
+            return Evidence(
+                SourceKind.CONFIG, Location(ctx.path, lines.get(key, 1)), detail or key, 1, profile
+            )
+
+        def value(
+            key: str, keys: dict[str, str] = keys, context: dict[str, str] = context
+        ) -> tuple[str, str]:
+            return _resolve(keys.get(key, ""), context)
+
+        facts = result.facts
+        if keys.get("spring.application.name"):
+            name, _ = value("spring.application.name")
+            if name and "${" not in name and ctx.service and name != ctx.service:
+                facts.append(ServiceDecl(ctx.service, ev("spring.application.name"), aliases=(name,)))
+        for prefix in ("spring.datasource", "spring.r2dbc", "spring.datasource.hikari"):
+            url_key = f"{prefix}.url" if f"{prefix}.url" in keys else f"{prefix}.jdbc-url"
+            if url_key not in keys:
+                continue
+            url, _ = value(url_key)
+            info = parse_connection_string(url.replace("r2dbc:", "", 1) if url.startswith("r2dbc:") else url)
+            if info is None or not info.hosts:
+                continue
+            password_raw = keys.get(f"{prefix}.password", "")
+            password = password_kind(password_raw) if password_raw else info.password
+            user = value(f"{prefix}.username")[0] or info.user
+            info = ConnectionInfo(
+                info.technology,
+                info.hosts,
+                info.port,
+                info.database,
+                user,
+                password,
+                info.tls,
+                info.raw_scheme,
+            )
+            facts.append(Connection(service, info, ev(url_key, _detail(url_key, keys)), "config"))
+            if password_raw and password == "literal":
+                facts.append(Credential(service, f"{prefix}.password", ev(f"{prefix}.password")))
+        _nosql(service, keys, value, ev, facts)
+        ddl = keys.get("spring.jpa.hibernate.ddl-auto") or keys.get(
+            "spring.jpa.properties.hibernate.hbm2ddl.auto"
+        )
+        if ddl:
+            key = (
+                "spring.jpa.hibernate.ddl-auto"
+                if "spring.jpa.hibernate.ddl-auto" in keys
+                else "spring.jpa.properties.hibernate.hbm2ddl.auto"
+            )
+            resolved, _ = value(key)
+            facts.append(Marker(service, "ddl_auto", resolved.strip().lower(), ev(key)))
+        if keys.get("spring.flyway.enabled", "true") != "false" and any(
+            k.startswith("spring.flyway.") for k in keys
+        ):
+            first = next(k for k in keys if k.startswith("spring.flyway."))
+            facts.append(Marker(service, "migration_tool", "flyway", ev(first)))
+        if (
+            any(k.startswith("spring.liquibase.change-log") for k in keys)
+            and keys.get("spring.liquibase.enabled") != "false"
+        ):
+            facts.append(Marker(service, "migration_tool", "liquibase", ev("spring.liquibase.change-log")))
+        for key in keys:
+            if key.startswith(
+                ("management.tracing", "management.otlp", "otel.", "management.metrics.export")
+            ):
+                facts.append(
+                    Marker(service, "telemetry", key.split(".")[0] + "." + key.split(".")[1], ev(key))
+                )
+                break
+        handled = {
+            k
+            for k in keys
+            if k.startswith(
+                (
+                    "spring.datasource",
+                    "spring.r2dbc",
+                    "spring.data.",
+                    "spring.redis",
+                    "spring.kafka",
+                    "spring.rabbitmq",
+                    "spring.elasticsearch",
+                    "eureka.",
+                    "spring.cloud.config",
+                )
+            )
+        }
+        for key in keys:
+            if key in handled:
+                continue
+            resolved, _ = value(key)
+            if re.match(r"^https?://[A-Za-z0-9_.-]+", resolved):
+                facts.append(Call(service, Value(resolved, "config", key), ev(key, _detail(key, keys))))
+    return result
+
+
+def _detail(key: str, keys: dict[str, str]) -> str:
+    """Evidence detail: the key, plus the environment variable its placeholder names, so the
+    resolver can tell a dev default from what the deployment sets."""
+    raw = keys.get(key, "")
+    variables = [m.group(1) for m in _PLACEHOLDER.finditer(raw) if m.group(1) not in keys]
+    return f"{key} ${{{variables[0]}}}" if variables else key
+
+
+def _nosql(service: str, keys: dict[str, str], value: Any, ev: Any, facts: list[Any]) -> None:
+    mongo_uri = next((k for k in ("spring.data.mongodb.uri", "spring.mongodb.uri") if k in keys), None)
+    if mongo_uri:
+        info = parse_connection_string(value(mongo_uri)[0])
+        if info is not None and info.hosts:
+            facts.append(Connection(service, info, ev(mongo_uri, _detail(mongo_uri, keys)), "config"))
+    elif "spring.data.mongodb.host" in keys:
+        host = value("spring.data.mongodb.host")[0]
+        port = value("spring.data.mongodb.port")[0]
+        facts.append(
+            Connection(
+                service,
+                ConnectionInfo(
+                    "mongodb",
+                    (host.lower(),),
+                    int(port) if port.isdigit() else None,
+                    value("spring.data.mongodb.database")[0],
+                    raw_scheme="spring",
+                ),
+                ev("spring.data.mongodb.host", _detail("spring.data.mongodb.host", keys)),
+                "config",
+            )
+        )
+    for prefix in ("spring.data.redis", "spring.redis"):
+        if f"{prefix}.url" in keys:
+            info = parse_connection_string(value(f"{prefix}.url")[0])
+            if info is not None and info.hosts:
+                facts.append(
+                    Connection(service, info, ev(f"{prefix}.url", _detail(f"{prefix}.url", keys)), "config")
+                )
+        elif f"{prefix}.host" in keys:
+            host = value(f"{prefix}.host")[0]
+            port = value(f"{prefix}.port")[0]
+            database = value(f"{prefix}.database")[0]
+            tls = True if value(f"{prefix}.ssl.enabled")[0] == "true" else None
+            info = ConnectionInfo(
+                "redis",
+                (host.lower(),),
+                int(port) if port.isdigit() else None,
+                database,
+                tls=tls,
+                raw_scheme="spring",
+            )
+            facts.append(
+                Connection(service, info, ev(f"{prefix}.host", _detail(f"{prefix}.host", keys)), "config")
+            )
+    if "spring.kafka.bootstrap-servers" in keys:
+        listed = parse_host_list(value("spring.kafka.bootstrap-servers")[0], "kafka")
+        if listed is not None:
+            facts.append(
+                Connection(
+                    service,
+                    listed,
+                    ev("spring.kafka.bootstrap-servers", _detail("spring.kafka.bootstrap-servers", keys)),
+                    "config",
+                )
+            )
+    if "spring.rabbitmq.addresses" in keys:
+        listed = parse_host_list(value("spring.rabbitmq.addresses")[0].replace("amqp://", ""), "rabbitmq")
+        if listed is not None:
+            facts.append(Connection(service, listed, ev("spring.rabbitmq.addresses"), "config"))
+    elif "spring.rabbitmq.host" in keys:
+        host = value("spring.rabbitmq.host")[0]
+        password_raw = keys.get("spring.rabbitmq.password", "")
+        info = ConnectionInfo(
+            "rabbitmq",
+            (host.lower(),),
+            None,
+            "",
+            value("spring.rabbitmq.username")[0],
+            password_kind(password_raw),
+            raw_scheme="spring",
+        )
+        facts.append(
+            Connection(
+                service, info, ev("spring.rabbitmq.host", _detail("spring.rabbitmq.host", keys)), "config"
+            )
+        )
+    if "spring.elasticsearch.uris" in keys:
+        uri = value("spring.elasticsearch.uris")[0].split(",")[0]
+        match = re.match(r"^https?://([^:/]+)(?::(\d+))?", uri)
+        if match:
+            info = ConnectionInfo(
+                "elasticsearch",
+                (match.group(1).lower(),),
+                int(match.group(2)) if match.group(2) else None,
+                raw_scheme="spring",
+            )
+            facts.append(Connection(service, info, ev("spring.elasticsearch.uris"), "config"))
