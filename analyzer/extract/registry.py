@@ -17,6 +17,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.compose",
     "analyzer.extract.sqlfiles",
     "analyzer.extract.spring",
+    "analyzer.extract.source.python",
 )
 
 

@@ -322,13 +322,18 @@ def overridden_by_env(r: Resolver, service: str, evidence: Evidence) -> bool:
     environment: Spring's relaxed binding (``spring.datasource.url`` <- ``SPRING_DATASOURCE_URL``)
     or the variable its placeholder names (detail ``key ${VAR}``). The deployment's own
     connection fact then speaks for it; the file's value is a development default."""
-    if evidence.source != SourceKind.CONFIG or not evidence.detail:
+    if evidence.source not in (SourceKind.CONFIG, SourceKind.CODE) or not evidence.detail:
         return False
     env = r.env.get(r.service_name(service), {})
     if not env:
         return False
     key, _, placeholder = evidence.detail.partition(" ")
-    names = {re.sub(r"[.\[\]]", "_", key).replace("-", "").upper(), re.sub(r"[.\-\[\]]", "_", key).upper()}
+    names: set[str] = set()
+    if evidence.source == SourceKind.CONFIG:
+        names = {
+            re.sub(r"[.\[\]]", "_", key).replace("-", "").upper(),
+            re.sub(r"[.\-\[\]]", "_", key).upper(),
+        }
     if placeholder.startswith("${"):
         names.add(placeholder[2:-1])
     return any(name in env and env[name].value for name in names)

@@ -1,0 +1,139 @@
+"""Shared machinery for the source-code extractors: grammars, parsing, locations, and resolving
+the value of an expression (string constants, concatenation, f-strings / template literals with
+known parts, environment reads with defaults) — without ever running the code.
+
+Resolution rules, the same for every language:
+
+* a literal is ``Value(text, "literal")``; an environment read is ``Value(default, "env", VAR)``
+  (empty text when there is no default); a config key (Spring ``@Value``) is origin ``config``;
+* concatenation keeps what is known from the left: ``BASE + "/x" + id`` with ``BASE`` known is
+  ``BASE/x`` (the host is what matters); an unknown leading part makes the whole ``unresolved``;
+* what cannot be resolved stays ``Value("", "unresolved", name)`` and is said so — never guessed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tree_sitter import Language, Node, Parser, Tree
+
+from analyzer.extract.facts import Value
+from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+
+MUTATING_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+UNKNOWN = Value("", "unresolved")
+
+
+@functools.cache
+def language(name: str) -> Language:
+    """The tree-sitter grammar of ``name`` (python, javascript, typescript, tsx, java, go, csharp)."""
+    if name == "python":
+        import tree_sitter_python as grammar
+
+        return Language(grammar.language())
+    if name == "javascript":
+        import tree_sitter_javascript as grammar_js
+
+        return Language(grammar_js.language())
+    if name in ("typescript", "tsx"):
+        import tree_sitter_typescript as grammar_ts
+
+        return Language(grammar_ts.language_tsx() if name == "tsx" else grammar_ts.language_typescript())
+    if name == "java":
+        import tree_sitter_java as grammar_java
+
+        return Language(grammar_java.language())
+    if name == "go":
+        import tree_sitter_go as grammar_go
+
+        return Language(grammar_go.language())
+    if name == "csharp":
+        import tree_sitter_c_sharp as grammar_cs
+
+        return Language(grammar_cs.language())
+    raise ValueError(f"no grammar for {name}")
+
+
+def parse(name: str, text: str) -> tuple[Tree, bytes]:
+    data = text.encode("utf-8")
+    return Parser(language(name)).parse(data), data
+
+
+def location(path: str, node: Node) -> Location:
+    row, column = node.start_point
+    return Location(path, row + 1, column + 1)
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every named node, depth first, without recursion (deep trees must not overflow)."""
+    cursor = node.walk()
+    visited_children = False
+    while True:
+        if not visited_children:
+            if cursor.node is not None and cursor.node.is_named:
+                yield cursor.node
+            if cursor.goto_first_child():
+                continue
+        if cursor.goto_next_sibling():
+            visited_children = False
+            continue
+        if not cursor.goto_parent():
+            return
+        visited_children = True
+
+
+def text_of(node: Node | None) -> str:
+    return node.text.decode("utf-8", errors="replace") if node is not None and node.text is not None else ""
+
+
+def combine(parts: list[Value]) -> Value:
+    """Concatenation: known from the left; the origin of the most configurable part wins."""
+    if not parts or not parts[0].known:
+        variable = parts[0].variable if parts else ""
+        origin = parts[0].origin if parts and parts[0].origin in ("env", "config") else "unresolved"
+        return Value("", origin, variable)
+    text = ""
+    for part in parts:
+        if not part.known:
+            break
+        text += part.text
+    origin, variable = "literal", ""
+    for part in parts:
+        if part.origin in ("env", "config"):
+            origin, variable = part.origin, part.variable
+            break
+    return Value(text, origin, variable)
+
+
+@dataclass(slots=True)
+class FileScan:
+    """The per-file state every language walker fills: constants, facts, diagnostics."""
+
+    path: str
+    service: str
+    technology: str
+    consts: dict[str, Value] = field(default_factory=dict)
+    facts: list[Any] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def evidence(self, node: Node, detail: str = "") -> Evidence:
+        return Evidence(SourceKind.CODE, location(self.path, node), detail)
+
+    def syntax_errors(self, tree: Tree) -> None:
+        if tree.root_node.has_error:
+            first = next((n for n in walk(tree.root_node) if n.is_error or n.is_missing), tree.root_node)
+            self.diagnostics.append(
+                Diagnostic(
+                    self.path,
+                    first.start_point[0] + 1,
+                    DiagnosticLevel.WARNING,
+                    "syntax errors in this file; facts come from the parts that parse",
+                )
+            )
+
+
+Evaluate = Callable[[Node | None], Value]

@@ -1,0 +1,85 @@
+"""Operations (entry points) and their write sets, the same way for every language.
+
+An operation's write set is the facts found inside its handler's syntax node plus those inside
+the same-file functions it calls, transitively: tables written (SQL, repositories), mutating calls
+(POST / PUT / PATCH / DELETE, gRPC) and publishes. Facts are matched to functions by position in
+the file, so no call graph beyond names in the same file is needed — and none is guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from analyzer.extract.facts import Call, Message, Operation, TableAccess
+from analyzer.extract.source.base import MUTATING_VERBS, FileScan
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Same-file functions by name, and how to list the callee names inside a node."""
+
+    functions: dict[str, Node]
+    callees: Callable[[Node], list[str]]
+
+
+def _inside(node: Node, line: int, column: int) -> bool:
+    (r1, c1), (r2, c2) = node.start_point, node.end_point
+    return (r1, c1) <= (line - 1, column - 1) <= (r2, c2)
+
+
+def _reach(start: Node, scope: Scope) -> list[Node]:
+    seen: dict[int, Node] = {start.id: start}
+    todo = [start]
+    while todo:
+        node = todo.pop()
+        for name in scope.callees(node):
+            short = name.rsplit(".", 1)[-1]
+            target = scope.functions.get(name) or scope.functions.get(short)
+            if target is not None and target.id not in seen:
+                seen[target.id] = target
+                todo.append(target)
+    return list(seen.values())
+
+
+def collect_operations(
+    scan: FileScan,
+    routes: Iterable[tuple[str, Node]],
+    scope: Scope,
+    extra_writes: Callable[[Node], list[str]] | None = None,
+) -> list[Operation]:
+    operations = []
+    for name, handler in routes:
+        nodes = _reach(handler, scope)
+        writes: set[str] = set()
+        calls: set[str] = set()
+        publishes: set[str] = set()
+        for fact in scan.facts:
+            loc = fact.evidence.location
+            if not any(_inside(n, loc.line, loc.column) for n in nodes):
+                continue
+            if isinstance(fact, TableAccess) and fact.action == "writes":
+                writes.add(fact.table)
+            elif isinstance(fact, Call) and (
+                fact.method.upper() in MUTATING_VERBS or fact.protocol == "grpc"
+            ):
+                if fact.target.text or fact.target.variable:
+                    calls.add(fact.target.text or fact.target.variable)
+            elif isinstance(fact, Message) and fact.direction == "publishes":
+                publishes.add(fact.topic)
+        if extra_writes is not None:
+            for node in nodes:
+                writes.update(extra_writes(node))
+        operations.append(
+            Operation(
+                scan.service,
+                name,
+                scan.evidence(handler, name),
+                tuple(sorted(writes)),
+                tuple(sorted(calls)),
+                tuple(sorted(publishes)),
+            )
+        )
+    return operations

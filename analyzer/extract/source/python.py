@@ -1,0 +1,409 @@
+"""Python services: HTTP calls, database clients, embedded SQL, messaging, handlers, markers.
+
+Read from the syntax tree (tree-sitter), in one walk: module-level constants (``X = "..."``,
+``os.getenv("X", "default")``), ``requests`` / ``httpx`` / ``aiohttp`` calls (object ``requests``,
+``httpx`` or a name ending in ``session`` / ``client``), database clients (psycopg, psycopg2,
+asyncpg, SQLAlchemy ``create_engine``, pymongo / motor, redis-py, pika, kafka clients), SQL string
+literals passed to ``execute`` / ``executemany`` / ``query`` / ``fetch*`` / SQLAlchemy ``text``,
+Kafka / RabbitMQ / SNS / SQS / NATS publishing and subscribing, Flask / FastAPI route handlers
+(``@app.post("/x")``, ``@bp.route("/x", methods=[...])``) as operations, and markers
+(OpenTelemetry / Prometheus imports → telemetry, Temporal → saga, ``compensate*`` / ``cancel*`` /
+``undo*`` / ``rollback*`` functions → compensation, writes to an ``outbox`` table → outbox).
+
+An operation's write set is what its handler does plus what the functions of the same file it
+calls do (transitively). Not followed: calls into other modules, methods resolved through
+objects, dynamic dispatch; Django views (no route in the same file) are not operations.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from analyzer.extract.connstr import parse_connection_string, parse_host_list
+from analyzer.extract.facts import (
+    Call,
+    Connection,
+    ExtractResult,
+    FileContext,
+    Marker,
+    Message,
+    TableAccess,
+    Value,
+)
+from analyzer.extract.source.base import (
+    HTTP_VERBS,
+    MUTATING_VERBS,
+    UNKNOWN,
+    FileScan,
+    combine,
+    parse,
+    text_of,
+    walk,
+)
+from analyzer.extract.source.operations import Scope, collect_operations
+from analyzer.extract.sqltables import analyze_sql, dialect_for
+
+NAME = "python"
+SQL_METHODS = {
+    "execute",
+    "executemany",
+    "query",
+    "fetch",
+    "fetchrow",
+    "fetchval",
+    "fetchall",
+    "raw",
+    "exec_driver_sql",
+}
+ROUTE_OWNERS = re.compile(r"(^|_)(app|api|router|bp|blueprint|routes?)$", re.I)
+DB_CLIENTS = {
+    "connect": "",
+    "create_engine": "",
+    "create_async_engine": "",
+    "create_pool": "postgresql",
+    "MongoClient": "mongodb",
+    "AsyncIOMotorClient": "mongodb",
+    "from_url": "redis",
+    "Redis": "redis",
+    "StrictRedis": "redis",
+    "URLParameters": "rabbitmq",
+}
+
+
+def wants(path: str) -> bool:
+    return path.endswith(".py") and "/migrations/" not in path and "/versions/" not in path
+
+
+def _string(node: Node, evaluate: object) -> Value:
+    parts: list[Value] = []
+    prefix = ""
+    for child in node.children:
+        kind = child.type
+        if kind == "string_start":
+            prefix = text_of(child).rstrip("'\"").lower()
+        elif kind == "string_content":
+            raw = text_of(child)
+            parts.append(Value(raw if "r" in prefix else _unescape(raw)))
+        elif kind == "escape_sequence":
+            parts.append(Value(_unescape(text_of(child))))
+        elif kind == "interpolation":
+            inner = next(
+                (c for c in child.named_children if c.type not in ("format_specifier", "type_conversion")),
+                None,
+            )
+            parts.append(evaluate(inner) if callable(evaluate) else UNKNOWN)
+    return combine(parts) if parts else Value("")
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("\\n", "\n")
+        .replace("\\t", "\t")
+        .replace('\\"', '"')
+        .replace("\\'", "'")
+        .replace("\\\\", "\\")
+    )
+
+
+class _Walker:
+    def __init__(self, scan: FileScan, data: bytes) -> None:
+        self.scan = scan
+        self.data = data
+        self.system = ""  # broker technology suggested by imports
+
+    # -- values ----------------------------------------------------------------------------
+    def value(self, node: Node | None) -> Value:
+        if node is None:
+            return UNKNOWN
+        kind = node.type
+        if kind == "string":
+            return _string(node, self.value)
+        if kind == "concatenated_string":
+            return combine([self.value(c) for c in node.named_children])
+        if kind == "identifier":
+            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+        if kind == "binary_operator" and text_of(node.child_by_field_name("operator")) == "+":
+            return combine(
+                [self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))]
+            )
+        if kind == "boolean_operator" and text_of(node.child_by_field_name("operator")) == "or":
+            left = self.value(node.child_by_field_name("left"))
+            right = self.value(node.child_by_field_name("right"))
+            if left.origin == "env" and not left.known:
+                return Value(right.text, "env", left.variable)
+            return left if left.known else right
+        if kind == "parenthesized_expression" and node.named_children:
+            return self.value(node.named_children[0])
+        if kind == "call":
+            return self._env_read(node)
+        if kind == "subscript":
+            target = text_of(node.child_by_field_name("value"))
+            if target in ("os.environ", "environ"):
+                key = self.value(node.child_by_field_name("subscript"))
+                return Value("", "env", key.text)
+        return UNKNOWN
+
+    def _env_read(self, call: Node) -> Value:
+        callee = text_of(call.child_by_field_name("function"))
+        if callee not in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
+            if callee.endswith((".format",)):
+                return UNKNOWN
+            return UNKNOWN
+        args = _args(call)
+        if not args:
+            return UNKNOWN
+        name = self.value(args[0]).text
+        default = self.value(args[1]) if len(args) > 1 else Value("")
+        return Value(default.text if default.known else "", "env", name)
+
+    # -- facts -----------------------------------------------------------------------------
+    def module_constants(self, root: Node) -> None:
+        for statement in root.named_children:
+            node = (
+                statement.named_children[0]
+                if statement.type == "expression_statement" and statement.named_children
+                else None
+            )
+            if node is not None and node.type == "assignment":
+                left = node.child_by_field_name("left")
+                if left is not None and left.type == "identifier":
+                    value = self.value(node.child_by_field_name("right"))
+                    if value.known or value.origin in ("env", "config"):
+                        self.scan.consts[text_of(left)] = value
+
+    def imports(self, root: Node) -> None:
+        for node in root.named_children:
+            if node.type not in ("import_statement", "import_from_statement"):
+                continue
+            text = text_of(node)
+            module = re.sub(r"^(from|import)\s+", "", text).split()[0].split(".")[0]
+            if module in ("kafka", "confluent_kafka", "aiokafka"):
+                self.system = "kafka"
+            elif module in ("pika", "aio_pika", "kombu"):
+                self.system = self.system or "rabbitmq"
+            elif module == "nats":
+                self.system = self.system or "nats"
+            marker = {
+                "opentelemetry": ("telemetry", "opentelemetry"),
+                "prometheus_client": ("telemetry", "prometheus"),
+                "temporalio": ("saga", "temporal"),
+                "conductor": ("saga", "conductor"),
+            }.get(module)
+            if marker:
+                self.scan.facts.append(
+                    Marker(self.scan.service, marker[0], marker[1], self.scan.evidence(node, text))
+                )
+
+    def call(self, node: Node) -> None:
+        function = node.child_by_field_name("function")
+        callee = text_of(function)
+        method = callee.rsplit(".", 1)[-1]
+        owner = callee.rsplit(".", 1)[0].rsplit(".", 1)[-1].lower() if "." in callee else ""
+        args = _args(node)
+        kwargs = _kwargs(node)
+        scan = self.scan
+        if (
+            owner
+            and (owner in ("requests", "httpx") or owner.endswith(("session", "client")))
+            and (method in HTTP_VERBS or method == "request")
+        ):
+            if method == "request":
+                verb = self.value(args[0]).text.upper() if args else ""
+                target_node = args[1] if len(args) > 1 else kwargs.get("url")
+            else:
+                verb = method.upper()
+                target_node = args[0] if args else kwargs.get("url")
+            target = self.value(target_node)
+            if target.known and not re.match(r"^(https?|grpc)://|^[a-z0-9.-]+:\d+", target.text, re.I):
+                return  # a relative path on a client with a base URL we cannot see
+            scan.facts.append(Call(scan.service, target, scan.evidence(node, f"{callee}"), "http", verb))
+            return
+        if method in SQL_METHODS and args:
+            sql_node = args[0]
+            if sql_node.type == "call" and text_of(sql_node.child_by_field_name("function")).endswith("text"):
+                inner = _args(sql_node)
+                sql_node = inner[0] if inner else sql_node
+            sql = self.value(sql_node)
+            if sql.known and re.match(
+                r"\s*(select|insert|update|delete|with|merge|create|alter|drop|truncate)\b", sql.text, re.I
+            ):
+                self._sql(sql.text, sql_node)
+            return
+        if method in DB_CLIENTS or callee in ("psycopg.connect", "psycopg2.connect", "asyncpg.connect"):
+            if method == "connect" and not re.match(
+                r"^(psycopg2?|asyncpg|aiomysql|pymysql|MySQLdb|sqlite3)\.connect$", callee
+            ):
+                return
+            target_node = args[0] if args else kwargs.get("dsn") or kwargs.get("url") or kwargs.get("host")
+            target = self.value(target_node)
+            if not target.known:
+                return
+            info = parse_connection_string(target.text, DB_CLIENTS.get(method, ""))
+            if info is None and (method in ("Redis", "StrictRedis") or "host" in kwargs):
+                info = parse_host_list(target.text, DB_CLIENTS.get(method, "") or "redis")
+            if info is None or not info.hosts:
+                return
+            detail = f"{callee}" + (
+                f" ${{{target.variable}}}" if target.origin == "env" and target.variable else ""
+            )
+            scan.facts.append(Connection(scan.service, info, scan.evidence(node, detail), target.origin))
+            return
+        self._messaging(node, callee, method, owner, args, kwargs)
+
+    def _messaging(
+        self, node: Node, callee: str, method: str, owner: str, args: list[Node], kwargs: dict[str, Node]
+    ) -> None:
+        scan = self.scan
+        topic: Value | None = None
+        direction, system = "publishes", self.system
+        if method in ("send", "produce", "send_and_wait") and "producer" in owner:
+            topic, system = self.value(args[0] if args else kwargs.get("topic")), system or "kafka"
+        elif method == "subscribe" and "consumer" in owner and args:
+            direction, system = "consumes", system or "kafka"
+            items = args[0].named_children if args[0].type == "list" else [args[0]]
+            for item in items:
+                value = self.value(item)
+                if value.known:
+                    scan.facts.append(
+                        Message(scan.service, direction, system, value.text, scan.evidence(item, callee))
+                    )
+            return
+        elif method == "basic_publish":
+            topic = self.value(kwargs.get("exchange"))
+            if not topic.known:
+                topic = self.value(kwargs.get("routing_key"))
+            system = "rabbitmq"
+        elif method == "basic_consume":
+            topic, direction, system = (
+                self.value(kwargs.get("queue") or (args[0] if args else None)),
+                "consumes",
+                "rabbitmq",
+            )
+        elif method == "publish" and "TopicArn" in kwargs:
+            topic, system = self.value(kwargs["TopicArn"]), "sns"
+        elif method == "send_message" and "QueueUrl" in kwargs:
+            topic, system = self.value(kwargs["QueueUrl"]), "sqs"
+        elif method == "publish" and system == "nats" and args:
+            topic = self.value(args[0])
+        if topic is not None and topic.known:
+            name = (
+                topic.text.rsplit(":", 1)[-1].rsplit("/", 1)[-1] if system in ("sns", "sqs") else topic.text
+            )
+            scan.facts.append(Message(scan.service, direction, system, name, scan.evidence(node, callee)))
+
+    def _sql(self, sql: str, node: Node) -> None:
+        scan = self.scan
+        for facts in analyze_sql(sql, dialect_for(scan.technology)):
+            if facts.error:
+                continue
+            for table in facts.reads:
+                scan.facts.append(
+                    TableAccess(scan.service, table, "reads", scan.evidence(node, f"SQL {facts.kind}"))
+                )
+            for table in facts.writes:
+                scan.facts.append(
+                    TableAccess(scan.service, table, "writes", scan.evidence(node, f"SQL {facts.kind}"))
+                )
+                if "outbox" in table.lower():
+                    scan.facts.append(
+                        Marker(scan.service, "outbox", table, scan.evidence(node, "outbox table"))
+                    )
+            for table in facts.creates:
+                scan.facts.append(
+                    TableAccess(scan.service, table, "owns", scan.evidence(node, f"SQL {facts.kind}"))
+                )
+
+    def route(self, decorated: Node) -> tuple[str, Node] | None:
+        """``("POST /users", function node)`` for a Flask / FastAPI route handler."""
+        definition = decorated.child_by_field_name("definition")
+        if definition is None or definition.type != "function_definition":
+            return None
+        for decorator in decorated.named_children:
+            if decorator.type != "decorator" or not decorator.named_children:
+                continue
+            call = decorator.named_children[0]
+            if call.type != "call":
+                continue
+            callee = text_of(call.child_by_field_name("function"))
+            if "." not in callee:
+                continue
+            owner, method = callee.rsplit(".", 1)
+            if not ROUTE_OWNERS.search(owner.rsplit(".", 1)[-1]):
+                continue
+            args = _args(call)
+            path = self.value(args[0]).text if args else ""
+            if method in HTTP_VERBS:
+                return f"{method.upper()} {path}", definition
+            if method in ("route", "api_route"):
+                verbs = _kwargs(call).get("methods")
+                verb = "GET"
+                if verbs is not None:
+                    listed = [self.value(v).text.upper() for v in verbs.named_children]
+                    verb = next((v for v in listed if v in MUTATING_VERBS), listed[0] if listed else "GET")
+                return f"{verb} {path}", definition
+        return None
+
+
+def _args(call: Node) -> list[Node]:
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None:
+        return []
+    return [
+        c
+        for c in arguments.named_children
+        if c.type not in ("keyword_argument", "comment", "list_splat", "dictionary_splat")
+    ]
+
+
+def _kwargs(call: Node) -> dict[str, Node]:
+    arguments = call.child_by_field_name("arguments")
+    out: dict[str, Node] = {}
+    if arguments is None:
+        return out
+    for child in arguments.named_children:
+        if child.type == "keyword_argument":
+            name = child.child_by_field_name("name")
+            value = child.child_by_field_name("value")
+            if name is not None and value is not None:
+                out[text_of(name)] = value
+    return out
+
+
+def extract(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    if not ctx.service:
+        return result
+    tree, data = parse("python", text)
+    scan = FileScan(ctx.path, ctx.service, ctx.technology)
+    scan.syntax_errors(tree)
+    walker = _Walker(scan, data)
+    root = tree.root_node
+    walker.imports(root)
+    walker.module_constants(root)
+    functions: dict[str, Node] = {}
+    routes: list[tuple[str, Node]] = []
+    for node in walk(root):
+        if node.type == "call":
+            walker.call(node)
+        elif node.type == "function_definition":
+            name = text_of(node.child_by_field_name("name"))
+            functions.setdefault(name, node)
+            if re.match(r"^(compensate|cancel|undo|rollback|revert)", name, re.I):
+                scan.facts.append(
+                    Marker(scan.service, "compensation", name, scan.evidence(node, f"def {name}"))
+                )
+        elif node.type == "decorated_definition":
+            found = walker.route(node)
+            if found is not None:
+                routes.append(found)
+                if "health" in found[0].lower():
+                    scan.facts.append(Marker(scan.service, "health", found[0], scan.evidence(node, found[0])))
+    scope = Scope(
+        functions, lambda n: [text_of(c.child_by_field_name("function")) for c in walk(n) if c.type == "call"]
+    )
+    scan.facts.extend(collect_operations(scan, routes, scope))
+    result.facts.extend(scan.facts)
+    result.diagnostics.extend(scan.diagnostics)
+    return result
