@@ -1,0 +1,423 @@
+"""Java (Spring) services.
+
+Read from the syntax tree: ``static final`` string constants and ``@Value("${key:default}")``
+fields (origin ``config``), ``System.getenv``; ``RestTemplate`` calls (``getForObject``,
+``postForObject``, ``exchange(url, HttpMethod.X, ...)``, ``put``, ``delete``), ``WebClient``
+chains (``.post().uri(url)``), ``@FeignClient(name|url)``; ``KafkaTemplate.send`` and
+``RabbitTemplate.convertAndSend``, ``@KafkaListener(topics)`` / ``@RabbitListener(queues)``;
+JPA ``@Entity`` / ``@Table(name)`` (the table is read and written), ``@Document(collection)``,
+Spring Data repositories (``save`` / ``delete*`` on a repository field counts as a write of the
+service's own data), ``JdbcTemplate`` and ``@Query(nativeQuery = true)`` SQL,
+``DriverManager.getConnection``; ``@GetMapping`` & co under ``@RequestMapping`` prefixes and
+message listeners as operations; markers for sagas (Eventuate Tram ``SagaDefinition`` /
+``withCompensation``, Axon ``@Saga``, Temporal, Camunda / Zeebe), compensation handlers,
+outboxes (an ``Outbox`` entity or table, Debezium outbox) and telemetry (OpenTelemetry,
+Micrometer).
+
+Not followed: fields injected from other classes' constants, inherited mappings, calls through
+interfaces other than Spring Data repositories.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from analyzer.extract.connstr import parse_connection_string
+from analyzer.extract.facts import (
+    Call,
+    Connection,
+    ExtractResult,
+    FileContext,
+    Marker,
+    Message,
+    TableAccess,
+    Value,
+)
+from analyzer.extract.source.base import UNKNOWN, FileScan, combine, parse, text_of, walk
+from analyzer.extract.source.operations import Scope, collect_operations
+from analyzer.extract.sqltables import analyze_sql, dialect_for
+
+NAME = "java"
+_PLACEHOLDER = re.compile(r"^\$\{([^}:]+)(?::(.*))?\}$", re.S)
+_MAPPINGS = {
+    "GetMapping": "GET",
+    "PostMapping": "POST",
+    "PutMapping": "PUT",
+    "DeleteMapping": "DELETE",
+    "PatchMapping": "PATCH",
+}
+_REST = {
+    "getForObject": "GET", "getForEntity": "GET", "postForObject": "POST", "postForEntity": "POST",
+    "postForLocation": "POST", "put": "PUT", "patchForObject": "PATCH", "delete": "DELETE",
+}  # fmt: skip
+_REPO_WRITES = re.compile(r"^(save|saveAll|saveAndFlush|delete|deleteAll|deleteById|insert|update)")
+_MARKER_IMPORTS = {
+    "io.opentelemetry": ("telemetry", "opentelemetry"),
+    "io.micrometer": ("telemetry", "micrometer"),
+    "io.eventuate.tram.sagas": ("saga", "eventuate-tram"),
+    "org.axonframework.modelling.saga": ("saga", "axon"),
+    "io.temporal": ("saga", "temporal"),
+    "io.camunda": ("saga", "camunda"),
+    "org.camunda": ("saga", "camunda"),
+    "io.debezium.outbox": ("outbox", "debezium"),
+}
+
+
+def wants(path: str) -> bool:
+    return path.endswith(".java")
+
+
+def _annotations(node: Node) -> list[Node]:
+    modifiers = next((c for c in node.named_children if c.type == "modifiers"), None)
+    if modifiers is None:
+        return []
+    return [c for c in modifiers.named_children if c.type in ("annotation", "marker_annotation")]
+
+
+def _annotation_name(node: Node) -> str:
+    return text_of(node.child_by_field_name("name")).rsplit(".", 1)[-1]
+
+
+def _annotation_args(node: Node) -> dict[str, Node]:
+    """``value`` for a single unnamed argument, else the named element values."""
+    arguments = node.child_by_field_name("arguments")
+    out: dict[str, Node] = {}
+    if arguments is None:
+        return out
+    for child in arguments.named_children:
+        if child.type == "element_value_pair":
+            key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
+            if key is not None and value is not None:
+                out[text_of(key)] = value
+        elif child.type != "comment":
+            out["value"] = child
+    return out
+
+
+class _Walker:
+    def __init__(self, scan: FileScan) -> None:
+        self.scan = scan
+        self.field_types: dict[str, str] = {}
+
+    def value(self, node: Node | None) -> Value:
+        if node is None:
+            return UNKNOWN
+        kind = node.type
+        if kind == "string_literal":
+            return Value(
+                "".join(
+                    text_of(c)
+                    for c in node.named_children
+                    if c.type in ("string_fragment", "multiline_string_fragment")
+                )
+            )
+        if kind == "identifier":
+            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+        if kind == "field_access":
+            return self.scan.consts.get(text_of(node.child_by_field_name("field")), UNKNOWN)
+        if kind == "binary_expression" and text_of(node.child_by_field_name("operator")) == "+":
+            return combine(
+                [self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))]
+            )
+        if kind == "parenthesized_expression" and node.named_children:
+            return self.value(node.named_children[0])
+        if kind == "method_invocation":
+            name = text_of(node.child_by_field_name("name"))
+            obj = text_of(node.child_by_field_name("object"))
+            args = self._args(node)
+            if obj == "System" and name == "getenv" and args:
+                return Value("", "env", self.value(args[0]).text)
+            if name == "format" and obj == "String" and args:
+                pattern = self.value(args[0])
+                # Known up to the first placeholder: enough for a URL's scheme and host.
+                return Value(pattern.text.split("%", 1)[0], pattern.origin, pattern.variable)
+        if kind == "element_value_array_initializer" and node.named_children:
+            return self.value(node.named_children[0])
+        return UNKNOWN
+
+    @staticmethod
+    def _args(call: Node) -> list[Node]:
+        arguments = call.child_by_field_name("arguments")
+        return [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
+
+    def config_value(self, text: str) -> Value:
+        match = _PLACEHOLDER.match(text.strip())
+        if match:
+            return Value(match.group(2) or "", "config", match.group(1))
+        return Value(text)
+
+    def fields(self, root: Node) -> None:
+        for node in walk(root):
+            if node.type not in ("field_declaration", "constant_declaration"):
+                continue
+            type_node = node.child_by_field_name("type")
+            declarator = node.child_by_field_name("declarator")
+            if declarator is None:
+                continue
+            name = text_of(declarator.child_by_field_name("name"))
+            self.field_types[name] = text_of(type_node).split("<")[0]
+            for annotation in _annotations(node):
+                if _annotation_name(annotation) == "Value":
+                    raw = self.value(_annotation_args(annotation).get("value"))
+                    self.scan.consts[name] = self.config_value(raw.text)
+            value_node = declarator.child_by_field_name("value")
+            if value_node is not None and name not in self.scan.consts:
+                value = self.value(value_node)
+                if value.known or value.origin in ("env", "config"):
+                    self.scan.consts[name] = value
+
+    def _owner_type(self, obj: str) -> str:
+        short = obj.removeprefix("this.")
+        return self.field_types.get(short, "")
+
+    def invocation(self, node: Node, extra_writes: dict[int, list[str]]) -> None:
+        scan = self.scan
+        name = text_of(node.child_by_field_name("name"))
+        obj_node = node.child_by_field_name("object")
+        obj = text_of(obj_node)
+        owner_type = self._owner_type(obj)
+        args = self._args(node)
+        lowered = (obj + " " + owner_type).lower()
+        if (
+            owner_type == "RestTemplate" or "resttemplate" in lowered or obj in ("http", "rest", "restClient")
+        ) and (name in _REST or name == "exchange"):
+            verb = _REST.get(name, "")
+            if name == "exchange" and len(args) > 1:
+                verb = text_of(args[1]).rsplit(".", 1)[-1].upper()
+            target = self.value(args[0]) if args else UNKNOWN
+            scan.facts.append(
+                Call(scan.service, target, scan.evidence(node, f"RestTemplate.{name}"), "http", verb)
+            )
+            return
+        if name == "uri" and obj_node is not None and obj_node.type == "method_invocation":
+            verb = text_of(obj_node.child_by_field_name("name")).upper()
+            if verb in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+                target = self.value(args[0]) if args else UNKNOWN
+                scan.facts.append(Call(scan.service, target, scan.evidence(node, "WebClient"), "http", verb))
+            return
+        if name == "send" and (owner_type == "KafkaTemplate" or "kafka" in lowered) and args:
+            topic = self.value(args[0])
+            if topic.known or topic.origin == "config":
+                scan.facts.append(
+                    Message(
+                        scan.service,
+                        "publishes",
+                        "kafka",
+                        topic.text or topic.variable,
+                        scan.evidence(node, "KafkaTemplate.send"),
+                    )
+                )
+            return
+        if (
+            name in ("convertAndSend", "send")
+            and (owner_type in ("RabbitTemplate", "AmqpTemplate") or "rabbit" in lowered)
+            and args
+        ):
+            topic = self.value(args[0])
+            if topic.known:
+                scan.facts.append(
+                    Message(
+                        scan.service,
+                        "publishes",
+                        "rabbitmq",
+                        topic.text,
+                        scan.evidence(node, f"RabbitTemplate.{name}"),
+                    )
+                )
+            return
+        if owner_type.endswith("Repository") and _REPO_WRITES.match(name):
+            extra_writes.setdefault(node.start_byte, []).append(f"{owner_type} {name}")
+            return
+        if (owner_type in ("JdbcTemplate", "NamedParameterJdbcTemplate") or "jdbc" in lowered) and args:
+            self.sql(args[0])
+            return
+        if obj == "DriverManager" and name == "getConnection" and args:
+            target = self.value(args[0])
+            info = parse_connection_string(target.text) if target.known else None
+            if info is not None and info.hosts:
+                detail = "DriverManager.getConnection" + (
+                    f" ${{{target.variable}}}" if target.origin == "env" else ""
+                )
+                scan.facts.append(Connection(scan.service, info, scan.evidence(node, detail), target.origin))
+
+    def sql(self, node: Node) -> None:
+        sql = self.value(node)
+        if not sql.known:
+            return
+        scan = self.scan
+        for facts in analyze_sql(sql.text, dialect_for(scan.technology)):
+            for table in facts.reads:
+                scan.facts.append(
+                    TableAccess(scan.service, table, "reads", scan.evidence(node, f"SQL {facts.kind}"))
+                )
+            for table in facts.writes:
+                scan.facts.append(
+                    TableAccess(scan.service, table, "writes", scan.evidence(node, f"SQL {facts.kind}"))
+                )
+
+    def type_declaration(self, node: Node, routes: list[tuple[str, Node]]) -> None:
+        scan = self.scan
+        class_name = text_of(node.child_by_field_name("name"))
+        annotations = {_annotation_name(a): a for a in _annotations(node)}
+        prefix = ""
+        if "RequestMapping" in annotations:
+            prefix = self.value(_first(_annotation_args(annotations["RequestMapping"]), "value", "path")).text
+        if "Entity" in annotations or "Document" in annotations:
+            table = class_name
+            if "Table" in annotations:
+                table = (
+                    self.value(_first(_annotation_args(annotations["Table"]), "name", "value")).text
+                    or class_name
+                )
+            if "Document" in annotations:
+                table = (
+                    self.value(_first(_annotation_args(annotations["Document"]), "collection", "value")).text
+                    or class_name[:1].lower() + class_name[1:]
+                )
+            where = annotations.get("Table") or annotations.get("Document") or annotations.get("Entity")
+            assert where is not None
+            for action in ("reads", "writes"):
+                scan.facts.append(
+                    TableAccess(
+                        scan.service,
+                        table,
+                        action,
+                        scan.evidence(where, "JPA entity" if "Entity" in annotations else "document"),
+                    )
+                )
+            if "outbox" in table.lower() or "outbox" in class_name.lower():
+                scan.facts.append(
+                    Marker(scan.service, "outbox", table, scan.evidence(where, f"outbox entity {class_name}"))
+                )
+        if "FeignClient" in annotations:
+            args = _annotation_args(annotations["FeignClient"])
+            url = self.value(args.get("url"))
+            url = self.config_value(url.text) if url.known else url
+            target = (
+                url if (url.known or url.origin == "config") else self.value(_first(args, "name", "value"))
+            )
+            if target.known and not re.match(r"^[a-z]+://", target.text):
+                target = Value("http://" + target.text, target.origin, target.variable)
+            scan.facts.append(
+                Call(scan.service, target, scan.evidence(annotations["FeignClient"], "FeignClient"), "http")
+            )
+        if "Saga" in annotations:
+            scan.facts.append(
+                Marker(scan.service, "saga", "axon", scan.evidence(annotations["Saga"], "@Saga"))
+            )
+        body = node.child_by_field_name("body")
+        if body is None:
+            return
+        for method in body.named_children:
+            if method.type != "method_declaration":
+                continue
+            method_name = text_of(method.child_by_field_name("name"))
+            for annotation in _annotations(method):
+                kind = _annotation_name(annotation)
+                args = _annotation_args(annotation)
+                if kind in _MAPPINGS or kind == "RequestMapping":
+                    verb = _MAPPINGS.get(kind, "")
+                    if kind == "RequestMapping":
+                        verb = text_of(args.get("method")).rsplit(".", 1)[-1].upper() or "GET"
+                    path = self.value(_first(args, "value", "path")).text
+                    routes.append((f"{verb} {prefix}{path}", method))
+                elif kind in ("KafkaListener", "RabbitListener"):
+                    topics_node = _first(args, "topics", "queues", "value")
+                    items = (
+                        topics_node.named_children
+                        if topics_node is not None and topics_node.type == "element_value_array_initializer"
+                        else [topics_node]
+                    )
+                    system = "kafka" if kind == "KafkaListener" else "rabbitmq"
+                    for item in items:
+                        topic = self.value(item)
+                        topic = self.config_value(topic.text) if topic.known else topic
+                        if topic.known or topic.variable:
+                            scan.facts.append(
+                                Message(
+                                    scan.service,
+                                    "consumes",
+                                    system,
+                                    topic.text or topic.variable,
+                                    scan.evidence(annotation, kind),
+                                )
+                            )
+                            routes.append((f"consume {topic.text or topic.variable}", method))
+                    if re.match(
+                        r"^(compensate|cancel|undo|rollback|revert|on.*(Failed|Cancelled|Rejected))",
+                        method_name,
+                        re.I,
+                    ):
+                        scan.facts.append(
+                            Marker(
+                                scan.service, "compensation", method_name, scan.evidence(method, method_name)
+                            )
+                        )
+                elif kind == "Query" and text_of(args.get("nativeQuery")) == "true":
+                    self.sql(_first(args, "value") or annotation)
+            if re.match(r"^(compensate|undo|rollback)", method_name, re.I):
+                scan.facts.append(
+                    Marker(scan.service, "compensation", method_name, scan.evidence(method, method_name))
+                )
+
+
+def _first(args: dict[str, Node], *keys: str) -> Node | None:
+    return next((args[k] for k in keys if k in args), None)
+
+
+def extract(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    if not ctx.service:
+        return result
+    tree, _ = parse("java", text)
+    scan = FileScan(ctx.path, ctx.service, ctx.technology)
+    scan.syntax_errors(tree)
+    walker = _Walker(scan)
+    root = tree.root_node
+    walker.fields(root)
+    routes: list[tuple[str, Node]] = []
+    extra: dict[int, list[str]] = {}
+    functions: dict[str, Node] = {}
+    for node in walk(root):
+        kind = node.type
+        if kind == "import_declaration":
+            imported = text_of(node).removeprefix("import").removeprefix(" static").strip(" ;")
+            for prefix, (key, value) in _MARKER_IMPORTS.items():
+                if imported.startswith(prefix):
+                    scan.facts.append(Marker(scan.service, key, value, scan.evidence(node, imported)))
+                    break
+        elif kind in ("class_declaration", "interface_declaration", "record_declaration"):
+            walker.type_declaration(node, routes)
+        elif kind == "method_invocation":
+            walker.invocation(node, extra)
+            if text_of(node.child_by_field_name("name")) == "withCompensation":
+                scan.facts.append(
+                    Marker(
+                        scan.service,
+                        "compensation",
+                        "withCompensation",
+                        scan.evidence(node, "withCompensation"),
+                    )
+                )
+        elif kind == "method_declaration":
+            functions.setdefault(text_of(node.child_by_field_name("name")), node)
+        elif kind == "type_identifier" and text_of(node) == "SagaDefinition":
+            scan.facts.append(
+                Marker(scan.service, "saga", "eventuate-tram", scan.evidence(node, "SagaDefinition"))
+            )
+
+    def writes_in(node: Node) -> list[str]:
+        return [
+            w for start, items in extra.items() if node.start_byte <= start < node.end_byte for w in items
+        ]
+
+    scope = Scope(
+        functions,
+        lambda n: [text_of(c.child_by_field_name("name")) for c in walk(n) if c.type == "method_invocation"],
+    )
+    scan.facts.extend(collect_operations(scan, routes, scope, writes_in))
+    result.facts.extend(scan.facts)
+    result.diagnostics.extend(scan.diagnostics)
+    return result

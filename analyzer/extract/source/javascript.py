@@ -1,0 +1,362 @@
+"""JavaScript and TypeScript services (``.js``, ``.mjs``, ``.cjs``, ``.ts``, ``.tsx``).
+
+Read from the syntax tree: top-level ``const`` / ``let`` constants, ``process.env.X`` with
+``||`` / ``??`` defaults, template literals; HTTP calls through ``axios`` (``axios.get(url)``,
+``axios({url, method})``, instances from ``axios.create({baseURL})``), ``fetch(url, {method})`` and
+``got``; database clients (``new Pool/Client({connectionString})`` of pg, ``mysql2``
+``createConnection`` / ``createPool``, ``mongoose.connect``, ``new MongoClient(url)``,
+``new Redis(url)`` of ioredis, ``createClient({url})`` of redis); SQL literals passed to
+``query`` / ``execute``; mongoose models (``model("Order", schema, "orders")`` → the collection is
+read and written); kafkajs ``producer.send({topic})`` / ``consumer.subscribe({topic})`` and amqplib
+``publish`` / ``sendToQueue`` / ``consume``; Express / router handlers (``app.post("/x", ...)``)
+as operations; OpenTelemetry / prom-client imports as telemetry.
+
+Not followed: handlers defined in other modules, calls through objects, dynamic routes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from analyzer.extract.connstr import parse_connection_string
+from analyzer.extract.facts import (
+    Call,
+    Connection,
+    ExtractResult,
+    FileContext,
+    Marker,
+    Message,
+    TableAccess,
+    Value,
+)
+from analyzer.extract.source.base import HTTP_VERBS, UNKNOWN, FileScan, combine, parse, text_of, walk
+from analyzer.extract.source.operations import Scope, collect_operations
+from analyzer.extract.sqltables import analyze_sql, dialect_for
+
+NAME = "javascript"
+ROUTE_OWNERS = re.compile(r"(^|_)(app|api|router|server|routes?)$", re.I)
+
+
+def wants(path: str) -> bool:
+    return (
+        path.endswith((".js", ".mjs", ".cjs", ".ts", ".tsx"))
+        and not path.endswith(".d.ts")
+        and ".min." not in path
+    )
+
+
+def _args(call: Node) -> list[Node]:
+    arguments = call.child_by_field_name("arguments")
+    return [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
+
+
+def _props(obj: Node | None) -> dict[str, Node]:
+    out: dict[str, Node] = {}
+    if obj is None or obj.type != "object":
+        return out
+    for pair in obj.named_children:
+        if pair.type == "pair":
+            key = text_of(pair.child_by_field_name("key")).strip("'\"")
+            value = pair.child_by_field_name("value")
+            if value is not None:
+                out[key] = value
+        elif pair.type == "shorthand_property_identifier":
+            out[text_of(pair)] = pair
+    return out
+
+
+class _Walker:
+    def __init__(self, scan: FileScan) -> None:
+        self.scan = scan
+        self.http_clients: dict[str, Value] = {"axios": Value(""), "got": Value(""), "ky": Value("")}
+        self.models: dict[str, str] = {}
+
+    def value(self, node: Node | None) -> Value:
+        if node is None:
+            return UNKNOWN
+        kind = node.type
+        if kind == "string":
+            return Value("".join(text_of(c) for c in node.named_children))
+        if kind == "template_string":
+            parts = []
+            for child in node.named_children:
+                if child.type == "string_fragment":
+                    parts.append(Value(text_of(child)))
+                elif child.type == "template_substitution" and child.named_children:
+                    parts.append(self.value(child.named_children[0]))
+                elif child.type == "escape_sequence":
+                    parts.append(Value(text_of(child)[1:]))
+            return combine(parts) if parts else Value("")
+        if kind in ("identifier", "shorthand_property_identifier"):
+            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+        if kind == "member_expression":
+            obj = text_of(node.child_by_field_name("object"))
+            if obj == "process.env":
+                return Value("", "env", text_of(node.child_by_field_name("property")))
+            return UNKNOWN
+        if kind == "subscript_expression" and text_of(node.child_by_field_name("object")) == "process.env":
+            return Value("", "env", self.value(node.child_by_field_name("index")).text)
+        if kind == "binary_expression":
+            operator = text_of(node.child_by_field_name("operator"))
+            left = self.value(node.child_by_field_name("left"))
+            right = self.value(node.child_by_field_name("right"))
+            if operator == "+":
+                return combine([left, right])
+            if operator in ("||", "??"):
+                if left.origin == "env" and not left.known:
+                    return Value(right.text, "env", left.variable)
+                return left if left.known else right
+        if (
+            kind in ("parenthesized_expression", "await_expression", "as_expression", "non_null_expression")
+            and node.named_children
+        ):
+            return self.value(node.named_children[0])
+        return UNKNOWN
+
+    def constants(self, root: Node) -> None:
+        for statement in walk(root):
+            if statement.type != "variable_declarator":
+                continue
+            name = statement.child_by_field_name("name")
+            value_node = statement.child_by_field_name("value")
+            if name is None or name.type != "identifier" or value_node is None:
+                continue
+            if value_node.type == "call_expression":
+                callee = text_of(value_node.child_by_field_name("function"))
+                args = _args(value_node)
+                if callee in ("axios.create", "got.extend", "ky.create"):
+                    base = _props(args[0] if args else None)
+                    self.http_clients[text_of(name)] = self.value(
+                        base.get("baseURL") or base.get("prefixUrl")
+                    )
+                elif callee.endswith("model") and len(args) >= 1:
+                    model = self.value(args[0]).text
+                    collection = (
+                        self.value(args[2]).text if len(args) >= 3 else (model.lower() + "s" if model else "")
+                    )
+                    if collection:
+                        self.models[text_of(name)] = collection
+                continue
+            value = self.value(value_node)
+            if value.known or value.origin in ("env", "config"):
+                self.scan.consts.setdefault(text_of(name), value)
+
+    def call(self, node: Node) -> None:
+        scan = self.scan
+        function = node.child_by_field_name("function")
+        callee = text_of(function)
+        args = _args(node)
+        owner, _, method = callee.rpartition(".")
+        owner_short = owner.rsplit(".", 1)[-1]
+        if (
+            callee == "fetch"
+            or (owner_short in self.http_clients and method in (*HTTP_VERBS, "request"))
+            or callee in self.http_clients
+        ):
+            self._http(node, callee, owner_short if owner else callee, method if owner else "", args)
+            return
+        if method in ("query", "execute", "$queryRawUnsafe", "$executeRawUnsafe", "raw") and args:
+            sql = self.value(args[0])
+            if sql.known and re.match(
+                r"\s*(select|insert|update|delete|with|merge|create)\b", sql.text, re.I
+            ):
+                for facts in analyze_sql(sql.text, dialect_for(scan.technology)):
+                    for table in facts.reads:
+                        scan.facts.append(
+                            TableAccess(
+                                scan.service, table, "reads", scan.evidence(args[0], f"SQL {facts.kind}")
+                            )
+                        )
+                    for table in facts.writes:
+                        scan.facts.append(
+                            TableAccess(
+                                scan.service, table, "writes", scan.evidence(args[0], f"SQL {facts.kind}")
+                            )
+                        )
+            return
+        if owner_short in self.models:
+            collection = self.models[owner_short]
+            action = (
+                "writes"
+                if re.match(r"(create|insert|update|delete|remove|save|replace|findOneAnd|bulkWrite)", method)
+                else "reads"
+            )
+            scan.facts.append(
+                TableAccess(scan.service, collection, action, scan.evidence(node, f"mongoose {method}"))
+            )
+            return
+        if callee in (
+            "mongoose.connect",
+            "mongoose.createConnection",
+            "mysql.createConnection",
+            "mysql.createPool",
+            "createClient",
+            "redis.createClient",
+        ):
+            target = (
+                self.value(args[0])
+                if args and args[0].type != "object"
+                else self.value(_props(args[0] if args else None).get("url"))
+            )
+            self._connection(node, callee, target)
+            return
+        if method in ("send",) and "producer" in owner_short.lower() and args:
+            topic = self.value(_props(args[0]).get("topic"))
+            if topic.known:
+                scan.facts.append(
+                    Message(scan.service, "publishes", "kafka", topic.text, scan.evidence(node, callee))
+                )
+            return
+        if method == "subscribe" and "consumer" in owner_short.lower() and args:
+            props = _props(args[0])
+            topics = (
+                [props["topic"]]
+                if "topic" in props
+                else (props["topics"].named_children if "topics" in props else [])
+            )
+            for item in topics:
+                topic = self.value(item)
+                if topic.known:
+                    scan.facts.append(
+                        Message(scan.service, "consumes", "kafka", topic.text, scan.evidence(item, callee))
+                    )
+            return
+        if method in ("publish", "sendToQueue") and "channel" in owner_short.lower() and args:
+            topic = self.value(args[0])
+            if topic.known:
+                scan.facts.append(
+                    Message(
+                        scan.service,
+                        "publishes",
+                        "rabbitmq",
+                        topic.text or self.value(args[1]).text,
+                        scan.evidence(node, callee),
+                    )
+                )
+        elif method == "consume" and "channel" in owner_short.lower() and args:
+            topic = self.value(args[0])
+            if topic.known:
+                scan.facts.append(
+                    Message(scan.service, "consumes", "rabbitmq", topic.text, scan.evidence(node, callee))
+                )
+
+    def new(self, node: Node) -> None:
+        constructor = text_of(node.child_by_field_name("constructor"))
+        args = _args(node)
+        if constructor in (
+            "Pool",
+            "Client",
+            "pg.Pool",
+            "pg.Client",
+            "MongoClient",
+            "Redis",
+            "IORedis",
+            "Sequelize",
+            "Kafka",
+        ):
+            first = args[0] if args else None
+            if first is not None and first.type == "object":
+                props = _props(first)
+                target = self.value(props.get("connectionString") or props.get("url") or props.get("uri"))
+            else:
+                target = self.value(first)
+            self._connection(node, constructor, target)
+
+    def _connection(self, node: Node, callee: str, target: Value) -> None:
+        if not target.known:
+            return
+        info = parse_connection_string(target.text)
+        if info is None or not info.hosts:
+            return
+        detail = callee + (f" ${{{target.variable}}}" if target.origin == "env" and target.variable else "")
+        self.scan.facts.append(
+            Connection(self.scan.service, info, self.scan.evidence(node, detail), target.origin)
+        )
+
+    def _http(self, node: Node, callee: str, client: str, method: str, args: list[Node]) -> None:
+        verb = method.upper() if method in HTTP_VERBS else ""
+        target = self.value(args[0]) if args and args[0].type != "object" else UNKNOWN
+        options = next((a for a in args if a.type == "object"), None)
+        props = _props(options)
+        if "url" in props and not target.known:
+            target = self.value(props["url"])
+        if "method" in props:
+            verb = self.value(props["method"]).text.upper() or verb
+        verb = verb or "GET"
+        base = self.http_clients.get(client, Value(""))
+        if base.known and target.known and not re.match(r"^[a-z]+://", target.text):
+            target = combine([base, target])
+        elif base.known and not target.known:
+            target = base
+        if target.known and not re.match(r"^(https?|grpc)://", target.text, re.I):
+            return  # relative URL: a browser or same-origin call
+        self.scan.facts.append(
+            Call(self.scan.service, target, self.scan.evidence(node, callee), "http", verb)
+        )
+
+    def route(self, node: Node) -> tuple[str, Node] | None:
+        callee = text_of(node.child_by_field_name("function"))
+        owner, _, method = callee.rpartition(".")
+        if not owner or method not in HTTP_VERBS or not ROUTE_OWNERS.search(owner.rsplit(".", 1)[-1]):
+            return None
+        args = _args(node)
+        if len(args) < 2 or args[0].type not in ("string", "template_string"):
+            return None
+        handler = args[-1]
+        return f"{method.upper()} {self.value(args[0]).text}", handler
+
+
+def extract(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    if not ctx.service:
+        return result
+    grammar = (
+        "tsx" if ctx.path.endswith(".tsx") else "typescript" if ctx.path.endswith(".ts") else "javascript"
+    )
+    tree, _ = parse(grammar, text)
+    scan = FileScan(ctx.path, ctx.service, ctx.technology)
+    scan.syntax_errors(tree)
+    walker = _Walker(scan)
+    root = tree.root_node
+    walker.constants(root)
+    functions: dict[str, Node] = {}
+    routes: list[tuple[str, Node]] = []
+    for node in walk(root):
+        kind = node.type
+        if kind == "call_expression":
+            found = walker.route(node)
+            if found is not None:
+                routes.append(found)
+            walker.call(node)
+        elif kind == "new_expression":
+            walker.new(node)
+        elif kind in ("function_declaration", "method_definition"):
+            name = text_of(node.child_by_field_name("name"))
+            functions.setdefault(name, node)
+            if re.match(r"^(compensate|cancel|undo|rollback|revert)", name, re.I):
+                scan.facts.append(Marker(scan.service, "compensation", name, scan.evidence(node, name)))
+        elif kind in ("import_statement", "call_expression"):
+            pass
+    for node in walk(root):
+        source = ""
+        if node.type == "import_statement":
+            source = text_of(node.child_by_field_name("source")).strip("'\"")
+        elif node.type == "call_expression" and text_of(node.child_by_field_name("function")) == "require":
+            args = _args(node)
+            source = walker.value(args[0]).text if args else ""
+        if source.startswith("@opentelemetry") or source == "prom-client":
+            scan.facts.append(Marker(scan.service, "telemetry", source, scan.evidence(node, source)))
+        elif source.startswith("@temporalio"):
+            scan.facts.append(Marker(scan.service, "saga", "temporal", scan.evidence(node, source)))
+    scope = Scope(
+        functions,
+        lambda n: [
+            text_of(c.child_by_field_name("function")) for c in walk(n) if c.type == "call_expression"
+        ],
+    )
+    scan.facts.extend(collect_operations(scan, routes, scope))
+    result.facts.extend(scan.facts)
+    result.diagnostics.extend(scan.diagnostics)
+    return result
