@@ -18,16 +18,16 @@ that arrives from the ``.env`` file through interpolation is credited to the ``.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from analyzer.extract.connstr import parse_connection_string, parse_host_list, password_kind
+from analyzer.extract.connstr import password_kind
+from analyzer.extract.envfacts import PASSWORD_KEY, classify
 from analyzer.extract.facts import (
-    Call,
-    Connection,
     Credential,
     DatastoreDecl,
     DependsOn,
@@ -35,7 +35,6 @@ from analyzer.extract.facts import (
     ExtractResult,
     FileContext,
     ServiceDecl,
-    Value,
 )
 from analyzer.extract.images import technology_for_dockerfile, technology_for_image
 from analyzer.extract.interpolate import interpolate, parse_env_file
@@ -52,7 +51,6 @@ _BASES = {
     "compose.override.yaml": ("compose.yaml", "compose.yml"),
 }
 _DEFAULT_SETS = {"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"}
-_PASSWORD_KEY = re.compile(r"(PASSWORD|PASSWD|_PWD|_PASS|^PASS|_AUTH)$", re.I)
 _DATABASE_KEYS = (
     "POSTGRES_DB",
     "MYSQL_DATABASE",
@@ -60,34 +58,6 @@ _DATABASE_KEYS = (
     "MONGO_INITDB_DATABASE",
     "POSTGRESQL_DATABASE",
 )
-_HOST_SUFFIX = re.compile(r"^(?P<prefix>.*?)_?(HOST|HOSTNAME|SERVER|ADDR|ADDRESS)$", re.I)
-_DB_WORDS = {
-    "postgres": "postgresql",
-    "postgresql": "postgresql",
-    "pg": "postgresql",
-    "mysql": "mysql",
-    "mariadb": "mariadb",
-    "mongo": "mongodb",
-    "mongodb": "mongodb",
-    "redis": "redis",
-    "valkey": "valkey",
-    "rabbitmq": "rabbitmq",
-    "rabbit": "rabbitmq",
-    "amqp": "rabbitmq",
-    "kafka": "kafka",
-    "elasticsearch": "elasticsearch",
-    "elastic": "elasticsearch",
-    "es": "elasticsearch",
-    "cassandra": "cassandra",
-    "neo4j": "neo4j",
-    "memcached": "memcached",
-    "nats": "nats",
-    "db": "",
-    "database": "",
-    "sql": "",
-    "mssql": "sqlserver",
-    "sqlserver": "sqlserver",
-}
 
 
 def wants(path: str) -> bool:
@@ -393,7 +363,7 @@ def _store_facts(
             databases.append(value)
         if upper.endswith("_FILE") or not value or "${" in value:
             continue
-        if _PASSWORD_KEY.search(upper):
+        if PASSWORD_KEY.search(upper):
             if upper == "NEO4J_AUTH" and (value.lower() == "none" or "/" not in value):
                 continue
             if upper.startswith("ALLOW_EMPTY") or value.lower() in ("yes", "no", "true", "false"):
@@ -416,12 +386,8 @@ def _store_facts(
     )
 
 
-def _host_tech(prefix: str) -> str | None:
-    words = [w for w in re.split(r"[_.\-]+", prefix.lower()) if w]
-    for word in reversed(words):
-        if word in _DB_WORDS:
-            return _DB_WORDS[word]
-    return None
+def _same(evidence: Evidence) -> Evidence:
+    return evidence
 
 
 def _app_facts(set_: _Set, name: str, spec: LineDict, source: Source, image: str, names: set[str]) -> None:
@@ -432,69 +398,18 @@ def _app_facts(set_: _Set, name: str, spec: LineDict, source: Source, image: str
         )
     )
     entries = list(_env_entries(set_, spec))
-    values = {key.upper(): value for key, value, *_ in entries}
+    values = {re.sub(r"[^A-Za-z0-9]+", "_", key).upper(): value for key, value, *_ in entries}
     for key, value, where, used, raw in entries:
-        upper = key.upper()
         evidence = set_.evidence(where, f"env {key}")
-        facts.append(
-            EnvVar(
-                name,
-                key,
-                value,
-                evidence,
-                secret="${" in str(raw) and _PASSWORD_KEY.search(upper) is not None,
-            )
+        is_secret = "${" in str(raw) and PASSWORD_KEY.search(key.upper()) is not None
+        facts.append(EnvVar(name, key, value, evidence, secret=is_secret))
+        literal = password_kind(str(raw)) == "literal" or bool(used)
+        credit = set_.evidence(_secret_source(set_, where, used), f"env {key}")
+        facts.extend(
+            classify(name, key, value, evidence, values, names, literal, functools.partial(_same, credit))
         )
-        if not value:
-            continue
-        info = parse_connection_string(value)
-        if info is not None and info.hosts:
-            facts.append(Connection(name, info, evidence, "env"))
-            continue
-        if "BOOTSTRAP" in upper or upper.endswith(("KAFKA_BROKERS", "KAFKA_SERVERS", "KAFKA_HOSTS")):
-            hosts = parse_host_list(value, "kafka")
-            if hosts is not None:
-                facts.append(Connection(name, hosts, evidence, "env"))
-            continue
-        if re.match(r"^(https?|grpcs?|ws)://", value, re.I):
-            protocol = "grpc" if value.lower().startswith("grpc") else "http"
-            facts.append(Call(name, Value(value, "env", key), evidence, protocol=protocol))
-            continue
-        if _PASSWORD_KEY.search(upper) and not upper.endswith("_FILE") and "${" not in value:
-            if password_kind(str(raw)) == "literal" or used:
-                facts.append(
-                    Credential(name, key, set_.evidence(_secret_source(set_, where, used), f"env {key}"))
-                )
-            continue
-        host_match = _HOST_SUFFIX.match(upper)
-        if host_match and re.fullmatch(r"[A-Za-z0-9._-]+", value):
-            prefix = host_match.group("prefix")
-            technology = _host_tech(prefix)
-            if technology is not None:
-                database = next(
-                    (
-                        values[prefix + s]
-                        for s in ("_DB", "_NAME", "_DATABASE", "_DB_NAME", "_SCHEMA")
-                        if values.get(prefix + s)
-                    ),
-                    "",
-                )
-                port_text = values.get(prefix + "_PORT", "")
-                info = _host_info(technology, value, database, port_text)
-                facts.append(Connection(name, info, evidence, "env"))
-            elif value.lower() in names:
-                facts.append(Call(name, Value(value, "env", key), evidence))
     for dep, dep_source in _depends(spec):
         facts.append(DependsOn(name, dep, set_.evidence(dep_source, "depends_on")))
-
-
-def _host_info(technology: str, host: str, database: str, port_text: str):  # type: ignore[no-untyped-def]
-    from analyzer.extract.facts import ConnectionInfo
-
-    port = int(port_text) if port_text.isdigit() else None
-    return ConnectionInfo(
-        technology, (host.lower(),), port, "" if "${" in database else database, raw_scheme="env"
-    )
 
 
 def _depends(spec: LineDict) -> Iterator[tuple[str, Source]]:
