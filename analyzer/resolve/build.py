@@ -380,6 +380,18 @@ def _connect(r: Resolver, fact: Connection) -> None:
     for host in hosts:
         if not host:
             continue
+        if host in LOCAL_HOSTS and fact.evidence.source in (SourceKind.CONFIG, SourceKind.CODE):
+            # A localhost address in code or a config file is a developer default: inside a
+            # deployed container it reaches nothing. Manifests (sidecars) still count.
+            r.diagnostics.append(
+                Diagnostic(
+                    fact.evidence.location.path,
+                    fact.evidence.location.line,
+                    DiagnosticLevel.INFO,
+                    f"connection to {host} ignored: a development default, not a deployed dependency",
+                )
+            )
+            return
         kind, name = r.resolve_host(host, r.service_name(fact.service), technology or "db")
         if kind == "service":
             # A "connection" to a host that is an application service is really a call.

@@ -112,7 +112,9 @@ def test_deployment_env_overrides_config_defaults_and_picks_profiles(tmp_path: P
 def test_without_an_active_profile_every_profile_is_reported(tmp_path: Path) -> None:
     result = scan(_repo(tmp_path, "      LOG_LEVEL: info\n"), Config())
     targets = sorted(e.target for e in result.graph.edges(EdgeKind.CONNECTS) if e.source == "service:orders")
-    assert targets == ["database:catalog-db/orders", "database:localhost@orders/dev"]
+    # localhost in a config file is a developer default, never a deployed edge
+    assert targets == ["database:catalog-db/orders"]
+    assert any("localhost ignored" in d.message for d in result.diagnostics)
     (mongo,) = [e for e in result.graph.edges(EdgeKind.CONNECTS) if e.target == "database:catalog-db/orders"]
     assert mongo.evidence[0].profile == "mongo"
 

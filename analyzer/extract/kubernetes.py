@@ -1,0 +1,347 @@
+"""Kubernetes manifests: workloads, Services, ConfigMaps, Secrets, volumes, kustomizations.
+
+Multi-document YAML is read with lines. Workloads (Deployment, StatefulSet, DaemonSet, Job,
+CronJob, ReplicaSet, Pod) become a :class:`ServiceDecl`, or a :class:`DatastoreDecl` when the first
+container's image is a datastore or broker (persistent when it has a volumeClaimTemplate or a
+PersistentVolumeClaim volume; health-checked when it has a readiness or liveness probe). A Service
+gives the workloads it selects their DNS names (``name``, ``name.ns``, ``name.ns.svc``,
+``name.ns.svc.cluster.local``). Container ``env`` values, ``valueFrom.configMapKeyRef`` /
+``secretKeyRef`` and ``envFrom`` are resolved against ConfigMaps and Secrets (``data`` base64,
+``stringData``) of the same file, of the other manifests in the same folder, and of the resources
+a ``kustomization.yaml`` in that folder lists; the resulting variables are classified like
+compose environment (connections, calls, credentials). A literal password in a committed Secret
+is a plaintext credential (base64 is an encoding, not a protection), credited to the Secret line.
+
+Helm chart templates are not YAML: files with ``{{ }}`` under a ``templates/`` folder (or next to a
+``Chart.yaml``) are skipped with a diagnostic asking to scan ``helm template`` output instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyzer.extract.envfacts import classify
+from analyzer.extract.facts import DatastoreDecl, EnvVar, ExtractResult, FileContext, ServiceDecl
+from analyzer.extract.images import technology_for_image
+from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
+from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+
+NAME = "k8s"
+WORKLOADS = {
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicaSet",
+    "Pod",
+    "DeploymentConfig",
+}
+_KIND = re.compile(r"^kind:\s*\S+", re.M)
+_API = re.compile(r"^apiVersion:\s*\S+", re.M)
+
+
+def wants(path: str) -> bool:
+    name = posixpath.basename(path).lower()
+    if not name.endswith((".yaml", ".yml")) or name.startswith(
+        ("docker-compose", "compose", "application", "bootstrap")
+    ):
+        return False
+    return not name.startswith(("kustomization", "chart", "values"))
+
+
+@dataclass(slots=True)
+class _Config:
+    """A ConfigMap or Secret: key → (value, path, line)."""
+
+    name: str
+    secret: bool
+    data: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Docs:
+    docs: list[tuple[str, LineDict]] = field(default_factory=list)  # (path, document)
+    configs: dict[tuple[str, str], _Config] = field(default_factory=dict)  # (kind, name)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _read_docs(path: str, text: str, into: _Docs, primary: bool) -> None:
+    if not (_KIND.search(text) and _API.search(text)):
+        return
+    try:
+        loaded = load_all(text, path)
+    except YamlError as exc:
+        if primary:
+            into.diagnostics.append(Diagnostic(path, exc.line, DiagnosticLevel.ERROR, str(exc)))
+        return
+    for doc in loaded:
+        if isinstance(doc, LineDict) and isinstance(doc.get("kind"), str):
+            into.docs.append((path, doc))
+            if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+                into.docs.extend((path, item) for item in doc["items"] if isinstance(item, LineDict))
+
+
+def _configs(docs: _Docs) -> None:
+    for path, doc in docs.docs:
+        kind = doc.get("kind")
+        if kind not in ("ConfigMap", "Secret"):
+            continue
+        name = str((doc.get("metadata") or {}).get("name") or "")
+        config = _Config(name, kind == "Secret")
+        for section in ("data", "stringData"):
+            data = doc.get(section)
+            if not isinstance(data, LineDict):
+                continue
+            for key, raw in data.items():
+                if raw is None:
+                    continue
+                value = str(raw)
+                if kind == "Secret" and section == "data":
+                    try:
+                        value = base64.b64decode(value, validate=True).decode("utf-8")
+                    except (binascii.Error, UnicodeDecodeError, ValueError):
+                        docs.diagnostics.append(
+                            Diagnostic(
+                                path,
+                                data.line_of(key)[1],
+                                DiagnosticLevel.WARNING,
+                                f"Secret {name}: {key} is not base64 text",
+                            )
+                        )
+                        continue
+                config.data[str(key)] = (value, path, data.line_of(key)[1])
+        docs.configs[(str(kind), name)] = config
+
+
+def _siblings(ctx: FileContext) -> list[tuple[str, str]]:
+    """Other manifests of the folder (and kustomization resources), for ConfigMap / Secret refs."""
+    root = Path(ctx.root)
+    folder = posixpath.dirname(ctx.path)
+    base = root / folder if folder else root
+    out: list[tuple[str, str]] = []
+    names: set[str] = set()
+    try:
+        candidates = sorted(p for p in base.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    except OSError:
+        return out
+    for candidate in candidates:
+        if candidate.name.lower().startswith("kustomization"):
+            try:
+                for doc in load_all(
+                    candidate.read_text(encoding="utf-8-sig", errors="replace"), candidate.name
+                ):
+                    for res in (doc.get("resources") or []) if isinstance(doc, dict) else []:
+                        target = (base / str(res)).resolve()
+                        if (
+                            target.is_file()
+                            and target.suffix in (".yaml", ".yml")
+                            and root.resolve() in target.parents
+                        ):
+                            names.add(str(target))
+            except (YamlError, OSError):
+                pass
+            continue
+        names.add(str(candidate.resolve()))
+    for name in sorted(names):
+        target = Path(name)
+        rel = (
+            target.relative_to(root.resolve()).as_posix() if root.resolve() in target.parents else target.name
+        )
+        if rel == ctx.path or target.stat().st_size > 2_000_000:
+            continue
+        try:
+            out.append((rel, target.read_text(encoding="utf-8-sig", errors="replace")))
+        except OSError:
+            continue
+    return out
+
+
+def _labels(meta: Any) -> dict[str, str]:
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+def _pod(doc: LineDict) -> LineDict | None:
+    spec = doc.get("spec")
+    if doc.get("kind") == "Pod":
+        return spec if isinstance(spec, LineDict) else None
+    if doc.get("kind") == "CronJob" and isinstance(spec, dict):
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    template = spec.get("template") if isinstance(spec, dict) else None
+    pod = template.get("spec") if isinstance(template, dict) else None
+    return pod if isinstance(pod, LineDict) else None
+
+
+def _template_labels(doc: LineDict) -> dict[str, str]:
+    spec = doc.get("spec")
+    if doc.get("kind") == "Pod":
+        return _labels(doc.get("metadata"))
+    template = spec.get("template") if isinstance(spec, dict) else None
+    return _labels(template.get("metadata")) if isinstance(template, dict) else {}
+
+
+def extract(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    if "{{" in text and re.search(r"\{\{-?\s*(\.|include|template|if|range|toYaml)", text):
+        if "/templates/" in f"/{ctx.path}" or _KIND.search(text):
+            result.diagnostics.append(
+                Diagnostic(
+                    ctx.path,
+                    1,
+                    DiagnosticLevel.INFO,
+                    "Helm template skipped: scan the output of 'helm template' instead",
+                )
+            )
+        return result
+    docs = _Docs()
+    _read_docs(ctx.path, text, docs, primary=True)
+    result.diagnostics.extend(docs.diagnostics)
+    own = list(docs.docs)
+    if not any(doc.get("kind") in WORKLOADS for _, doc in own):
+        return result
+    for rel, other in _siblings(ctx):
+        _read_docs(rel, other, docs, primary=False)
+    _configs(docs)
+    result.diagnostics.extend(
+        d for d in docs.diagnostics if d.path == ctx.path and d not in result.diagnostics
+    )
+    services = [(path, doc) for path, doc in docs.docs if doc.get("kind") == "Service"]
+    workloads = [(path, doc) for path, doc in own if doc.get("kind") in WORKLOADS]
+    names = {str((doc.get("metadata") or {}).get("name") or "").lower() for _, doc in docs.docs}
+    for _, doc in workloads:
+        try:
+            _workload(ctx, doc, services, docs, names, result)
+        except (TypeError, ValueError, AttributeError) as exc:
+            line = doc.origin[1]
+            result.diagnostics.append(
+                Diagnostic(ctx.path, line, DiagnosticLevel.WARNING, f"workload could not be read: {exc}")
+            )
+    return result
+
+
+def _workload(
+    ctx: FileContext,
+    doc: LineDict,
+    services: list[tuple[str, LineDict]],
+    docs: _Docs,
+    names: set[str],
+    result: ExtractResult,
+) -> None:
+    meta = doc.get("metadata") or {}
+    name = str(meta.get("name") or "")
+    namespace = str(meta.get("namespace") or "")
+    pod = _pod(doc)
+    if not name or pod is None:
+        return
+    containers = [c for c in (pod.get("containers") or []) if isinstance(c, LineDict)]
+    if not containers:
+        return
+    labels = _template_labels(doc)
+    aliases: set[str] = set()
+    for _, svc in services:
+        selector = (svc.get("spec") or {}).get("selector") if isinstance(svc.get("spec"), dict) else None
+        if (
+            isinstance(selector, dict)
+            and selector
+            and all(labels.get(str(k)) == str(v) for k, v in selector.items())
+        ):
+            svc_meta = svc.get("metadata") or {}
+            svc_name = str(svc_meta.get("name") or "")
+            svc_ns = str(svc_meta.get("namespace") or namespace)
+            if svc_name:
+                aliases.add(svc_name)
+                if svc_ns:
+                    aliases.update(
+                        {
+                            f"{svc_name}.{svc_ns}",
+                            f"{svc_name}.{svc_ns}.svc",
+                            f"{svc_name}.{svc_ns}.svc.cluster.local",
+                        }
+                    )
+    aliases.discard(name)
+    evidence = Evidence(SourceKind.K8S, Location(ctx.path, doc.origin[1]), f"{doc.get('kind')} {name}")
+    first = containers[0]
+    image = str(first.get("image") or "")
+    tech = technology_for_image(image)
+    if tech is not None:
+        claims = (
+            bool((doc.get("spec") or {}).get("volumeClaimTemplates"))
+            if isinstance(doc.get("spec"), dict)
+            else False
+        )
+        claims = claims or any(
+            isinstance(v, dict) and "persistentVolumeClaim" in v for v in pod.get("volumes") or []
+        )
+        probes = any("readinessProbe" in c or "livenessProbe" in c or "startupProbe" in c for c in containers)
+        result.facts.append(
+            DatastoreDecl(name, tech[0], evidence, tech[1], image, tuple(sorted(aliases)), claims, probes)
+        )
+        _env(ctx, name, containers, docs, names, result, store=True)
+        return
+    result.facts.append(ServiceDecl(name, evidence, "", image, tuple(sorted(aliases))))
+    _env(ctx, name, containers, docs, names, result, store=False)
+
+
+def _env(
+    ctx: FileContext,
+    owner: str,
+    containers: list[LineDict],
+    docs: _Docs,
+    names: set[str],
+    result: ExtractResult,
+    store: bool,
+) -> None:
+    entries: list[tuple[str, str, str, int, bool, bool]] = []  # key, value, path, line, secret, literal
+    for container in containers:
+        for ref in container.get("envFrom") or []:
+            if not isinstance(ref, dict):
+                continue
+            for kind, field_name in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+                target = ref.get(field_name)
+                if isinstance(target, dict):
+                    config = docs.configs.get((kind, str(target.get("name") or "")))
+                    prefix = str(ref.get("prefix") or "")
+                    for key, (value, path, line) in sorted((config.data if config else {}).items()):
+                        entries.append((prefix + key, value, path, line, kind == "Secret", True))
+        env = container.get("env")
+        if not isinstance(env, LineList):
+            continue
+        for index, item in enumerate(env):
+            if not isinstance(item, dict) or not item.get("name"):
+                continue
+            key = str(item["name"])
+            line = env.line_of(index)[1]
+            if "value" in item and item["value"] is not None:
+                entries.append((key, str(item["value"]), ctx.path, line, False, True))
+                continue
+            source = item.get("valueFrom")
+            if not isinstance(source, dict):
+                continue
+            for kind, field_name in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+                ref = source.get(field_name)
+                if isinstance(ref, dict):
+                    config = docs.configs.get((kind, str(ref.get("name") or "")))
+                    found = config.data.get(str(ref.get("key") or "")) if config else None
+                    if found is not None:
+                        entries.append((key, found[0], found[1], found[2], kind == "Secret", True))
+                    else:
+                        entries.append((key, "", ctx.path, line, kind == "Secret", False))
+    siblings = {re.sub(r"[^A-Za-z0-9]+", "_", k).upper(): v for k, v, *_ in entries}
+    for key, value, path, line, secret, literal in entries:
+        evidence = Evidence(SourceKind.K8S, Location(path, max(line, 1)), f"env {key}")
+        if store:
+            upper = key.upper()
+            if re.search(r"(PASSWORD|PASSWD|_PWD|_PASS)$", upper) and value and not upper.endswith("_FILE"):
+                from analyzer.extract.facts import Credential
+
+                result.facts.append(Credential(owner, key, evidence))
+            continue
+        result.facts.append(EnvVar(owner, key, value, evidence, secret=secret))
+        result.facts.extend(classify(owner, key, value, evidence, siblings, names, literal))
