@@ -18,6 +18,8 @@ import yaml
 from analyzer.config import Config
 from analyzer.model import Diagnostic, DiagnosticLevel
 
+# NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
+# the code extractors skip bundled JavaScript in them instead.
 SKIP_DIRS = frozenset(
     {
         ".git",
@@ -26,11 +28,9 @@ SKIP_DIRS = frozenset(
         "node_modules",
         "vendor",
         "build",
-        "dist",
         "target",
         "bin",
         "obj",
-        "out",
         ".venv",
         "venv",
         "__pycache__",

@@ -390,7 +390,9 @@ def _same(evidence: Evidence) -> Evidence:
     return evidence
 
 
-def _app_facts(set_: _Set, name: str, spec: LineDict, source: Source, image: str, names: set[str]) -> None:
+def _app_facts(
+    set_: _Set, name: str, spec: LineDict, source: Source, image: str, names: set[str], stores: dict[str, str]
+) -> None:
     facts = set_.result.facts
     facts.append(
         ServiceDecl(
@@ -406,7 +408,9 @@ def _app_facts(set_: _Set, name: str, spec: LineDict, source: Source, image: str
         literal = password_kind(str(raw)) == "literal" or bool(used)
         credit = set_.evidence(_secret_source(set_, where, used), f"env {key}")
         facts.extend(
-            classify(name, key, value, evidence, values, names, literal, functools.partial(_same, credit))
+            classify(
+                name, key, value, evidence, values, names, literal, functools.partial(_same, credit), stores
+            )
         )
     for dep, dep_source in _depends(spec):
         facts.append(DependsOn(name, dep, set_.evidence(dep_source, "depends_on")))
@@ -451,6 +455,12 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             break
     services = _services(doc)
     names = {str(n).lower() for n in services}
+    stores: dict[str, str] = {}
+    for store_name, store_spec in services.items():
+        if isinstance(store_spec, LineDict):
+            found = technology_for_image(set_.value(store_spec.get("image"), store_spec.line_of("image"))[0])
+            if found is not None:
+                stores[str(store_name).lower()] = found[0]
     for name, spec in services.items():
         source = services.line_of(name)
         if not isinstance(spec, LineDict):
@@ -463,7 +473,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             if tech is not None:
                 _store_facts(set_, str(name), spec, tech, source, image)
             else:
-                _app_facts(set_, str(name), spec, source, image, names)
+                _app_facts(set_, str(name), spec, source, image, names, stores)
         except (TypeError, ValueError, AttributeError) as exc:
             set_.diag(source, f"service '{name}' could not be read: {exc}")
     return set_.result

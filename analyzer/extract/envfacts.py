@@ -54,12 +54,15 @@ def classify(
     service_names: set[str],
     literal: bool = True,
     secret_evidence: Callable[[], Evidence] | None = None,
+    stores: dict[str, str] | None = None,
 ) -> list[Fact]:
     """Facts for ``key=value`` in ``service``'s environment.
 
     ``siblings`` are the service's other variables (upper-cased keys) for HOST/PORT/DB groups;
     ``literal`` says whether the value is written in the repository (not a reference);
-    ``secret_evidence`` gives the evidence for a credential when it is not ``evidence``.
+    ``secret_evidence`` gives the evidence for a credential when it is not ``evidence``;
+    ``stores`` maps the datastore / broker names declared beside the service to their technology,
+    so a bare host under any key (``EventBusConnection=rabbitmq``) is recognised.
     """
     if not value or ("${" in value and not re.search(r"://", value)):
         return []
@@ -70,7 +73,16 @@ def classify(
     if "BOOTSTRAP" in upper or upper.endswith(("KAFKA_BROKERS", "KAFKA_SERVERS", "KAFKA_HOSTS", "KAFKA_URL")):
         hosts = parse_host_list(value, "kafka")
         return [Connection(service, hosts, evidence, "env")] if hosts is not None else []
+    bare = value.lower().split(":")[0]
+    if stores and bare in stores and re.fullmatch(r"[A-Za-z0-9._-]+(:\d+)?", value):
+        hosts = parse_host_list(value, stores[bare])
+        if hosts is not None:
+            return [Connection(service, hosts, evidence, "env")]
     if re.match(r"^(https?|grpcs?|ws)://", value, re.I):
+        if re.match(r"^[a-z]+://(\+|\*|0\.0\.0\.0|\[::\])([:/]|$)", value, re.I) or re.search(
+            r"health", key, re.I
+        ):
+            return []  # a listen address, or a monitoring probe: not a business dependency
         host_match = HOST_SUFFIX.match(upper)
         technology = host_technology(host_match.group("prefix")) if host_match else None
         if technology:  # CARTS_DYNAMODB_ENDPOINT=http://carts-db:8000 is a datastore

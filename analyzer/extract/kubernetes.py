@@ -69,6 +69,7 @@ class _Config:
 class _Docs:
     docs: list[tuple[str, LineDict]] = field(default_factory=list)  # (path, document)
     configs: dict[tuple[str, str], _Config] = field(default_factory=dict)  # (kind, name)
+    stores: dict[str, str] = field(default_factory=dict)  # datastore workload name -> technology
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -215,6 +216,12 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     services = [(path, doc) for path, doc in docs.docs if doc.get("kind") == "Service"]
     workloads = [(path, doc) for path, doc in own if doc.get("kind") in WORKLOADS]
     names = {str((doc.get("metadata") or {}).get("name") or "").lower() for _, doc in docs.docs}
+    for _, doc in docs.docs:
+        pod = _pod(doc) if doc.get("kind") in WORKLOADS else None
+        containers = [c for c in (pod.get("containers") or []) if isinstance(c, dict)] if pod else []
+        found = technology_for_image(str(containers[0].get("image") or "")) if containers else None
+        if found is not None:
+            docs.stores[str((doc.get("metadata") or {}).get("name") or "").lower()] = found[0]
     for _, doc in workloads:
         try:
             _workload(ctx, doc, services, docs, names, result)
@@ -344,4 +351,6 @@ def _env(
                 result.facts.append(Credential(owner, key, evidence))
             continue
         result.facts.append(EnvVar(owner, key, value, evidence, secret=secret))
-        result.facts.extend(classify(owner, key, value, evidence, siblings, names, literal))
+        result.facts.extend(
+            classify(owner, key, value, evidence, siblings, names, literal, stores=docs.stores)
+        )

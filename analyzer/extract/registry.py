@@ -18,6 +18,8 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.sqlfiles",
     "analyzer.extract.kubernetes",
     "analyzer.extract.spring",
+    "analyzer.extract.dotnet",
+    "analyzer.extract.dotenv",
     "analyzer.extract.source.python",
     "analyzer.extract.source.javascript",
     "analyzer.extract.source.java",

@@ -331,12 +331,14 @@ def overridden_by_env(r: Resolver, service: str, evidence: Evidence) -> bool:
     names: set[str] = set()
     if evidence.source == SourceKind.CONFIG:
         names = {
+            key,
             re.sub(r"[.\[\]]", "_", key).replace("-", "").upper(),
             re.sub(r"[.\-\[\]]", "_", key).upper(),
         }
     if placeholder.startswith("${"):
         names.add(placeholder[2:-1])
-    return any(name in env and env[name].value for name in names)
+    present = {n.upper(): fact for n, fact in env.items() if fact.value}
+    return any(name.upper() in present for name in names)
 
 
 def profile_active(r: Resolver, service: str, profile: str) -> bool:
@@ -465,6 +467,10 @@ def _call(r: Resolver, fact: Call) -> None:
         return
     host, path, scheme = _url_host(text)
     if not host:
+        return
+    if host.lower() in LOCAL_HOSTS:
+        # The service's own or the developer's machine (callbacks, public URLs behind a port
+        # mapping): not a dependency between services.
         return
     service_id = r.service_node(fact.service)
     kind, name = r.resolve_host(host, r.service_name(fact.service))

@@ -25,7 +25,9 @@ MANAGED_SUFFIXES: tuple[tuple[str, str], ...] = (
     (".mysql.database.azure.com", "mysql"),
     (".dynamodb.amazonaws.com", "dynamodb"),
 )
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"})
+LOCAL_HOSTS = frozenset(
+    {"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal", "(localdb)", "."}
+)
 
 
 def normalise(name: str) -> str:

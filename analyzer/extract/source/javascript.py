@@ -40,11 +40,9 @@ ROUTE_OWNERS = re.compile(r"(^|_)(app|api|router|server|routes?)$", re.I)
 
 
 def wants(path: str) -> bool:
-    return (
-        path.endswith((".js", ".mjs", ".cjs", ".ts", ".tsx"))
-        and not path.endswith(".d.ts")
-        and ".min." not in path
-    )
+    if not path.endswith((".js", ".mjs", ".cjs", ".ts", ".tsx")) or path.endswith(".d.ts") or ".min." in path:
+        return False
+    return not any(part in ("dist", "out", "bundle", "coverage") for part in path.split("/")[:-1])
 
 
 def _args(call: Node) -> list[Node]:
