@@ -662,6 +662,8 @@ def _credential(r: Resolver, owner: str, key: str, evidence: Evidence) -> None:
 def _marker(r: Resolver, fact: Marker) -> None:
     nid = _owner_node(r, fact.subject) if fact.subject_kind != "service" else r.service_node(fact.subject)
     detail = f"ddl-auto {fact.value}" if fact.key == "ddl_auto" else f"{fact.key} {fact.value}"
+    if fact.evidence.profile:
+        detail += f" (profile {fact.evidence.profile})"
     evidence = Evidence(
         fact.evidence.source, fact.evidence.location, detail, fact.evidence.count, fact.evidence.profile
     )
