@@ -125,7 +125,12 @@ class FileScan:
 
     def syntax_errors(self, tree: Tree) -> None:
         if tree.root_node.has_error:
-            first = next((n for n in walk(tree.root_node) if n.is_error or n.is_missing), tree.root_node)
+            first = tree.root_node
+            while not (first.is_error or first.is_missing):  # descend along the erroneous branch
+                child = next((c for c in first.children if c.has_error or c.is_error or c.is_missing), None)
+                if child is None:
+                    break
+                first = child
             self.diagnostics.append(
                 Diagnostic(
                     self.path,

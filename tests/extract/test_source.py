@@ -1,0 +1,152 @@
+"""Source extractors (tree-sitter): exact facts and lines on realistic fixture services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from analyzer.extract.facts import (
+    Call,
+    Connection,
+    ExtractResult,
+    FileContext,
+    Marker,
+    Message,
+    Operation,
+    TableAccess,
+)
+from analyzer.extract.source import java, javascript, python
+from analyzer.extract.source.base import language, parse
+from tests.conftest import FIXTURES
+
+CODE = FIXTURES / "code"
+
+
+def run(module: Any, rel: str, service: str) -> ExtractResult:
+    return module.extract(FileContext(rel, str(CODE), service, "postgresql"), (CODE / rel).read_text())
+
+
+def summary(result: ExtractResult) -> set[tuple[Any, ...]]:
+    out: set[tuple[Any, ...]] = set()
+    for f in result.facts:
+        line = f.evidence.location.line
+        if isinstance(f, Call):
+            out.add(("call", line, f.method, f.target.text, f.target.origin, f.target.variable))
+        elif isinstance(f, Connection):
+            out.add(("connects", line, f.info.technology, f.info.hosts, f.info.database, f.host_origin))
+        elif isinstance(f, TableAccess):
+            out.add((f.action, line, f.table))
+        elif isinstance(f, Message):
+            out.add((f.direction, line, f.system, f.topic))
+        elif isinstance(f, Marker):
+            out.add(("marker", line, f.key, f.value))
+        elif isinstance(f, Operation):
+            out.add(("operation", line, f.name, f.writes_tables, f.mutating_calls, f.publishes))
+    return out
+
+
+@pytest.mark.parametrize("name", ["python", "javascript", "typescript", "tsx", "java", "go", "csharp"])
+def test_every_grammar_loads_from_its_wheel(name: str) -> None:
+    tree, _ = parse(name, "x")
+    assert language(name) is not None and tree.root_node is not None
+
+
+def test_python_flask_service() -> None:
+    result = run(python, "python/billing/app/api.py", "billing")
+    assert result.diagnostics == []
+    billing_db = ("connects", "postgresql", ("billing-db",), "billing", "env")
+    assert summary(result) == {
+        ("marker", 8, "telemetry", "opentelemetry"),
+        ("call", 18, "POST", "http://ledger:8080/entries", "env", "LEDGER_URL"),
+        (billing_db[0], 24, *billing_db[1:]),
+        ("writes", 26, "invoices"),
+        ("writes", 29, "customers"),
+        ("publishes", 31, "kafka", "invoice-events"),
+        (billing_db[0], 37, *billing_db[1:]),
+        ("reads", 38, "invoices"),
+        ("marker", 41, "health", "GET /health"),
+        ("marker", 46, "compensation", "cancel_invoice"),
+        (billing_db[0], 47, *billing_db[1:]),
+        ("writes", 48, "invoices"),
+        ("call", 49, "DELETE", "http://ledger:8080/entries/", "env", "LEDGER_URL"),
+        (
+            "operation",
+            22,
+            "POST /invoices",
+            ("customers", "invoices"),
+            ("http://ledger:8080/entries",),
+            ("invoice-events",),
+        ),
+        ("operation", 36, "GET /invoices/<int:invoice_id>", (), (), ()),
+        ("operation", 42, "GET /health", (), (), ()),
+    }
+
+
+def test_typescript_express_service() -> None:
+    result = run(javascript, "js/notifications/src/server.ts", "notifications")
+    assert result.diagnostics == []
+    assert summary(result) == {
+        ("connects", 7, "postgresql", ("notify-db",), "notify", "env"),
+        ("call", 16, "GET", "http://users:3000/users/", "env", "USERS_URL"),
+        ("writes", 22, "notifications"),
+        ("publishes", 23, "kafka", "notification-sent"),
+        ("call", 24, "POST", "http://audit:8080/events", "literal", ""),
+        ("consumes", 28, "kafka", "order-events"),
+        ("consumes", 28, "kafka", "invoice-events"),
+        (
+            "operation",
+            20,
+            "POST /notifications",
+            ("notifications",),
+            ("http://audit:8080/events",),
+            ("notification-sent",),
+        ),
+    }
+
+
+def test_java_spring_service() -> None:
+    base = "java/shipping/src/main/java/com/acme/shipping/"
+    controller = run(java, base + "ShipmentController.java", "shipping")
+    assert controller.diagnostics == []
+    assert summary(controller) == {
+        ("marker", 3, "telemetry", "micrometer"),
+        ("consumes", 50, "kafka", "order-events"),
+        ("publishes", 37, "kafka", "shipment-events"),
+        ("call", 42, "PUT", "http://orders:8080/orders/1/status", "config", "orders.base-url"),
+        ("reads", 47, "shipments"),
+        ("writes", 52, "pending_shipments"),
+        (
+            "operation",
+            33,
+            "POST /api/shipments",
+            ("ShipmentRepository save",),
+            ("http://orders:8080/orders/1/status",),
+            ("shipment-events",),
+        ),
+        ("operation", 45, "GET /api/shipments/count", (), (), ()),
+        ("operation", 50, "consume order-events", ("pending_shipments",), (), ()),
+    }
+    entity = run(java, base + "Shipment.java", "shipping")
+    assert summary(entity) == {("reads", 8, "shipments"), ("writes", 8, "shipments")}
+
+
+def test_syntax_errors_keep_the_valid_parts() -> None:
+    text = 'import requests\n\ndef ok():\n    requests.get("http://users:8080/u")\n\ndef broken(:\n    pass\n'
+    result = python.extract(FileContext("svc/app.py", "/x", "svc"), text)
+    assert [(c.evidence.location.line, c.target.text) for c in result.facts if isinstance(c, Call)] == [
+        (4, "http://users:8080/u")
+    ]
+    assert (
+        result.diagnostics
+        and result.diagnostics[0].line == 6
+        and "syntax errors" in result.diagnostics[0].message
+    )
+
+
+def test_unresolved_values_are_said_so_not_guessed() -> None:
+    text = 'import requests\nfrom config import BASE\n\nrequests.post(BASE + "/x")\n'
+    (call,) = [
+        f for f in python.extract(FileContext("svc/a.py", "/x", "svc"), text).facts if isinstance(f, Call)
+    ]
+    assert (call.target.text, call.target.origin, call.target.variable) == ("", "unresolved", "BASE")
