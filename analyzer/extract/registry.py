@@ -23,6 +23,8 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.source.python",
     "analyzer.extract.source.javascript",
     "analyzer.extract.source.java",
+    "analyzer.extract.source.golang",
+    "analyzer.extract.source.csharp",
 )
 
 

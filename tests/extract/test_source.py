@@ -150,3 +150,35 @@ def test_unresolved_values_are_said_so_not_guessed() -> None:
         f for f in python.extract(FileContext("svc/a.py", "/x", "svc"), text).facts if isinstance(f, Call)
     ]
     assert (call.target.text, call.target.origin, call.target.variable) == ("", "unresolved", "BASE")
+
+
+def test_go_gin_service() -> None:
+    from analyzer.extract.source import golang
+
+    result = run(golang, "go/payments/main.go", "payments")
+    assert result.diagnostics == []
+    assert summary(result) == {
+        ("marker", 10, "telemetry", "opentelemetry"),
+        ("writes", 18, "payments"),
+        ("call", 19, "PATCH", "http://orders:8080/orders/", "literal", ""),
+        ("connects", 24, "postgresql", ("payments-db",), "payments", "literal"),
+        ("publishes", 25, "kafka", "payment-events"),
+        ("operation", 28, "POST /payments/:id", ("payments",), ("http://orders:8080/orders/",), ()),
+    }
+
+
+def test_csharp_aspnet_service() -> None:
+    from analyzer.extract.source import csharp
+
+    result = run(csharp, "csharp/Ordering/Controllers/OrdersController.cs", "ordering")
+    assert result.diagnostics == []
+    assert summary(result) == {
+        ("marker", 5, "telemetry", "opentelemetry"),
+        ("writes", 29, "orders"),
+        ("call", 30, "DELETE", "http://basket-api/api/v1/basket/", "literal", ""),
+        ("publishes", 31, "masstransit", "OrderStartedIntegrationEvent"),
+        ("reads", 37, "orders"),
+        ("operation", 26, "POST /api/orders/checkout", ("orders",), ("http://basket-api/api/v1/basket/",), ("OrderStartedIntegrationEvent",)),
+        ("operation", 35, "GET /api/orders/{id}", (), (), ()),
+        ("reads", 42, "Orders"), ("writes", 42, "Orders"), ("reads", 43, "Buyers"), ("writes", 43, "Buyers"),
+    }  # fmt: skip

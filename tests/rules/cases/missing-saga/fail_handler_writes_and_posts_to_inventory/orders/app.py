@@ -19,4 +19,3 @@ def checkout(sku: str) -> dict:
         conn.execute("INSERT INTO orders (sku) VALUES (%s)", (sku,))
         reserve(sku)
     return {"ok": True}
-

@@ -23,4 +23,3 @@ def checkout(sku: str) -> dict:
 
 def cancel_reservation(sku: str) -> None:
     requests.delete(f"{INVENTORY_URL}/reservations/{sku}", timeout=2)
-

@@ -1,0 +1,320 @@
+"""C# (.NET) services.
+
+Read from the syntax tree: ``const`` / ``static readonly`` strings, ``Environment.GetEnvironmentVariable``
+and ``Configuration["Key"]`` / ``GetConnectionString("Name")`` (origin ``config``); ``HttpClient``
+calls (``GetAsync``, ``PostAsync``, ``PostAsJsonAsync``, ``PutAsync``, ``DeleteAsync``...) with
+``BaseAddress = new Uri(...)`` in the same file; EF Core ``DbContext`` classes with ``DbSet<T>``
+properties, ``ToTable("x")`` and ``[Table("x")]`` (the tables are read and written), ``UseNpgsql`` /
+``UseSqlServer`` / ``UseMySql`` connection strings; Dapper ``Execute`` / ``Query`` SQL; MassTransit
+state machines and NServiceBus sagas (saga), ``Publish`` / ``Send`` of an event type (publishes);
+ASP.NET controllers (``[HttpPost("x")]`` under ``[Route("api/[controller]")]``) and minimal APIs
+(``app.MapPost("/x", ...)``) as operations; OpenTelemetry / prometheus-net usings (telemetry).
+
+Not followed: typed clients registered in another file's ``AddHttpClient``, handlers in other
+classes, MediatR pipelines.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from analyzer.extract.connstr import parse_connection_string
+from analyzer.extract.facts import (
+    Call,
+    Connection,
+    ExtractResult,
+    FileContext,
+    Marker,
+    Message,
+    TableAccess,
+    Value,
+)
+from analyzer.extract.source.base import UNKNOWN, FileScan, combine, parse, text_of, walk
+from analyzer.extract.source.operations import Scope, collect_operations
+from analyzer.extract.sqltables import analyze_sql, dialect_for
+
+NAME = "csharp"
+_HTTP = {
+    "GetAsync": "GET", "GetStringAsync": "GET", "GetFromJsonAsync": "GET", "PostAsync": "POST",
+    "PostAsJsonAsync": "POST", "PutAsync": "PUT", "PutAsJsonAsync": "PUT", "PatchAsync": "PATCH",
+    "DeleteAsync": "DELETE",
+}  # fmt: skip
+_ATTR_VERBS = {
+    "HttpGet": "GET",
+    "HttpPost": "POST",
+    "HttpPut": "PUT",
+    "HttpDelete": "DELETE",
+    "HttpPatch": "PATCH",
+}
+_MINIMAL = {"MapGet": "GET", "MapPost": "POST", "MapPut": "PUT", "MapDelete": "DELETE", "MapPatch": "PATCH"}
+_DAPPER = re.compile(r"^(Execute|Query|QueryFirst|QuerySingle|QueryMultiple)(OrDefault)?(Async)?$")
+_USES = {
+    "UseNpgsql": "postgresql",
+    "UseSqlServer": "sqlserver",
+    "UseMySql": "mysql",
+    "UseMySQL": "mysql",
+    "UseSqlite": "sqlite",
+}
+
+
+def wants(path: str) -> bool:
+    return (
+        path.endswith(".cs") and "/Migrations/" not in path and not path.endswith((".Designer.cs", ".g.cs"))
+    )
+
+
+def _args(call: Node) -> list[Node]:
+    arguments = call.child_by_field_name("arguments") or next(
+        (c for c in call.named_children if c.type == "argument_list"), None
+    )
+    if arguments is None:
+        return []
+    return [
+        a.named_children[-1] if a.type == "argument" and a.named_children else a
+        for a in arguments.named_children
+    ]
+
+
+def _attributes(node: Node) -> list[tuple[str, list[Node]]]:
+    out = []
+    for attribute_list in (c for c in node.named_children if c.type == "attribute_list"):
+        for attribute in attribute_list.named_children:
+            if attribute.type != "attribute":
+                continue
+            name = text_of(attribute.child_by_field_name("name")).rsplit(".", 1)[-1].removesuffix("Attribute")
+            arguments = next(
+                (c for c in attribute.named_children if c.type == "attribute_argument_list"), None
+            )
+            values = (
+                [a.named_children[-1] for a in arguments.named_children if a.named_children]
+                if arguments is not None
+                else []
+            )
+            out.append((name, values))
+    return out
+
+
+class _Walker:
+    def __init__(self, scan: FileScan) -> None:
+        self.scan = scan
+        self.base_address: Value = Value("")
+
+    def value(self, node: Node | None) -> Value:
+        if node is None:
+            return UNKNOWN
+        kind = node.type
+        if kind in ("string_literal", "verbatim_string_literal", "raw_string_literal"):
+            contents = [c for c in node.named_children if c.type.endswith("content")]
+            if contents:
+                return Value("".join(text_of(c) for c in contents))
+            raw = text_of(node)
+            return Value(raw[2:-1] if raw.startswith('@"') else raw.strip('"'))
+        if kind == "interpolated_string_expression":
+            parts = []
+            for child in node.named_children:
+                if child.type == "string_content" or child.type.endswith("text"):
+                    parts.append(Value(text_of(child)))
+                elif child.type == "interpolation" and child.named_children:
+                    parts.append(self.value(child.named_children[0]))
+            return combine(parts) if parts else Value("")
+        if kind == "identifier":
+            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+        if kind == "binary_expression" and text_of(node.child_by_field_name("operator")) == "+":
+            return combine(
+                [self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))]
+            )
+        if kind == "invocation_expression":
+            callee = text_of(node.child_by_field_name("function"))
+            args = _args(node)
+            if callee.endswith("GetEnvironmentVariable") and args:
+                return Value("", "env", self.value(args[0]).text)
+            if callee.endswith("GetConnectionString") and args:
+                return Value("", "config", "ConnectionStrings:" + self.value(args[0]).text)
+        if kind == "element_access_expression" and "onfiguration" in text_of(
+            node.child_by_field_name("expression")
+        ):
+            key = next(
+                (c for c in walk(node) if c.type in ("string_literal", "verbatim_string_literal")), None
+            )
+            return Value("", "config", self.value(key).text)
+        if kind == "object_creation_expression" and text_of(node.child_by_field_name("type")) == "Uri":
+            args = _args(node)
+            return self.value(args[0]) if args else UNKNOWN
+        return UNKNOWN
+
+    def constants(self, root: Node) -> None:
+        for node in walk(root):
+            if node.type == "variable_declarator":
+                name = node.child_by_field_name("name") or (
+                    node.named_children[0] if node.named_children else None
+                )
+                values = [c for c in node.named_children if c is not name]
+                if name is not None and values:
+                    value = self.value(values[-1])
+                    if value.known or value.origin in ("env", "config"):
+                        self.scan.consts.setdefault(text_of(name), value)
+            elif node.type == "assignment_expression" and text_of(node.child_by_field_name("left")).endswith(
+                "BaseAddress"
+            ):
+                self.base_address = self.value(node.child_by_field_name("right"))
+
+    def invocation(self, node: Node, routes: list[tuple[str, Node]]) -> None:
+        scan = self.scan
+        callee = text_of(node.child_by_field_name("function"))
+        method = callee.rsplit(".", 1)[-1].split("<")[0]
+        args = _args(node)
+        if method in _HTTP and args:
+            target = self.value(args[0])
+            if target.known and not re.match(r"^[a-z]+://", target.text) and self.base_address.known:
+                target = combine(
+                    [
+                        Value(
+                            self.base_address.text.rstrip("/") + "/",
+                            self.base_address.origin,
+                            self.base_address.variable,
+                        ),
+                        Value(target.text.lstrip("/")),
+                    ]
+                )
+            if target.known and not re.match(r"^[a-z]+://", target.text):
+                return
+            scan.facts.append(
+                Call(scan.service, target, scan.evidence(node, f"HttpClient.{method}"), "http", _HTTP[method])
+            )
+        elif method in _USES and args:
+            target = self.value(args[0])
+            info = parse_connection_string(target.text, _USES[method]) if target.known else None
+            if info is not None and info.hosts:
+                detail = method + (f" ${{{target.variable}}}" if target.origin == "env" else "")
+                scan.facts.append(Connection(scan.service, info, scan.evidence(node, detail), target.origin))
+        elif _DAPPER.match(method) and args:
+            sql = self.value(args[0])
+            if sql.known and re.match(r"\s*(select|insert|update|delete|with|merge)\b", sql.text, re.I):
+                for facts in analyze_sql(sql.text, dialect_for(scan.technology or "sqlserver")):
+                    for table in facts.reads:
+                        scan.facts.append(
+                            TableAccess(
+                                scan.service, table, "reads", scan.evidence(args[0], f"SQL {facts.kind}")
+                            )
+                        )
+                    for table in facts.writes:
+                        scan.facts.append(
+                            TableAccess(
+                                scan.service, table, "writes", scan.evidence(args[0], f"SQL {facts.kind}")
+                            )
+                        )
+        elif method == "ToTable" and args:
+            mapped = self.value(args[0])
+            if mapped.known:
+                for action in ("reads", "writes"):
+                    scan.facts.append(
+                        TableAccess(scan.service, mapped.text, action, scan.evidence(node, "EF Core ToTable"))
+                    )
+        elif (
+            method in ("Publish", "PublishAsync", "Send")
+            and args
+            and args[0].type == "object_creation_expression"
+        ):
+            event = text_of(args[0].child_by_field_name("type")).rsplit(".", 1)[-1]
+            scan.facts.append(
+                Message(scan.service, "publishes", "masstransit", event, scan.evidence(node, callee))
+            )
+        elif method in _MINIMAL and len(args) >= 2:
+            routes.append((f"{_MINIMAL[method]} {self.value(args[0]).text}", args[-1]))
+
+    def type_declaration(self, node: Node, routes: list[tuple[str, Node]]) -> None:
+        scan = self.scan
+        bases = text_of(next((c for c in node.named_children if c.type == "base_list"), None))
+        attributes = dict(_attributes(node))
+        if "MassTransitStateMachine" in bases or re.search(r"\bSaga<", bases):
+            scan.facts.append(
+                Marker(
+                    scan.service,
+                    "saga",
+                    "masstransit" if "MassTransit" in bases else "nservicebus",
+                    scan.evidence(node, bases),
+                )
+            )
+        if attributes.get("Table"):
+            table = self.value(attributes["Table"][0])
+            if table.known:
+                for action in ("reads", "writes"):
+                    scan.facts.append(
+                        TableAccess(scan.service, table.text, action, scan.evidence(node, "[Table]"))
+                    )
+        body = next((c for c in node.named_children if c.type == "declaration_list"), None)
+        if body is None:
+            return
+        if "DbContext" in bases:
+            for prop in body.named_children:
+                type_text = (
+                    text_of(prop.child_by_field_name("type")) if prop.type == "property_declaration" else ""
+                )
+                if "DbSet<" in type_text:
+                    name = text_of(prop.child_by_field_name("name"))
+                    for action in ("reads", "writes"):
+                        scan.facts.append(
+                            TableAccess(scan.service, name, action, scan.evidence(prop, "EF Core DbSet"))
+                        )
+        prefix = ""
+        if attributes.get("Route"):
+            controller = text_of(node.child_by_field_name("name")).removesuffix("Controller").lower()
+            prefix = self.value(attributes["Route"][0]).text.replace("[controller]", controller).strip("/")
+        for method in body.named_children:
+            if method.type != "method_declaration":
+                continue
+            for name, values in _attributes(method):
+                if name in _ATTR_VERBS:
+                    path = self.value(values[0]).text if values else ""
+                    full = "/" + "/".join(p for p in (prefix, path.strip("/")) if p)
+                    routes.append((f"{_ATTR_VERBS[name]} {full}", method))
+            method_name = text_of(method.child_by_field_name("name"))
+            if re.match(r"^(Compensate|Cancel|Undo|Rollback)", method_name):
+                scan.facts.append(
+                    Marker(scan.service, "compensation", method_name, scan.evidence(method, method_name))
+                )
+
+
+def extract(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    if not ctx.service:
+        return result
+    tree, _ = parse("csharp", text)
+    scan = FileScan(ctx.path, ctx.service, ctx.technology)
+    scan.syntax_errors(tree)
+    walker = _Walker(scan)
+    root = tree.root_node
+    walker.constants(root)
+    routes: list[tuple[str, Node]] = []
+    functions: dict[str, Node] = {}
+    for node in walk(root):
+        if node.type == "invocation_expression":
+            walker.invocation(node, routes)
+        elif node.type in ("class_declaration", "record_declaration"):
+            walker.type_declaration(node, routes)
+        elif node.type == "method_declaration":
+            functions.setdefault(text_of(node.child_by_field_name("name")), node)
+        elif node.type == "using_directive":
+            used = text_of(node).removeprefix("using").strip(" ;")
+            if used.startswith(("OpenTelemetry", "Prometheus")):
+                scan.facts.append(
+                    Marker(scan.service, "telemetry", used.split(".")[0].lower(), scan.evidence(node, used))
+                )
+            elif used.startswith(("MassTransit", "NServiceBus")) and "Saga" in used:
+                scan.facts.append(
+                    Marker(scan.service, "saga", used.split(".")[0].lower(), scan.evidence(node, used))
+                )
+    scope = Scope(
+        functions,
+        lambda n: [
+            text_of(c.child_by_field_name("function")).rsplit(".", 1)[-1]
+            for c in walk(n)
+            if c.type == "invocation_expression"
+        ],
+    )
+    scan.facts.extend(collect_operations(scan, routes, scope))
+    result.facts.extend(scan.facts)
+    result.diagnostics.extend(scan.diagnostics)
+    return result

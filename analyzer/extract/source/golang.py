@@ -1,0 +1,316 @@
+"""Go services.
+
+Read from the syntax tree: package-level ``const`` / ``var`` strings and ``os.Getenv``;
+``net/http`` (``http.Get/Post/Head``, ``http.NewRequest[WithContext](method, url, ...)``) and
+resty (``client.R().Post(url)``) calls; ``sql.Open(driver, dsn)``, ``gorm.Open(postgres.Open(dsn))``,
+``options.Client().ApplyURI(uri)`` of mongo-driver and go-redis ``&redis.Options{Addr: ...}``; SQL
+passed to ``Query`` / ``QueryRow`` / ``Exec`` (and their ``Context`` variants, and ``sqlx``
+``Get`` / ``Select``); segmentio ``kafka.Writer{Topic}`` / ``kafka.ReaderConfig{Topic}``, sarama
+``ProducerMessage{Topic}``, amqp ``Publish(exchange, key, ...)`` / ``Consume(queue, ...)``, NATS
+``Publish(subject, ...)``; ``http.HandleFunc`` and gin / echo / chi routes as operations; markers for
+OpenTelemetry and Prometheus (telemetry) and Temporal (saga).
+
+Not followed: handlers in other packages, method values on structs, middleware chains.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from analyzer.extract.connstr import parse_connection_string, parse_host_list
+from analyzer.extract.facts import (
+    Call,
+    Connection,
+    ExtractResult,
+    FileContext,
+    Marker,
+    Message,
+    TableAccess,
+    Value,
+)
+from analyzer.extract.source.base import HTTP_VERBS, UNKNOWN, FileScan, combine, parse, text_of, walk
+from analyzer.extract.source.operations import Scope, collect_operations
+from analyzer.extract.sqltables import analyze_sql, dialect_for
+
+NAME = "golang"
+SQL_METHODS = {
+    "Query",
+    "QueryRow",
+    "Exec",
+    "QueryContext",
+    "QueryRowContext",
+    "ExecContext",
+    "Get",
+    "Select",
+    "MustExec",
+    "Raw",
+}
+ROUTE_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "Get", "Post", "Put", "Patch", "Delete"}
+_IMPORT_MARKERS = {
+    "go.opentelemetry.io": ("telemetry", "opentelemetry"),
+    "github.com/prometheus/client_golang": ("telemetry", "prometheus"),
+    "go.temporal.io": ("saga", "temporal"),
+}
+
+
+def wants(path: str) -> bool:
+    return path.endswith(".go") and not path.endswith("_test.go")
+
+
+def _args(call: Node) -> list[Node]:
+    arguments = call.child_by_field_name("arguments")
+    return [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
+
+
+def _keyed(literal: Node) -> dict[str, Node]:
+    """``Field: value`` pairs of a composite literal."""
+    body = literal.child_by_field_name("body")
+    out: dict[str, Node] = {}
+    for element in body.named_children if body is not None else []:
+        if element.type == "keyed_element" and len(element.named_children) == 2:
+            key, value = element.named_children
+            value_node = (
+                value.named_children[0] if value.type == "literal_element" and value.named_children else value
+            )
+            out[text_of(key)] = value_node
+    return out
+
+
+class _Walker:
+    def __init__(self, scan: FileScan) -> None:
+        self.scan = scan
+
+    def value(self, node: Node | None) -> Value:
+        if node is None:
+            return UNKNOWN
+        kind = node.type
+        if kind in ("interpreted_string_literal", "raw_string_literal"):
+            return Value(
+                "".join(
+                    text_of(c)
+                    for c in node.named_children
+                    if c.type.endswith("_content") or c.type == "escape_sequence"
+                )
+            )
+        if kind == "identifier":
+            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+        if kind == "binary_expression" and text_of(node.child_by_field_name("operator")) == "+":
+            return combine(
+                [self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))]
+            )
+        if kind == "parenthesized_expression" and node.named_children:
+            return self.value(node.named_children[0])
+        if kind == "call_expression":
+            callee = text_of(node.child_by_field_name("function"))
+            args = _args(node)
+            if callee == "os.Getenv" and args:
+                return Value("", "env", self.value(args[0]).text)
+            if callee == "fmt.Sprintf" and args:
+                pattern = self.value(args[0])
+                return Value(pattern.text.split("%", 1)[0], pattern.origin, pattern.variable)
+        return UNKNOWN
+
+    def constants(self, root: Node) -> None:
+        for node in walk(root):
+            if node.type not in ("const_spec", "var_spec"):
+                continue
+            names = [c for c in node.children_by_field_name("name")]
+            values = node.child_by_field_name("value")
+            if values is None:
+                continue
+            for name, value_node in zip(names, values.named_children, strict=False):
+                value = self.value(value_node)
+                if value.known or value.origin == "env":
+                    self.scan.consts[text_of(name)] = value
+
+    def call(self, node: Node, routes: list[tuple[str, Node]], functions: dict[str, Node]) -> None:
+        scan = self.scan
+        function = node.child_by_field_name("function")
+        callee = text_of(function)
+        method = callee.rsplit(".", 1)[-1]
+        args = _args(node)
+        if callee in ("http.Get", "http.Post", "http.Head", "http.PostForm") and args:
+            scan.facts.append(
+                Call(
+                    scan.service,
+                    self.value(args[0]),
+                    scan.evidence(node, callee),
+                    "http",
+                    method.upper().replace("FORM", ""),
+                )
+            )
+            return
+        if callee in ("http.NewRequest", "http.NewRequestWithContext") and args:
+            offset = 1 if callee.endswith("Context") else 0
+            if len(args) > offset + 1:
+                verb = self.value(args[offset]).text or text_of(args[offset]).rsplit("Method", 1)[-1]
+                scan.facts.append(
+                    Call(
+                        scan.service,
+                        self.value(args[offset + 1]),
+                        scan.evidence(node, callee),
+                        "http",
+                        verb.upper(),
+                    )
+                )
+            return
+        if ".R()." in callee and method.lower() in HTTP_VERBS and args:
+            scan.facts.append(
+                Call(scan.service, self.value(args[0]), scan.evidence(node, "resty"), "http", method.upper())
+            )
+            return
+        if callee in ("sql.Open", "sqlx.Open", "sqlx.Connect", "pgxpool.New", "pgx.Connect") and args:
+            target = self.value(args[-1])
+            self._connection(node, callee, target)
+            return
+        if method == "Open" and callee.split(".")[0] in ("postgres", "mysql", "sqlserver") and args:
+            self._connection(node, callee, self.value(args[0]))
+            return
+        if method == "ApplyURI" and args:
+            self._connection(node, "mongo ApplyURI", self.value(args[0]))
+            return
+        if method in SQL_METHODS and args:
+            sql_node = (
+                args[1]
+                if len(args) > 1
+                and text_of(args[0]).lower() in ("ctx", "context.background()", "context.todo()")
+                else args[0]
+            )
+            sql = self.value(sql_node)
+            if sql.known and re.match(r"\s*(select|insert|update|delete|with)\b", sql.text, re.I):
+                for facts in analyze_sql(sql.text, dialect_for(scan.technology)):
+                    for table in facts.reads:
+                        scan.facts.append(
+                            TableAccess(
+                                scan.service, table, "reads", scan.evidence(sql_node, f"SQL {facts.kind}")
+                            )
+                        )
+                    for table in facts.writes:
+                        scan.facts.append(
+                            TableAccess(
+                                scan.service, table, "writes", scan.evidence(sql_node, f"SQL {facts.kind}")
+                            )
+                        )
+            return
+        if method == "Publish" and args and len(args) >= 2:
+            if len(args) >= 4:  # amqp: Publish(exchange, key, mandatory, immediate, msg)
+                topic = self.value(args[0])
+                topic = topic if topic.text else self.value(args[1])
+                system = "rabbitmq"
+            else:
+                topic, system = self.value(args[0]), "nats"
+            if topic.known:
+                scan.facts.append(
+                    Message(scan.service, "publishes", system, topic.text, scan.evidence(node, callee))
+                )
+            return
+        if method == "Consume" and args and len(args) >= 3:
+            topic = self.value(args[0])
+            if topic.known:
+                scan.facts.append(
+                    Message(scan.service, "consumes", "rabbitmq", topic.text, scan.evidence(node, callee))
+                )
+            return
+        if (
+            method in ROUTE_METHODS | {"HandleFunc", "Handle"}
+            and len(args) >= 2
+            and args[0].type in ("interpreted_string_literal", "raw_string_literal")
+        ):
+            path = self.value(args[0]).text
+            verb = method.upper() if method in ROUTE_METHODS else ""
+            if not verb:
+                parts = path.split(" ", 1)  # Go 1.22 patterns: "POST /orders"
+                verb, path = (parts[0], parts[1]) if len(parts) == 2 and parts[0].isupper() else ("ANY", path)
+            handler = args[-1]
+            named = handler.type in ("identifier", "selector_expression")
+            handler_node = functions.get(text_of(handler).rsplit(".", 1)[-1]) if named else handler
+            if handler_node is not None:
+                routes.append((f"{verb} {path}", handler_node))
+
+    def composite(self, node: Node) -> None:
+        scan = self.scan
+        type_name = text_of(node.child_by_field_name("type"))
+        fields = _keyed(node)
+        if type_name in ("kafka.Writer", "kafka.WriterConfig") and "Topic" in fields:
+            topic = self.value(fields["Topic"])
+            if topic.known:
+                scan.facts.append(
+                    Message(scan.service, "publishes", "kafka", topic.text, scan.evidence(node, type_name))
+                )
+        elif type_name == "kafka.ReaderConfig" and "Topic" in fields:
+            topic = self.value(fields["Topic"])
+            if topic.known:
+                scan.facts.append(
+                    Message(scan.service, "consumes", "kafka", topic.text, scan.evidence(node, type_name))
+                )
+        elif type_name == "sarama.ProducerMessage" and "Topic" in fields:
+            topic = self.value(fields["Topic"])
+            if topic.known:
+                scan.facts.append(
+                    Message(scan.service, "publishes", "kafka", topic.text, scan.evidence(node, type_name))
+                )
+        elif type_name == "redis.Options" and "Addr" in fields:
+            target = self.value(fields["Addr"])
+            if target.known:
+                info = parse_host_list(target.text, "redis")
+                if info is not None:
+                    detail = "redis.Options" + (f" ${{{target.variable}}}" if target.origin == "env" else "")
+                    scan.facts.append(
+                        Connection(scan.service, info, scan.evidence(node, detail), target.origin)
+                    )
+
+    def _connection(self, node: Node, callee: str, target: Value) -> None:
+        if not target.known:
+            return
+        info = parse_connection_string(target.text)
+        if info is None or not info.hosts:
+            return
+        detail = callee + (f" ${{{target.variable}}}" if target.origin == "env" and target.variable else "")
+        self.scan.facts.append(
+            Connection(self.scan.service, info, self.scan.evidence(node, detail), target.origin)
+        )
+
+
+def extract(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    if not ctx.service:
+        return result
+    tree, _ = parse("go", text)
+    scan = FileScan(ctx.path, ctx.service, ctx.technology)
+    scan.syntax_errors(tree)
+    walker = _Walker(scan)
+    root = tree.root_node
+    walker.constants(root)
+    functions = {
+        text_of(n.child_by_field_name("name")): n
+        for n in root.named_children
+        if n.type in ("function_declaration", "method_declaration")
+    }
+    routes: list[tuple[str, Node]] = []
+    for node in walk(root):
+        if node.type == "call_expression":
+            walker.call(node, routes, functions)
+        elif node.type == "composite_literal":
+            walker.composite(node)
+        elif node.type == "import_spec":
+            path = text_of(node.child_by_field_name("path")).strip('"`')
+            for prefix, (key, value) in _IMPORT_MARKERS.items():
+                if path.startswith(prefix):
+                    scan.facts.append(Marker(scan.service, key, value, scan.evidence(node, path)))
+                    break
+        elif node.type == "function_declaration":
+            name = text_of(node.child_by_field_name("name"))
+            if re.match(r"^(Compensate|compensate|Cancel|cancel|Undo|undo|Rollback|rollback)", name):
+                scan.facts.append(Marker(scan.service, "compensation", name, scan.evidence(node, name)))
+    scope = Scope(
+        functions,
+        lambda n: [
+            text_of(c.child_by_field_name("function")) for c in walk(n) if c.type == "call_expression"
+        ],
+    )
+    scan.facts.extend(collect_operations(scan, routes, scope))
+    result.facts.extend(scan.facts)
+    result.diagnostics.extend(scan.diagnostics)
+    return result
