@@ -24,6 +24,11 @@ from analyzer.engine.walks import Walk, find_chains, find_cycles
 from analyzer.model import Edge, Evidence, Finding, Location, Node, RelatedLocation, RuleMeta
 
 MAX_RELATED = 50
+# Evidence details that annotate a node rather than declare it (see analyzer/model/vocabulary.py).
+ANNOTATIONS = (
+    "plaintext credential", "destructive migration", "ddl-auto", "migration_tool", "telemetry", "saga ",
+    "compensation", "outbox", "health", "hardcoded endpoint",
+)  # fmt: skip
 
 
 class Rule(Protocol):
@@ -63,8 +68,11 @@ def make_finding(
     label: Callable[[Evidence], str] = lambda e: e.detail,
     extra: str = "",
 ) -> Finding | None:
-    """A finding at the best of ``anchor``; ``None`` when there is no evidence to point at."""
-    ordered = sorted(anchor, key=lambda e: e.rank)
+    """A finding at the best of ``anchor``; ``None`` when there is no evidence to point at.
+
+    Evidence that declares the element comes before evidence that annotates it (a credential or
+    a marker found on a datastore), then static before runtime, then by place."""
+    ordered = sorted(anchor, key=lambda e: (e.detail.startswith(ANNOTATIONS), e.rank))
     if not ordered:
         ordered = sorted(related, key=lambda e: e.rank)
     if not ordered:
