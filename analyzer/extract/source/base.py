@@ -14,13 +14,16 @@ Resolution rules, the same for every language:
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from tree_sitter import Language, Node, Parser, Tree
 
-from analyzer.extract.facts import Value
+from analyzer.extract.connstr import parse_connection_string
+from analyzer.extract.facts import Connection, ExtractResult, Marker, TableAccess, Value
+from analyzer.extract.sqltables import analyze_sql, dialect_for
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
 MUTATING_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -139,6 +142,43 @@ class FileScan:
                     "syntax errors in this file; facts come from the parts that parse",
                 )
             )
+
+    SQL_START = re.compile(r"\s*(select|insert|update|delete|with|merge|create|alter|drop|truncate)\b", re.I)
+
+    def sql(self, value: Value, node: Node, creates: bool = False) -> None:
+        """Tables an SQL string literal (at ``node``) reads and writes; ``creates`` also owns."""
+        if not value.known or not self.SQL_START.match(value.text):
+            return
+        for facts in analyze_sql(value.text, dialect_for(self.technology)):
+            detail = f"SQL {facts.kind}"
+            for action, tables in (
+                ("reads", facts.reads),
+                ("writes", facts.writes),
+                ("owns", facts.creates if creates else ()),
+            ):
+                for table in tables:
+                    self.facts.append(TableAccess(self.service, table, action, self.evidence(node, detail)))
+                    if action == "writes" and "outbox" in table.lower():
+                        self.facts.append(
+                            Marker(self.service, "outbox", table, self.evidence(node, "outbox table"))
+                        )
+
+    def connection(self, node: Node, callee: str, target: Value, hint: str = "") -> None:
+        """A datastore connection from a resolved connection-string value; the env variable
+        behind it goes into the evidence detail so deployment settings can override it."""
+        if not target.known:
+            return
+        info = parse_connection_string(target.text, hint)
+        if info is None or not info.hosts:
+            return
+        detail = callee + (f" ${{{target.variable}}}" if target.origin == "env" and target.variable else "")
+        self.facts.append(Connection(self.service, info, self.evidence(node, detail), target.origin))
+
+    def result(self) -> ExtractResult:
+        out = ExtractResult()
+        out.facts.extend(self.facts)
+        out.diagnostics.extend(self.diagnostics)
+        return out
 
 
 Evaluate = Callable[[Node | None], Value]

@@ -20,10 +20,8 @@ import re
 
 from tree_sitter import Node
 
-from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.facts import (
     Call,
-    Connection,
     ExtractResult,
     FileContext,
     Marker,
@@ -33,7 +31,6 @@ from analyzer.extract.facts import (
 )
 from analyzer.extract.source.base import UNKNOWN, FileScan, combine, parse, text_of, walk
 from analyzer.extract.source.operations import Scope, collect_operations
-from analyzer.extract.sqltables import analyze_sql, dialect_for
 
 NAME = "csharp"
 _HTTP = {
@@ -185,26 +182,9 @@ class _Walker:
             )
         elif method in _USES and args:
             target = self.value(args[0])
-            info = parse_connection_string(target.text, _USES[method]) if target.known else None
-            if info is not None and info.hosts:
-                detail = method + (f" ${{{target.variable}}}" if target.origin == "env" else "")
-                scan.facts.append(Connection(scan.service, info, scan.evidence(node, detail), target.origin))
+            scan.connection(node, method, target, _USES[method])
         elif _DAPPER.match(method) and args:
-            sql = self.value(args[0])
-            if sql.known and re.match(r"\s*(select|insert|update|delete|with|merge)\b", sql.text, re.I):
-                for facts in analyze_sql(sql.text, dialect_for(scan.technology or "sqlserver")):
-                    for table in facts.reads:
-                        scan.facts.append(
-                            TableAccess(
-                                scan.service, table, "reads", scan.evidence(args[0], f"SQL {facts.kind}")
-                            )
-                        )
-                    for table in facts.writes:
-                        scan.facts.append(
-                            TableAccess(
-                                scan.service, table, "writes", scan.evidence(args[0], f"SQL {facts.kind}")
-                            )
-                        )
+            scan.sql(self.value(args[0]), args[0])
         elif method == "ToTable" and args:
             mapped = self.value(args[0])
             if mapped.known:
@@ -278,9 +258,8 @@ class _Walker:
 
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
-    result = ExtractResult()
     if not ctx.service:
-        return result
+        return ExtractResult()
     tree, _ = parse("csharp", text)
     scan = FileScan(ctx.path, ctx.service, ctx.technology)
     scan.syntax_errors(tree)
@@ -315,6 +294,4 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         ],
     )
     scan.facts.extend(collect_operations(scan, routes, scope))
-    result.facts.extend(scan.facts)
-    result.diagnostics.extend(scan.diagnostics)
-    return result
+    return scan.result()

@@ -19,7 +19,7 @@ import re
 
 from tree_sitter import Node
 
-from analyzer.extract.connstr import parse_connection_string, parse_host_list
+from analyzer.extract.connstr import parse_host_list
 from analyzer.extract.facts import (
     Call,
     Connection,
@@ -27,12 +27,10 @@ from analyzer.extract.facts import (
     FileContext,
     Marker,
     Message,
-    TableAccess,
     Value,
 )
 from analyzer.extract.source.base import HTTP_VERBS, UNKNOWN, FileScan, combine, parse, text_of, walk
 from analyzer.extract.source.operations import Scope, collect_operations
-from analyzer.extract.sqltables import analyze_sql, dialect_for
 
 NAME = "golang"
 SQL_METHODS = {
@@ -163,13 +161,13 @@ class _Walker:
             return
         if callee in ("sql.Open", "sqlx.Open", "sqlx.Connect", "pgxpool.New", "pgx.Connect") and args:
             target = self.value(args[-1])
-            self._connection(node, callee, target)
+            scan.connection(node, callee, target)
             return
         if method == "Open" and callee.split(".")[0] in ("postgres", "mysql", "sqlserver") and args:
-            self._connection(node, callee, self.value(args[0]))
+            scan.connection(node, callee, self.value(args[0]))
             return
         if method == "ApplyURI" and args:
-            self._connection(node, "mongo ApplyURI", self.value(args[0]))
+            scan.connection(node, "mongo ApplyURI", self.value(args[0]))
             return
         if method in SQL_METHODS and args:
             sql_node = (
@@ -178,21 +176,7 @@ class _Walker:
                 and text_of(args[0]).lower() in ("ctx", "context.background()", "context.todo()")
                 else args[0]
             )
-            sql = self.value(sql_node)
-            if sql.known and re.match(r"\s*(select|insert|update|delete|with)\b", sql.text, re.I):
-                for facts in analyze_sql(sql.text, dialect_for(scan.technology)):
-                    for table in facts.reads:
-                        scan.facts.append(
-                            TableAccess(
-                                scan.service, table, "reads", scan.evidence(sql_node, f"SQL {facts.kind}")
-                            )
-                        )
-                    for table in facts.writes:
-                        scan.facts.append(
-                            TableAccess(
-                                scan.service, table, "writes", scan.evidence(sql_node, f"SQL {facts.kind}")
-                            )
-                        )
+            scan.sql(self.value(sql_node), sql_node)
             return
         if method == "Publish" and args and len(args) >= 2:
             if len(args) >= 4:  # amqp: Publish(exchange, key, mandatory, immediate, msg)
@@ -261,22 +245,10 @@ class _Walker:
                         Connection(scan.service, info, scan.evidence(node, detail), target.origin)
                     )
 
-    def _connection(self, node: Node, callee: str, target: Value) -> None:
-        if not target.known:
-            return
-        info = parse_connection_string(target.text)
-        if info is None or not info.hosts:
-            return
-        detail = callee + (f" ${{{target.variable}}}" if target.origin == "env" and target.variable else "")
-        self.scan.facts.append(
-            Connection(self.scan.service, info, self.scan.evidence(node, detail), target.origin)
-        )
-
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
-    result = ExtractResult()
     if not ctx.service:
-        return result
+        return ExtractResult()
     tree, _ = parse("go", text)
     scan = FileScan(ctx.path, ctx.service, ctx.technology)
     scan.syntax_errors(tree)
@@ -311,6 +283,4 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         ],
     )
     scan.facts.extend(collect_operations(scan, routes, scope))
-    result.facts.extend(scan.facts)
-    result.diagnostics.extend(scan.diagnostics)
-    return result
+    return scan.result()

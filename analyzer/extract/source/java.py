@@ -37,7 +37,6 @@ from analyzer.extract.facts import (
 )
 from analyzer.extract.source.base import UNKNOWN, FileScan, combine, parse, text_of, walk
 from analyzer.extract.source.operations import Scope, collect_operations
-from analyzer.extract.sqltables import analyze_sql, dialect_for
 
 NAME = "java"
 _PLACEHOLDER = re.compile(r"^\$\{([^}:]+)(?::(.*))?\}$", re.S)
@@ -243,19 +242,7 @@ class _Walker:
                 scan.facts.append(Connection(scan.service, info, scan.evidence(node, detail), target.origin))
 
     def sql(self, node: Node) -> None:
-        sql = self.value(node)
-        if not sql.known:
-            return
-        scan = self.scan
-        for facts in analyze_sql(sql.text, dialect_for(scan.technology)):
-            for table in facts.reads:
-                scan.facts.append(
-                    TableAccess(scan.service, table, "reads", scan.evidence(node, f"SQL {facts.kind}"))
-                )
-            for table in facts.writes:
-                scan.facts.append(
-                    TableAccess(scan.service, table, "writes", scan.evidence(node, f"SQL {facts.kind}"))
-                )
+        self.scan.sql(self.value(node), node)
 
     def type_declaration(self, node: Node, routes: list[tuple[str, Node]]) -> None:
         scan = self.scan
@@ -368,9 +355,8 @@ def _first(args: dict[str, Node], *keys: str) -> Node | None:
 
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
-    result = ExtractResult()
     if not ctx.service:
-        return result
+        return ExtractResult()
     tree, _ = parse("java", text)
     scan = FileScan(ctx.path, ctx.service, ctx.technology)
     scan.syntax_errors(tree)
@@ -418,6 +404,4 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         lambda n: [text_of(c.child_by_field_name("name")) for c in walk(n) if c.type == "method_invocation"],
     )
     scan.facts.extend(collect_operations(scan, routes, scope, writes_in))
-    result.facts.extend(scan.facts)
-    result.diagnostics.extend(scan.diagnostics)
-    return result
+    return scan.result()

@@ -20,10 +20,8 @@ import re
 
 from tree_sitter import Node
 
-from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.facts import (
     Call,
-    Connection,
     ExtractResult,
     FileContext,
     Marker,
@@ -33,7 +31,6 @@ from analyzer.extract.facts import (
 )
 from analyzer.extract.source.base import HTTP_VERBS, UNKNOWN, FileScan, combine, parse, text_of, walk
 from analyzer.extract.source.operations import Scope, collect_operations
-from analyzer.extract.sqltables import analyze_sql, dialect_for
 
 NAME = "javascript"
 ROUTE_OWNERS = re.compile(r"(^|_)(app|api|router|server|routes?)$", re.I)
@@ -156,23 +153,7 @@ class _Walker:
             self._http(node, callee, owner_short if owner else callee, method if owner else "", args)
             return
         if method in ("query", "execute", "$queryRawUnsafe", "$executeRawUnsafe", "raw") and args:
-            sql = self.value(args[0])
-            if sql.known and re.match(
-                r"\s*(select|insert|update|delete|with|merge|create)\b", sql.text, re.I
-            ):
-                for facts in analyze_sql(sql.text, dialect_for(scan.technology)):
-                    for table in facts.reads:
-                        scan.facts.append(
-                            TableAccess(
-                                scan.service, table, "reads", scan.evidence(args[0], f"SQL {facts.kind}")
-                            )
-                        )
-                    for table in facts.writes:
-                        scan.facts.append(
-                            TableAccess(
-                                scan.service, table, "writes", scan.evidence(args[0], f"SQL {facts.kind}")
-                            )
-                        )
+            scan.sql(self.value(args[0]), args[0])
             return
         if owner_short in self.models:
             collection = self.models[owner_short]
@@ -198,7 +179,7 @@ class _Walker:
                 if args and args[0].type != "object"
                 else self.value(_props(args[0] if args else None).get("url"))
             )
-            self._connection(node, callee, target)
+            scan.connection(node, callee, target)
             return
         if method in ("send",) and "producer" in owner_short.lower() and args:
             topic = self.value(_props(args[0]).get("topic"))
@@ -260,18 +241,7 @@ class _Walker:
                 target = self.value(props.get("connectionString") or props.get("url") or props.get("uri"))
             else:
                 target = self.value(first)
-            self._connection(node, constructor, target)
-
-    def _connection(self, node: Node, callee: str, target: Value) -> None:
-        if not target.known:
-            return
-        info = parse_connection_string(target.text)
-        if info is None or not info.hosts:
-            return
-        detail = callee + (f" ${{{target.variable}}}" if target.origin == "env" and target.variable else "")
-        self.scan.facts.append(
-            Connection(self.scan.service, info, self.scan.evidence(node, detail), target.origin)
-        )
+            self.scan.connection(node, constructor, target)
 
     def _http(self, node: Node, callee: str, client: str, method: str, args: list[Node]) -> None:
         verb = method.upper() if method in HTTP_VERBS else ""
@@ -307,9 +277,8 @@ class _Walker:
 
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
-    result = ExtractResult()
     if not ctx.service:
-        return result
+        return ExtractResult()
     grammar = (
         "tsx" if ctx.path.endswith(".tsx") else "typescript" if ctx.path.endswith(".ts") else "javascript"
     )
@@ -355,6 +324,4 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         ],
     )
     scan.facts.extend(collect_operations(scan, routes, scope))
-    result.facts.extend(scan.facts)
-    result.diagnostics.extend(scan.diagnostics)
-    return result
+    return scan.result()

@@ -29,7 +29,6 @@ from analyzer.extract.facts import (
     FileContext,
     Marker,
     Message,
-    TableAccess,
     Value,
 )
 from analyzer.extract.source.base import (
@@ -43,7 +42,6 @@ from analyzer.extract.source.base import (
     walk,
 )
 from analyzer.extract.source.operations import Scope, collect_operations
-from analyzer.extract.sqltables import analyze_sql, dialect_for
 
 NAME = "python"
 SQL_METHODS = {
@@ -229,7 +227,7 @@ class _Walker:
             if sql.known and re.match(
                 r"\s*(select|insert|update|delete|with|merge|create|alter|drop|truncate)\b", sql.text, re.I
             ):
-                self._sql(sql.text, sql_node)
+                self.scan.sql(sql, sql_node, creates=True)
             return
         if method in DB_CLIENTS or callee in ("psycopg.connect", "psycopg2.connect", "asyncpg.connect"):
             if method == "connect" and not re.match(
@@ -293,28 +291,6 @@ class _Walker:
             )
             scan.facts.append(Message(scan.service, direction, system, name, scan.evidence(node, callee)))
 
-    def _sql(self, sql: str, node: Node) -> None:
-        scan = self.scan
-        for facts in analyze_sql(sql, dialect_for(scan.technology)):
-            if facts.error:
-                continue
-            for table in facts.reads:
-                scan.facts.append(
-                    TableAccess(scan.service, table, "reads", scan.evidence(node, f"SQL {facts.kind}"))
-                )
-            for table in facts.writes:
-                scan.facts.append(
-                    TableAccess(scan.service, table, "writes", scan.evidence(node, f"SQL {facts.kind}"))
-                )
-                if "outbox" in table.lower():
-                    scan.facts.append(
-                        Marker(scan.service, "outbox", table, scan.evidence(node, "outbox table"))
-                    )
-            for table in facts.creates:
-                scan.facts.append(
-                    TableAccess(scan.service, table, "owns", scan.evidence(node, f"SQL {facts.kind}"))
-                )
-
     def route(self, decorated: Node) -> tuple[str, Node] | None:
         """``("POST /users", function node)`` for a Flask / FastAPI route handler."""
         definition = decorated.child_by_field_name("definition")
@@ -372,9 +348,8 @@ def _kwargs(call: Node) -> dict[str, Node]:
 
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
-    result = ExtractResult()
     if not ctx.service:
-        return result
+        return ExtractResult()
     tree, data = parse("python", text)
     scan = FileScan(ctx.path, ctx.service, ctx.technology)
     scan.syntax_errors(tree)
@@ -404,6 +379,4 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         functions, lambda n: [text_of(c.child_by_field_name("function")) for c in walk(n) if c.type == "call"]
     )
     scan.facts.extend(collect_operations(scan, routes, scope))
-    result.facts.extend(scan.facts)
-    result.diagnostics.extend(scan.diagnostics)
-    return result
+    return scan.result()
