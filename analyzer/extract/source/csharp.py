@@ -29,7 +29,7 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
-from analyzer.extract.source.base import UNKNOWN, FileScan, combine, parse, text_of, walk
+from analyzer.extract.source.base import UNKNOWN, FileScan, combine, nodes_of, parse, text_of, walk
 from analyzer.extract.source.operations import Scope, collect_operations
 
 NAME = "csharp"
@@ -142,7 +142,7 @@ class _Walker:
         return UNKNOWN
 
     def constants(self, root: Node) -> None:
-        for node in walk(root):
+        for node in nodes_of("csharp", root, ("variable_declarator", "assignment_expression")):
             if node.type == "variable_declarator":
                 name = node.child_by_field_name("name") or (
                     node.named_children[0] if node.named_children else None
@@ -268,7 +268,17 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     walker.constants(root)
     routes: list[tuple[str, Node]] = []
     functions: dict[str, Node] = {}
-    for node in walk(root):
+    for node in nodes_of(
+        "csharp",
+        root,
+        (
+            "invocation_expression",
+            "class_declaration",
+            "record_declaration",
+            "method_declaration",
+            "using_directive",
+        ),
+    ):
         if node.type == "invocation_expression":
             walker.invocation(node, routes)
         elif node.type in ("class_declaration", "record_declaration"):
@@ -289,8 +299,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         functions,
         lambda n: [
             text_of(c.child_by_field_name("function")).rsplit(".", 1)[-1]
-            for c in walk(n)
-            if c.type == "invocation_expression"
+            for c in nodes_of("csharp", n, ("invocation_expression",))
         ],
     )
     scan.facts.extend(collect_operations(scan, routes, scope))

@@ -29,7 +29,15 @@ from analyzer.extract.facts import (
     Message,
     Value,
 )
-from analyzer.extract.source.base import HTTP_VERBS, UNKNOWN, FileScan, combine, parse, text_of, walk
+from analyzer.extract.source.base import (
+    HTTP_VERBS,
+    UNKNOWN,
+    FileScan,
+    combine,
+    nodes_of,
+    parse,
+    text_of,
+)
 from analyzer.extract.source.operations import Scope, collect_operations
 
 NAME = "golang"
@@ -111,7 +119,7 @@ class _Walker:
         return UNKNOWN
 
     def constants(self, root: Node) -> None:
-        for node in walk(root):
+        for node in nodes_of("go", root, ("const_spec", "var_spec")):
             if node.type not in ("const_spec", "var_spec"):
                 continue
             names = [c for c in node.children_by_field_name("name")]
@@ -261,7 +269,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         if n.type in ("function_declaration", "method_declaration")
     }
     routes: list[tuple[str, Node]] = []
-    for node in walk(root):
+    for node in nodes_of(
+        "go", root, ("call_expression", "composite_literal", "import_spec", "function_declaration")
+    ):
         if node.type == "call_expression":
             walker.call(node, routes, functions)
         elif node.type == "composite_literal":
@@ -279,7 +289,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     scope = Scope(
         functions,
         lambda n: [
-            text_of(c.child_by_field_name("function")) for c in walk(n) if c.type == "call_expression"
+            text_of(c.child_by_field_name("function")) for c in nodes_of("go", n, ("call_expression",))
         ],
     )
     scan.facts.extend(collect_operations(scan, routes, scope))

@@ -35,7 +35,7 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
-from analyzer.extract.source.base import UNKNOWN, FileScan, combine, parse, text_of, walk
+from analyzer.extract.source.base import UNKNOWN, FileScan, combine, nodes_of, parse, text_of
 from analyzer.extract.source.operations import Scope, collect_operations
 
 NAME = "java"
@@ -148,7 +148,7 @@ class _Walker:
         return Value(text)
 
     def fields(self, root: Node) -> None:
-        for node in walk(root):
+        for node in nodes_of("java", root, ("field_declaration", "constant_declaration")):
             if node.type not in ("field_declaration", "constant_declaration"):
                 continue
             type_node = node.child_by_field_name("type")
@@ -366,7 +366,19 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     routes: list[tuple[str, Node]] = []
     extra: dict[int, list[str]] = {}
     functions: dict[str, Node] = {}
-    for node in walk(root):
+    for node in nodes_of(
+        "java",
+        root,
+        (
+            "import_declaration",
+            "class_declaration",
+            "interface_declaration",
+            "record_declaration",
+            "method_invocation",
+            "method_declaration",
+            "type_identifier",
+        ),
+    ):
         kind = node.type
         if kind == "import_declaration":
             imported = text_of(node).removeprefix("import").removeprefix(" static").strip(" ;")
@@ -401,7 +413,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
 
     scope = Scope(
         functions,
-        lambda n: [text_of(c.child_by_field_name("name")) for c in walk(n) if c.type == "method_invocation"],
+        lambda n: [
+            text_of(c.child_by_field_name("name")) for c in nodes_of("java", n, ("method_invocation",))
+        ],
     )
     scan.facts.extend(collect_operations(scan, routes, scope, writes_in))
     return scan.result()

@@ -29,7 +29,16 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
-from analyzer.extract.source.base import HTTP_VERBS, UNKNOWN, FileScan, combine, parse, text_of, walk
+from analyzer.extract.source.base import (
+    HTTP_VERBS,
+    UNKNOWN,
+    FileScan,
+    combine,
+    nodes_of,
+    parse,
+    text_of,
+    walk,
+)
 from analyzer.extract.source.operations import Scope, collect_operations
 
 NAME = "javascript"
@@ -290,7 +299,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     walker.constants(root)
     functions: dict[str, Node] = {}
     routes: list[tuple[str, Node]] = []
-    for node in walk(root):
+    for node in nodes_of(
+        grammar, root, ("call_expression", "new_expression", "function_declaration", "method_definition")
+    ):
         kind = node.type
         if kind == "call_expression":
             found = walker.route(node)
@@ -306,7 +317,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                 scan.facts.append(Marker(scan.service, "compensation", name, scan.evidence(node, name)))
         elif kind in ("import_statement", "call_expression"):
             pass
-    for node in walk(root):
+    for node in nodes_of(grammar, root, ("import_statement", "call_expression")):
         source = ""
         if node.type == "import_statement":
             source = text_of(node.child_by_field_name("source")).strip("'\"")
@@ -320,7 +331,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     scope = Scope(
         functions,
         lambda n: [
-            text_of(c.child_by_field_name("function")) for c in walk(n) if c.type == "call_expression"
+            text_of(c.child_by_field_name("function")) for c in nodes_of(grammar, n, ("call_expression",))
         ],
     )
     scan.facts.extend(collect_operations(scan, routes, scope))

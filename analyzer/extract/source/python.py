@@ -37,9 +37,9 @@ from analyzer.extract.source.base import (
     UNKNOWN,
     FileScan,
     combine,
+    nodes_of,
     parse,
     text_of,
-    walk,
 )
 from analyzer.extract.source.operations import Scope, collect_operations
 
@@ -359,7 +359,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     walker.module_constants(root)
     functions: dict[str, Node] = {}
     routes: list[tuple[str, Node]] = []
-    for node in walk(root):
+    for node in nodes_of("python", root, ("call", "function_definition", "decorated_definition")):
         if node.type == "call":
             walker.call(node)
         elif node.type == "function_definition":
@@ -375,8 +375,10 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                 routes.append(found)
                 if "health" in found[0].lower():
                     scan.facts.append(Marker(scan.service, "health", found[0], scan.evidence(node, found[0])))
-    scope = Scope(
-        functions, lambda n: [text_of(c.child_by_field_name("function")) for c in walk(n) if c.type == "call"]
-    )
+
+    def callees(node: Node) -> list[str]:
+        return [text_of(c.child_by_field_name("function")) for c in nodes_of("python", node, ("call",))]
+
+    scope = Scope(functions, callees)
     scan.facts.extend(collect_operations(scan, routes, scope))
     return scan.result()
