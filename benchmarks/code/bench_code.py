@@ -46,7 +46,8 @@ def main() -> int:
         start = time.perf_counter()
         facts = 0
         for i in range(copies):
-            result = module.extract(FileContext(f"svc/f{i}{Path(rel).suffix}", str(ROOT), "svc", "postgresql"), text)
+            context = FileContext(f"svc/f{i}{Path(rel).suffix}", str(ROOT), "svc", "postgresql")
+            result = module.extract(context, text)
             facts += len(result.facts)
         extract_s = time.perf_counter() - start
         print(
