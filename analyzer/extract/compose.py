@@ -154,6 +154,7 @@ class _Set:
         self.result = ExtractResult()
         self.env: dict[str, str] = {}
         self.env_lines: dict[str, Source] = {}
+        self.link_aliases: dict[str, set[str]] = {}
         env_path = posixpath.join(folder, ".env") if folder else ".env"
         text = repo.read(env_path)
         if text is not None:
@@ -378,7 +379,7 @@ def _store_facts(
             evidence=set_.evidence(source, f"{role} {technology}"),
             role=role,
             image=image,
-            aliases=_aliases(spec),
+            aliases=tuple(sorted({*_aliases(spec), *set_.link_aliases.get(name, ())})),
             persistent=_persistent(spec),
             healthcheck=_healthcheck(spec),
             databases=tuple(sorted(set(databases))),
@@ -396,7 +397,11 @@ def _app_facts(
     facts = set_.result.facts
     facts.append(
         ServiceDecl(
-            name, set_.evidence(source, "compose service"), _build_root(set_, spec), image, _aliases(spec)
+            name,
+            set_.evidence(source, "compose service"),
+            _build_root(set_, spec),
+            image,
+            tuple(sorted({*_aliases(spec), *set_.link_aliases.get(name, ())})),
         )
     )
     entries = list(_env_entries(set_, spec))
@@ -432,6 +437,37 @@ def _depends(spec: LineDict) -> Iterator[tuple[str, Source]]:
                 yield item.split(":")[0], links.line_of(index)
 
 
+def _as_overlay(set_: _Set, folder: str, doc: LineDict) -> LineDict:
+    """A file used as ``-f base.yml -f this.yml``: its services have no image or build of their own
+    but the folder's default file defines them. Read it as that pair, merged (as its own set)."""
+    services = _services(doc)
+    partial = [
+        n for n, s in services.items() if isinstance(s, dict) and not ({"image", "build", "extends"} & set(s))
+    ]
+    if not partial:
+        return doc
+    for candidate in sorted(_DEFAULT_SETS):
+        path = posixpath.join(folder, candidate)
+        base = _load(set_, path, set_.repo.read(path))
+        if base is not None and all(n in _services(base) for n in partial):
+            merged = _merge(base, doc)
+            return merged if isinstance(merged, LineDict) else doc
+    return doc
+
+
+def _link_aliases(services: LineDict) -> dict[str, set[str]]:
+    """``links: [elasticsearch:es]`` makes ``es`` another name of ``elasticsearch``."""
+    aliases: dict[str, set[str]] = {}
+    for spec in services.values():
+        links = spec.get("links") if isinstance(spec, dict) else None
+        for link in links if isinstance(links, list) else []:
+            if isinstance(link, str) and ":" in link:
+                target, alias = link.split(":", 1)
+                if alias and alias != target:
+                    aliases.setdefault(target, set()).add(alias)
+    return aliases
+
+
 def extract(ctx: FileContext, text: str) -> ExtractResult:
     repo = _Repo(ctx)
     folder = posixpath.dirname(ctx.path)
@@ -453,7 +489,10 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         if over is not None:
             doc = _merge(doc, over)
             break
+    if profile:
+        doc = _as_overlay(set_, folder, doc)
     services = _services(doc)
+    set_.link_aliases = _link_aliases(services)
     names = {str(n).lower() for n in services}
     stores: dict[str, str] = {}
     for store_name, store_spec in services.items():

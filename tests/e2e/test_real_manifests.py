@@ -235,3 +235,19 @@ def test_every_sample_scans_without_errors(tmp_path: Path, item: str) -> None:
             if str(d.level) == "error" and ("internal" in d.message or not d.path)
         ]
         assert internal == [], rel
+
+
+def test_conductor_overlay_links_and_properties(tmp_path: Path) -> None:
+    root = restore(
+        tmp_path,
+        "compose/Netflix__conductor",
+        "spring/Netflix__conductor__docker__server__config__config-postgres.properties",
+    )
+    result = scan(root, Config())
+    # -f docker-compose.yaml -f docker-compose-postgres.yaml is recognised as an overlay of the base;
+    # `es` is only a links alias of elasticsearch
+    assert edges(result) == {
+        ("conductor-server", "connects", "postgres"),
+        ("conductor-server", "connects", "elasticsearch"),
+        ("conductor-ui", "calls", "conductor-server"),
+    }
