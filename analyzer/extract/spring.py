@@ -52,9 +52,9 @@ def wants(path: str) -> bool:
     # Config-server layouts: config/<app>.yml or config-repo/<app>-<profile>.properties.
     folder = posixpath.dirname(path).lower()
     return (
-        bool(re.search(r"(^|/)(config|config-repo|configuration)(/|$)", folder))
-        and name.endswith((".properties",))
-        and not name.startswith(".")
+        bool(re.search(r"(^|/)(config|config-repo|configuration|config-server)(/|$)", folder))
+        and name.endswith((".properties", ".yml", ".yaml"))
+        and not name.startswith((".", "docker-compose", "compose", "kustomization"))
     )
 
 
@@ -167,6 +167,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         or (app_name if "${" not in app_name else "")
         or ("" if _FILE.match(posixpath.basename(ctx.path)) else stem)
     )
+    named_by_file = not ctx.service and not _FILE.match(posixpath.basename(ctx.path))
+    if named_by_file and not any(k.startswith(("spring.", "server.", "management.")) for k in all_keys):
+        return result  # a YAML file in a config folder that is not Spring configuration
     if not service:
         return result
     for profile, entries in documents:

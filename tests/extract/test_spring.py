@@ -132,3 +132,24 @@ def test_real_carts_profiles_keep_mongo_out_when_dynamodb_is_active(tmp_path: Pa
     assert [
         e for e in result.graph.edges(EdgeKind.CONNECTS) if "mongo" in e.target or "carts-db/data" in e.target
     ] == []
+
+
+def test_config_server_layout_maps_files_to_applications(tmp_path: Path) -> None:
+    repo = tmp_path / "config-repo"
+    repo.mkdir()
+    (repo / "orders.yml").write_text(
+        "spring:\n  datasource:\n    url: jdbc:postgresql://orders-db:5432/orders\n"
+    )
+    (repo / "catalog-prod.yml").write_text(
+        "spring:\n  data:\n    mongodb:\n      uri: mongodb://catalog-db/catalog\n"
+    )
+    (repo / "notes.yml").write_text(
+        "owner: platform team\nurl: http://wiki.example.com\n"
+    )  # not Spring: ignored
+    result = scan(tmp_path, Config())
+    got = {(e.source, e.target, e.evidence[0].profile) for e in result.graph.edges(EdgeKind.CONNECTS)}
+    assert got == {
+        ("service:orders", "database:orders-db/orders", ""),
+        ("service:catalog", "database:catalog-db/catalog", "prod"),
+    }
+    assert "service:notes" not in result.graph
