@@ -28,7 +28,7 @@ _WORDS = {
     "mariadb": "mariadb", "mongo": "mongodb", "mongodb": "mongodb", "redis": "redis", "valkey": "valkey",
     "rabbitmq": "rabbitmq", "rabbit": "rabbitmq", "amqp": "rabbitmq", "kafka": "kafka",
     "elasticsearch": "elasticsearch", "elastic": "elasticsearch", "es": "elasticsearch",
-    "opensearch": "opensearch", "cassandra": "cassandra", "neo4j": "neo4j", "memcached": "memcached",
+    "opensearch": "opensearch", "cassandra": "cassandra", "neo4j": "neo4j", "memcached": "memcached", "memc": "memcached",
     "memcache": "memcached", "nats": "nats", "dynamodb": "dynamodb", "db": "", "database": "", "sql": "",
     "mssql": "sqlserver", "sqlserver": "sqlserver", "cache": "", "eventbus": "", "broker": "",
 }  # fmt: skip

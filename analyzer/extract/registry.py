@@ -20,11 +20,13 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.spring",
     "analyzer.extract.dotnet",
     "analyzer.extract.dotenv",
+    "analyzer.extract.jsonconfig",
     "analyzer.extract.source.python",
     "analyzer.extract.source.javascript",
     "analyzer.extract.source.java",
     "analyzer.extract.source.golang",
     "analyzer.extract.source.csharp",
+    "analyzer.extract.code.prisma",
 )
 
 

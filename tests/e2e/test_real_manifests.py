@@ -251,3 +251,28 @@ def test_conductor_overlay_links_and_properties(tmp_path: Path) -> None:
         ("conductor-server", "connects", "elasticsearch"),
         ("conductor-ui", "calls", "conductor-server"),
     }
+
+
+def test_deathstarbench_wiring_lives_in_the_shared_config_json(tmp_path: Path) -> None:
+    result = scan(restore(tmp_path, "compose/delimitrou__DeathStarBench"), Config())
+    found = edges(result)
+    assert {e for e in found if e[1] == "connects"} == {
+        ("geo", "connects", "mongodb-geo"), ("profile", "connects", "mongodb-profile"),
+        ("profile", "connects", "memcached-profile"), ("rate", "connects", "mongodb-rate"),
+        ("rate", "connects", "memcached-rate"), ("reservation", "connects", "mongodb-reservation"),
+        ("reservation", "connects", "memcached-reserve"), ("recommendation", "connects", "mongodb-recommendation"),
+        ("user", "connects", "mongodb-user"), ("review", "connects", "mongodb-review"),
+        ("review", "connects", "memcached-review"), ("attractions", "connects", "mongodb-attractions"),
+    }  # fmt: skip
+    assert {s for s, k, t in found if t == "consul"} >= {"frontend", "geo", "search", "user"}
+    # trap: three memcached containers share `hostname: user-memcached`; they stay three datastores
+    assert (
+        len(
+            [
+                n
+                for n in result.graph.nodes()
+                if n.kind == "datastore" and n.attrs.get("technology") == "memcached"
+            ]
+        )
+        == 4
+    )
