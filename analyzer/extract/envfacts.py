@@ -28,8 +28,9 @@ _WORDS = {
     "mariadb": "mariadb", "mongo": "mongodb", "mongodb": "mongodb", "redis": "redis", "valkey": "valkey",
     "rabbitmq": "rabbitmq", "rabbit": "rabbitmq", "amqp": "rabbitmq", "kafka": "kafka",
     "elasticsearch": "elasticsearch", "elastic": "elasticsearch", "es": "elasticsearch",
-    "opensearch": "opensearch", "cassandra": "cassandra", "neo4j": "neo4j", "memcached": "memcached", "memc": "memcached",
-    "memcache": "memcached", "nats": "nats", "dynamodb": "dynamodb", "db": "", "database": "", "sql": "",
+    "opensearch": "opensearch", "cassandra": "cassandra", "neo4j": "neo4j", "memcached": "memcached",
+    "memc": "memcached", "memcache": "memcached", "nats": "nats", "dynamodb": "dynamodb", "db": "",
+    "database": "", "sql": "",
     "mssql": "sqlserver", "sqlserver": "sqlserver", "cache": "", "eventbus": "", "broker": "",
 }  # fmt: skip
 _DB_SUFFIXES = ("_DB", "_NAME", "_DATABASE", "_DB_NAME", "_SCHEMA", "_DBNAME")

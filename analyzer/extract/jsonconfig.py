@@ -59,7 +59,8 @@ def _mounting_compose(ctx: FileContext) -> tuple[set[str], set[str]] | None:
         services = data.get("services") if isinstance(data, dict) else None
         if not isinstance(services, dict):
             continue
-        apps, stores = set(), set()
+        apps: set[str] = set()
+        stores: set[str] = set()
         for svc, spec in services.items():
             image = str(spec.get("image") or "") if isinstance(spec, dict) else ""
             (stores if technology_for_image(image) else apps).add(str(svc).lower())
@@ -110,6 +111,6 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                 owners_of[key] = sorted(a for a in apps if a != target)  # a system everyone talks to
     for key, value, line in entries:
         evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, line), key)
-        for owner in owners_of.get(key, []):
-            result.facts.extend(classify(owner, key, value, evidence, siblings, names, literal=True))
+        for owning in owners_of.get(key, []):
+            result.facts.extend(classify(owning, key, value, evidence, siblings, names, literal=True))
     return result
