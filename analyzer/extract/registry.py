@@ -26,7 +26,6 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.source.java",
     "analyzer.extract.source.golang",
     "analyzer.extract.source.csharp",
-    "analyzer.extract.code.prisma",
 )
 
 
