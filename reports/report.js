@@ -73,9 +73,8 @@
   var svg = document.getElementById("system-graph");
   if (!svg) { return; }
   var focused = null;
-  svg.addEventListener("click", function (event) {
-    var node = event.target.closest ? event.target.closest("g.node") : null;
-    var id = node ? node.getAttribute("data-id") : null;
+
+  function focus(id) {
     focused = (id && id !== focused) ? id : null;
     var near = {};
     svg.querySelectorAll("path.edge").forEach(function (edge) {
@@ -84,7 +83,23 @@
       if (touches) { near[edge.getAttribute("data-source")] = true; near[edge.getAttribute("data-target")] = true; }
     });
     svg.querySelectorAll("g.node").forEach(function (g) {
-      g.classList.toggle("dim", Boolean(focused) && !near[g.getAttribute("data-id")] && g.getAttribute("data-id") !== focused);
+      var gid = g.getAttribute("data-id");
+      g.classList.toggle("dim", Boolean(focused) && !near[gid] && gid !== focused);
+      g.classList.toggle("focus", Boolean(focused) && gid === focused);
+    });
+  }
+
+  svg.addEventListener("click", function (event) {
+    var node = event.target.closest ? event.target.closest("g.node") : null;
+    focus(node ? node.getAttribute("data-id") : null);
+  });
+  // A finding's subject chip shows that node in the graph; the URL hash keeps the filter state.
+  document.querySelectorAll("a.subject").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      document.getElementById("graph").scrollIntoView();
+      focused = null;
+      focus(link.getAttribute("data-node"));
     });
   });
 }());

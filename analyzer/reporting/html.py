@@ -52,29 +52,86 @@ def _environment() -> Environment:
     return env
 
 
-def _ownership(result: ScanResult) -> dict[str, Any]:
+# Above this many services one services × tables grid is mostly empty and huge (1,000 services ×
+# 1,000 tables is a million cells); each database then gets a grid of only the services touching it.
+MATRIX_MAX_COLUMNS = 30
+_ACCESS = ((EdgeKind.OWNS, "owns", "O"), (EdgeKind.READS, "reads", "R"), (EdgeKind.WRITES, "writes", "W"))
+
+
+def ownership_matrix(result: ScanResult) -> dict[str, Any]:
+    """Services (columns) × databases and their tables (rows): who connects to each database and
+    who owns, reads and writes each table. A read or write by a service that does not own a table
+    that has an owner is ``foreign``; a database more than one service connects to is ``shared``.
+
+    Returns ``{"services": [names], "split": bool, "databases": [{"name", "datastore",
+    "technology", "shared", "services": [names touching it], "cells": {service: "C"}, "tables":
+    [{"name", "owners", "foreign", "cells": {service: {"marks", "title", "foreign"}}}]}]}``,
+    everything sorted. ``split`` is true when there are more than :data:`MATRIX_MAX_COLUMNS`
+    services: the report then draws one grid per database over its own ``services``.
+    """
     graph = result.graph
+    names = {n.id: n.name for n in graph.nodes(NodeKind.SERVICE)}
+    touching: set[str] = set()
     databases: list[dict[str, Any]] = []
-    for db in graph.nodes(NodeKind.DATABASE):
+    grouped: dict[str | None, list[str]] = defaultdict(list)
+    for table in graph.nodes(NodeKind.TABLE):
+        grouped[graph.parent(table.id)].append(table.id)
+    db_ids = [db.id for db in graph.nodes(NodeKind.DATABASE)]
+    for db_id in [*db_ids, *([None] if grouped.get(None) else [])]:
+        connected = (
+            sorted({names[s] for s in graph.predecessors(db_id, EdgeKind.CONNECTS) if s in names})
+            if db_id
+            else []
+        )
+        local = set(connected)
         tables: list[dict[str, Any]] = []
-        for table_id in graph.successors(db.id, EdgeKind.CONTAINS):
-            table = graph.node(table_id)
-            access: dict[str, list[str]] = {"owns": [], "reads": [], "writes": []}
-            for kind in (EdgeKind.OWNS, EdgeKind.READS, EdgeKind.WRITES):
-                access[str(kind)] = sorted(graph.node(s).name for s in graph.predecessors(table_id, kind))
-            tables.append({"name": table.name, **access})
-        users = sorted(graph.node(s).name for s in graph.predecessors(db.id, EdgeKind.CONNECTS))
+        for table_id in sorted(grouped.get(db_id, [])):
+            who: dict[str, list[str]] = defaultdict(list)
+            for kind, label, _ in _ACCESS:
+                for s in graph.predecessors(table_id, kind):
+                    if s in names:
+                        who[names[s]].append(label)
+            owners = sorted(name for name, kinds in who.items() if "owns" in kinds)
+            cells: dict[str, dict[str, Any]] = {}
+            for name, kinds in sorted(who.items()):
+                foreign = bool(owners) and name not in owners
+                marks = "".join(letter for _, label, letter in _ACCESS if label in kinds)
+                cells[name] = {"marks": marks, "title": f"{name} {', '.join(kinds)}", "foreign": foreign}
+                local.add(name)
+            tables.append(
+                {
+                    "name": graph.node(table_id).name,
+                    "owners": owners,
+                    "foreign": any(c["foreign"] for c in cells.values()),
+                    "cells": cells,
+                }
+            )
+        db = graph.node(db_id) if db_id else None
         databases.append(
             {
-                "id": db.id,
-                "name": db.name,
-                "datastore": str(db.attrs.get("datastore") or ""),
-                "technology": str(db.attrs.get("technology") or ""),
-                "services": users,
-                "tables": sorted(tables, key=lambda t: str(t["name"])),
+                "name": db.name if db else "(tables outside any known database)",
+                "datastore": str(db.attrs.get("datastore") or "") if db else "",
+                "technology": str(db.attrs.get("technology") or "") if db else "",
+                "shared": len(connected) > 1,
+                "services": sorted(local),
+                "cells": {name: "C" for name in connected},
+                "tables": tables,
             }
         )
-    return {"databases": databases}
+        touching |= local
+    return {"services": sorted(touching), "split": len(touching) > MATRIX_MAX_COLUMNS, "databases": databases}
+
+
+def _drawn_ancestor(result: ScanResult, nid: str, drawn: set[str]) -> str:
+    """The box a node is drawn in: itself, or the nearest container along ``contains`` edges."""
+    seen: set[str] = set()
+    current: str | None = nid
+    while current is not None and current not in seen:
+        if current in drawn:
+            return current
+        seen.add(current)
+        current = result.graph.parent(current)
+    return ""
 
 
 def render_html(result: ScanResult) -> str:
@@ -97,6 +154,14 @@ def render_html(result: ScanResult) -> str:
         )
         for f in findings
     }
+    drawn = {box.id for box in drawing.boxes}
+    subject_names: dict[str, str] = {}
+    subject_boxes: dict[str, str] = {}  # subject -> the box that shows it (a database's server)
+    for f in findings:
+        for sid in f.subjects:
+            if sid in result.graph and sid not in subject_names:
+                subject_names[sid] = result.graph.node(sid).name
+                subject_boxes[sid] = _drawn_ancestor(result, sid, drawn)
     template = env.get_template("report.html.j2")
     return template.render(
         result=result,
@@ -109,9 +174,11 @@ def render_html(result: ScanResult) -> str:
         counts=counts,
         severities=[s.value for s in Severity],
         drawing=drawing,
+        subject_names=subject_names,
+        subject_boxes=subject_boxes,
         box_w=BOX_W,
         box_h=BOX_H,
-        ownership=_ownership(result),
+        ownership=ownership_matrix(result),
         stats={
             "services": len(services),
             "datastores": sum(1 for _ in result.graph.nodes(NodeKind.DATASTORE)),

@@ -86,7 +86,7 @@ def render_json(result: ScanResult) -> str:
                 "severity": str(m.severity),
                 "principle": m.principle,
             }
-            for m in result.rules
+            for m in sorted(result.rules, key=lambda m: m.id)
         ],
     }
     if result.absent:

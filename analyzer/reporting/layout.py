@@ -58,6 +58,41 @@ def _edge_title(kind: str, source: str, target: str, attrs: Mapping[str, object]
     return " · ".join(parts)
 
 
+def _neighbours(graph: ArchGraph) -> dict[str, set[str]]:
+    """Undirected adjacency between drawn boxes (databases and topics folded into their server)."""
+    near: dict[str, set[str]] = {}
+    for kind in (EdgeKind.CALLS, EdgeKind.CONNECTS, EdgeKind.PUBLISHES, EdgeKind.CONSUMES):
+        for source, target in sorted(graph.edge_pairs(kind)):
+            if kind != EdgeKind.CALLS:
+                target = graph.parent(target) or target
+            if source != target:
+                near.setdefault(source, set()).add(target)
+                near.setdefault(target, set()).add(source)
+    return near
+
+
+def order_columns(columns: dict[int, list[str]], near: Mapping[str, set[str]], sweeps: int = 4) -> None:
+    """Reorder each column in place by the barycentre of its neighbours' rows in the other columns
+    (the classic crossing-reduction heuristic), sweeping left to right and back. Deterministic:
+    starts from id order and breaks ties by id; a box with no neighbours keeps its row."""
+    for ids in columns.values():
+        ids.sort()
+    row = {nid: float(i) for ids in columns.values() for i, nid in enumerate(ids)}
+    col_of = {nid: col for col, ids in columns.items() for nid in ids}
+    order = sorted(columns)
+    for sweep in range(sweeps):
+        for col in order if sweep % 2 == 0 else reversed(order):
+            ids = columns[col]
+
+            def centre(nid: str, col: int = col) -> tuple[float, str]:
+                others = [row[m] for m in near.get(nid, ()) if m in col_of and col_of[m] != col]
+                return (sum(others) / len(others) if others else row[nid], nid)
+
+            ids.sort(key=centre)
+            for i, nid in enumerate(ids):
+                row[nid] = float(i)
+
+
 def layout(graph: ArchGraph, finding_counts: dict[str, int]) -> Layout:
     services = [n for n in graph.nodes(NodeKind.SERVICE)]
     stores = [n for n in graph.nodes(NodeKind.DATASTORE)]
@@ -78,13 +113,12 @@ def layout(graph: ArchGraph, finding_counts: dict[str, int]) -> Layout:
         columns.setdefault(depth[mapping[n.id]], []).append(n.id)
     col_count = max(columns, default=-1) + 1
     # Datastores, then brokers and external systems, share the last column: edges never cross it.
-    last = [n.id for n in stores] + [n.id for n in others]
-    columns[col_count] = last
+    columns[col_count] = [n.id for n in stores] + [n.id for n in others]
+    order_columns(columns, _neighbours(graph))
     result = Layout()
     tallest = 0
     for col, ids in sorted(columns.items()):
-        ordered = ids if col == col_count else sorted(ids)
-        for row, nid in enumerate(ordered):
+        for row, nid in enumerate(ids):
             node = graph.node(nid)
             detail = ""
             if node.kind in (NodeKind.DATASTORE, NodeKind.BROKER):

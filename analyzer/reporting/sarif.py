@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from analyzer.model import Diagnostic, Finding, Location, RuleMeta, ScanResult, Severity
 
@@ -20,12 +21,29 @@ INFORMATION_URI = "https://github.com/archconform/archconform"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.NOTE: "2.0"}
 _NOTIFICATION_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+# GitHub code scanning limits (docs: "SARIF results exceed limit"): a run with more than 25,000
+# results or a result with more than 1,000 locations is rejected; only 100 locations and 10 tags
+# per rule are shown. We stay under the display limits and say when something was cut.
+MAX_RESULTS = 25_000
+MAX_RELATED = 100
+MAX_TAGS = 10
+# Characters left as they are in a relative URI reference path (RFC 3986 pchar plus "/").
+_URI_SAFE = "/-._~!$&'()*+,;=:@"
+
+
+def artifact_uri(path: str) -> str:
+    """A repo-relative path as a URI reference: spaces, ``%``, ``#``, ``?`` and non-ASCII escaped.
+
+    >>> artifact_uri("services/my svc/V1__init#1.sql")
+    'services/my%20svc/V1__init%231.sql'
+    """
+    return quote(path, safe=_URI_SAFE)
 
 
 def _location(loc: Location, message: str = "", index: int | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": loc.path, "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": artifact_uri(loc.path), "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": loc.line, "startColumn": loc.column},
         }
     }
@@ -39,7 +57,8 @@ def _location(loc: Location, message: str = "", index: int | None = None) -> dic
 def _rule(meta: RuleMeta) -> dict[str, Any]:
     first_paragraph = meta.help.strip().split("\n\n")[0].replace("**", "")
     properties: dict[str, Any] = {
-        "tags": sorted({*meta.tags, meta.principle}),
+        # The principle first: it is the tag people filter by; GitHub shows only the first ten.
+        "tags": [meta.principle, *sorted(set(meta.tags) - {meta.principle})][:MAX_TAGS],
         "principle": meta.principle,
         "precision": "high",
         "problem.severity": {"error": "error", "warning": "warning", "note": "recommendation"}[
@@ -72,7 +91,10 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
         "properties": {"rule": f.rule, "subjects": list(f.subjects)},
     }
     if f.related:
-        data["relatedLocations"] = [_location(r.location, r.message, i) for i, r in enumerate(f.related, 1)]
+        shown = f.related[:MAX_RELATED]
+        data["relatedLocations"] = [_location(r.location, r.message, i) for i, r in enumerate(shown, 1)]
+        if len(f.related) > MAX_RELATED:
+            data["properties"]["relatedOmitted"] = len(f.related) - MAX_RELATED
     if f.baseline_state:
         data["baselineState"] = f.baseline_state
     if f.suppressed:
@@ -96,7 +118,20 @@ def render_sarif(result: ScanResult) -> str:
             metas.append(RuleMeta(f.rule_id, f.rule, f.rule, f.severity, "unknown", f.rule))
             known.add(f.rule_id)
     rule_index = {m.id: i for i, m in enumerate(metas)}
-    findings = sorted(result.findings, key=lambda f: (f.rule_id, f.location, f.subjects))
+    # Over GitHub's limit, keep the most severe findings (sort_key puts errors first).
+    kept = sorted(result.findings, key=lambda f: f.sort_key)[:MAX_RESULTS]
+    findings = sorted(kept, key=lambda f: (f.rule_id, f.location, f.subjects))
+    notifications = [_notification(d) for d in sorted(result.diagnostics)]
+    if len(result.findings) > MAX_RESULTS:
+        notifications.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{len(result.findings) - MAX_RESULTS} less severe findings left out of this "
+                    f"SARIF file to stay within {MAX_RESULTS} results; the JSON report has them all."
+                },
+            }
+        )
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -114,7 +149,7 @@ def render_sarif(result: ScanResult) -> str:
                 "executionSuccessful": not any(
                     str(d.level) == "error" and not d.path for d in result.diagnostics
                 ),
-                "toolExecutionNotifications": [_notification(d) for d in sorted(result.diagnostics)],
+                "toolExecutionNotifications": notifications,
             }
         ],
         "results": [_result(f, rule_index) for f in findings],

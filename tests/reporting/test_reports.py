@@ -168,7 +168,8 @@ def test_html_is_self_contained_and_escapes_repository_text() -> None:
 def test_markdown_console_and_graph_exports() -> None:
     result = build_result()
     md = render_markdown(result)
-    assert "**1** errors" in md and "| error 🆕 | `shared-database` | `compose.yaml:5:1` |" in md
+    assert "**1** error · **0** warnings · **0** notes · **1** new since the baseline · **1** fixed" in md
+    assert "| error 🆕 | `shared-database` | `compose.yaml:5:1` |" in md
     assert "```mermaid" in md and "<script>" not in md
     console = render_console(result)
     assert "compose.yaml:5:1: error shared-database [new]" in console and "(1 suppressed)" in console
@@ -207,8 +208,14 @@ def test_html_in_a_real_browser(tmp_path: Path) -> None:
 
     everything = dom("")
     assert '<svg id="system-graph"' in everything and everything.count('class="node ') == 3
+    assert '<table class="matrix" id="ownership-matrix">' in everything
+    assert '<a class="subject" href="#graph" data-node="service:orders"' in everything
     assert 'data-shown="1"' in everything  # the suppressed finding is hidden by default
     only_warnings = dom("#severity=warning&suppressed=1")
     assert 'data-shown="1"' in only_warnings and 'checked="" value="note"' not in only_warnings
     nothing = dom("#severity=note")
     assert 'data-shown="0"' in nothing
+    by_rule = dom("#rule=plaintext-credentials&suppressed=1")
+    assert 'data-shown="1"' in by_rule and "1 of 2 shown" in by_rule
+    by_service = dom("#service=orders&suppressed=1")
+    assert 'data-shown="1"' in by_service
