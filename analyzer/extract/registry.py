@@ -16,6 +16,7 @@ from analyzer.extract.facts import ExtractResult, FileContext
 EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.compose",
     "analyzer.extract.sqlfiles",
+    "analyzer.extract.liquibase",
     "analyzer.extract.kubernetes",
     "analyzer.extract.spring",
     "analyzer.extract.dotnet",

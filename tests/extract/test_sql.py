@@ -96,3 +96,78 @@ def test_rollbacks_are_ignored_and_broken_sql_is_one_diagnostic() -> None:
     assert ("golang-migrate", "t") in {(m.tool, m.table) for m in result.facts if isinstance(m, Migration)}
     (diag,) = result.diagnostics
     assert diag.line == 2 and diag.message.startswith("2 SQL statement(s) not understood")
+
+
+LIQUIBASE_XML = """<?xml version="1.0" encoding="utf-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">
+    <changeSet id="1" author="a">
+        <createTable tableName="orders">
+            <column name="id" type="bigint"><constraints primaryKey="true" nullable="false"/></column>
+        </createTable>
+    </changeSet>
+    <changeSet id="2" author="a">
+        <addColumn tableName="customers">
+            <column name="tier" type="varchar(10)"><constraints nullable="false"/></column>
+        </addColumn>
+        <dropColumn tableName="orders" columnName="legacy_code"/>
+        <renameColumn tableName="orders" oldColumnName="ref" newColumnName="reference"/>
+        <modifyDataType tableName="orders" columnName="note" newDataType="varchar(20)"/>
+        <sql>UPDATE orders SET note = '' WHERE note IS NULL</sql>
+    </changeSet>
+</databaseChangeLog>
+"""
+
+
+def test_liquibase_xml_changelog() -> None:
+    from analyzer.extract import liquibase
+
+    result = liquibase.extract(
+        FileContext(
+            "orders/src/main/resources/db/changelog/db.changelog-1.xml", "/x", "orders", "postgresql"
+        ),
+        LIQUIBASE_XML,
+    )
+    assert result.diagnostics == []
+    migrations = {
+        (m.change, m.table, m.column, m.evidence.location.line)
+        for m in result.facts
+        if isinstance(m, Migration)
+    }
+    assert migrations == {
+        ("create_table", "orders", "", 4),
+        ("add_not_null_without_default", "customers", "tier", 9),
+        ("drop_column", "orders", "legacy_code", 12),
+        ("rename_column", "orders", "ref", 13),
+        ("narrow_type", "orders", "note", 14),
+    }
+    access = {
+        (t.table, t.action, t.evidence.location.line) for t in result.facts if isinstance(t, TableAccess)
+    }
+    assert access == {("orders", "owns", 4), ("customers", "owns", 9), ("orders", "writes", 15)}
+    assert [(m.key, m.value) for m in result.facts if isinstance(m, Marker)] == [
+        ("migration_tool", "liquibase")
+    ]
+    broken = liquibase.extract(
+        FileContext("o/db/changelog.xml", "/x", "orders"), "<databaseChangeLog><changeSet>"
+    )
+    assert (
+        broken.facts == []
+        and broken.diagnostics[0].line == 1
+        and "invalid XML" in broken.diagnostics[0].message
+    )
+
+
+def test_liquibase_yaml_changelog() -> None:
+    from analyzer.extract import liquibase
+
+    text = (
+        "databaseChangeLog:\n  - changeSet:\n      id: 1\n      author: a\n      changes:\n"
+        "        - createTable:\n            tableName: carts\n            columns:\n"
+        "              - column: {name: id, type: bigint}\n"
+        "        - dropTable:\n            tableName: old_carts\n"
+    )
+    result = liquibase.extract(FileContext("carts/db/changelog/master.yaml", "/x", "carts"), text)
+    migrations = {
+        (m.change, m.table, m.evidence.location.line) for m in result.facts if isinstance(m, Migration)
+    }
+    assert migrations == {("create_table", "carts", 6), ("drop_table", "old_carts", 10)}
