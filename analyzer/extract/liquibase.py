@@ -92,7 +92,9 @@ def _yaml_changes(data: Any) -> list[_Change]:
     for entry in log if isinstance(log, LineList) else []:
         change_set = entry.get("changeSet") if isinstance(entry, LineDict) else None
         items = change_set.get("changes") if isinstance(change_set, LineDict) else None
-        for index, item in enumerate(items if isinstance(items, LineList) else []):
+        if not isinstance(items, LineList):
+            continue
+        for index, item in enumerate(items):
             if not isinstance(item, LineDict):
                 continue
             for kind, body in item.items():
