@@ -27,6 +27,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.source.java",
     "analyzer.extract.source.golang",
     "analyzer.extract.source.csharp",
+    "analyzer.extract.source.migrations",
 )
 
 

@@ -171,3 +171,78 @@ def test_liquibase_yaml_changelog() -> None:
         (m.change, m.table, m.evidence.location.line) for m in result.facts if isinstance(m, Migration)
     }
     assert migrations == {("create_table", "carts", 6), ("drop_table", "old_carts", 10)}
+
+
+def test_alembic_upgrade_only() -> None:
+    from analyzer.extract.source import migrations
+
+    text = '''"""add status"""
+import sqlalchemy as sa
+from alembic import op
+
+
+def upgrade():
+    op.create_table("refunds", sa.Column("id", sa.Integer, primary_key=True))
+    op.add_column("orders", sa.Column("status", sa.String(20), nullable=False))
+    op.alter_column("orders", "total", type_=sa.Integer())
+    op.drop_column("orders", "legacy")
+    op.execute("UPDATE orders SET status = 'new'")
+
+
+def downgrade():
+    op.drop_table("refunds")
+'''
+    ctx = FileContext("orders/alembic/versions/3f2a_add_status.py", "/x", "orders", "postgresql")
+    assert migrations.wants(ctx.path)
+    result = migrations.extract(ctx, text)
+    got = {
+        (m.change, m.table, m.column, m.evidence.location.line)
+        for m in result.facts
+        if isinstance(m, Migration)
+    }
+    assert got == {
+        ("create_table", "refunds", "", 7),
+        ("add_not_null_without_default", "orders", "status", 8),
+        ("narrow_type", "orders", "total", 9),
+        ("drop_column", "orders", "legacy", 10),
+    }
+    assert ("orders", "writes", 11) in {
+        (t.table, t.action, t.evidence.location.line) for t in result.facts if isinstance(t, TableAccess)
+    }
+
+
+def test_efcore_up_only() -> None:
+    from analyzer.extract.source import migrations
+
+    text = """using Microsoft.EntityFrameworkCore.Migrations;
+
+public partial class AddBuyerTier : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.CreateTable(
+            name: "Buyers",
+            schema: "ordering",
+            columns: table => new { Id = table.Column<int>(nullable: false) });
+        migrationBuilder.AddColumn<string>(name: "Tier", table: "Buyers", schema: "ordering", nullable: false);
+        migrationBuilder.RenameColumn(name: "Ref", table: "Orders", newName: "Reference");
+    }
+
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.DropTable(name: "Buyers", schema: "ordering");
+    }
+}
+"""
+    ctx = FileContext("src/Ordering/Migrations/20240101_AddBuyerTier.cs", "/x", "ordering", "sqlserver")
+    assert migrations.wants(ctx.path)
+    got = {
+        (m.change, m.table, m.column, m.evidence.location.line)
+        for m in migrations.extract(ctx, text).facts
+        if isinstance(m, Migration)
+    }
+    assert got == {
+        ("create_table", "ordering.Buyers", "", 7),
+        ("add_not_null_without_default", "ordering.Buyers", "Tier", 11),
+        ("rename_column", "Orders", "Ref", 12),
+    }
