@@ -28,6 +28,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.source.golang",
     "analyzer.extract.source.csharp",
     "analyzer.extract.source.migrations",
+    "analyzer.extract.prisma",
 )
 
 
