@@ -26,7 +26,8 @@ class Value:
     """A string whose origin matters.
 
     ``origin`` is ``literal`` (written in the file), ``env`` (read from an environment variable
-    ``variable``, ``text`` being its default if any), ``config`` (a config key ``variable``), or
+    ``variable``, ``text`` being its default if any), ``config`` (a config key ``variable``),
+    ``discovery`` (a logical name resolved by service discovery, e.g. a Feign client name), or
     ``unresolved`` (the extractor could not tell; ``text`` is empty).
     """
 

@@ -182,3 +182,20 @@ def test_csharp_aspnet_service() -> None:
         ("operation", 35, "GET /api/orders/{id}", (), (), ()),
         ("reads", 42, "Orders"), ("writes", 42, "Orders"), ("reads", 43, "Buyers"), ("writes", 43, "Buyers"),
     }  # fmt: skip
+
+
+def test_feign_client_by_name_is_discovery_not_a_hardcoded_address() -> None:
+    text = (
+        "package a;\n\nimport org.springframework.cloud.openfeign.FeignClient;\n\n"
+        '@FeignClient(name = "inventory")\npublic interface InventoryClient {\n}\n'
+    )
+    (call,) = [
+        f
+        for f in java.extract(FileContext("a/InventoryClient.java", "/x", "orders"), text).facts
+        if isinstance(f, Call)
+    ]
+    assert (call.target.text, call.target.origin, call.evidence.location.line) == (
+        "http://inventory",
+        "discovery",
+        5,
+    )

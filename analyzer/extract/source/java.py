@@ -282,9 +282,13 @@ class _Walker:
             args = _annotation_args(annotations["FeignClient"])
             url = self.value(args.get("url"))
             url = self.config_value(url.text) if url.known else url
-            target = (
-                url if (url.known or url.origin == "config") else self.value(_first(args, "name", "value"))
-            )
+            if url.known or url.origin == "config":
+                target = url
+            else:
+                # A Feign client by name is resolved through service discovery at run time: a
+                # logical name, not an address written into the code.
+                name = self.value(_first(args, "name", "value"))
+                target = Value(name.text, "discovery", name.text) if name.known else name
             if target.known and not re.match(r"^[a-z]+://", target.text):
                 target = Value("http://" + target.text, target.origin, target.variable)
             scan.facts.append(
