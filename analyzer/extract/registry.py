@@ -29,6 +29,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.source.csharp",
     "analyzer.extract.source.migrations",
     "analyzer.extract.prisma",
+    "analyzer.extract.proto",
 )
 
 

@@ -91,6 +91,7 @@ class Resolver:
     env: dict[str, dict[str, EnvVar]] = field(default_factory=lambda: defaultdict(dict))
     service_dbs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     owned_tables: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # bare name -> ids
+    grpc_services: dict[str, str] = field(default_factory=dict)  # proto service short name -> service
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     # -- identities ---------------------------------------------------------------------
@@ -255,6 +256,12 @@ def build_graph(
     for fact in by_type[EnvVar]:
         assert isinstance(fact, EnvVar)
         r.env[r.service_name(fact.service)].setdefault(fact.name, fact)
+
+    # gRPC services the system declares (.proto files), for stubs whose target is not written down
+    for fact in by_type[Marker]:
+        assert isinstance(fact, Marker)
+        if fact.key == "grpc_service":
+            r.grpc_services.setdefault(fact.value.rsplit(".", 1)[-1], r.service_name(fact.subject))
 
     # 3. connections and calls (configuration of inactive profiles is not deployed)
     for fact in by_type[Connection]:
@@ -454,6 +461,17 @@ def _link_store(
 
 def _call(r: Resolver, fact: Call) -> None:
     text, origin = r.resolve_value(fact.service, fact.target)
+    if not text and fact.protocol == "grpc" and fact.path in r.grpc_services:
+        target = r.service_node(r.grpc_services[fact.path])
+        if target != r.service_node(fact.service):
+            r.graph.add_edge(
+                EdgeKind.CALLS,
+                r.service_node(fact.service),
+                target,
+                attrs={"protocol": "grpc", "paths": (fact.path,), "endpoint_origin": ("discovery",)},
+                evidence=[fact.evidence],
+            )
+        return
     if not text:
         r.diagnostics.append(
             Diagnostic(

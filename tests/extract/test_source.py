@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -199,3 +200,39 @@ def test_feign_client_by_name_is_discovery_not_a_hardcoded_address() -> None:
         "discovery",
         5,
     )
+
+
+def test_grpc_stubs_are_matched_to_the_proto_of_the_serving_service(tmp_path: Path) -> None:
+    from analyzer.config import Config
+    from analyzer.model import EdgeKind
+    from analyzer.pipeline import scan
+
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  inventory:\n    build: ./inventory\n  orders:\n    build: ./orders\n  billing:\n    build: ./billing\n"
+        "  web:\n    build: ./web\n"
+    )
+    for name in ("inventory", "orders", "billing", "web"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "inventory" / "inventory.proto").write_text(
+        'syntax = "proto3";\npackage acme.inventory.v1;\nservice InventoryService {\n  rpc Reserve(R) returns (S);\n}\n'
+    )
+    # orders: the channel target comes from elsewhere (unknown here): matched through the .proto
+    (tmp_path / "orders" / "client.py").write_text(
+        "import grpc\nimport inventory_pb2_grpc\n\n\ndef stub(channel):\n    return inventory_pb2_grpc.InventoryServiceStub(channel)\n"
+    )
+    # billing: a Java stub on a channel with a literal target
+    (tmp_path / "billing" / "Client.java").write_text(
+        'class Client {\n  Object stub() {\n    var ch = ManagedChannelBuilder.forTarget("inventory:50051").build();\n'
+        "    return InventoryServiceGrpc.newBlockingStub(ch);\n  }\n}\n"
+    )
+    (tmp_path / "web" / "rpc.js").write_text(
+        'const grpc = require("@grpc/grpc-js");\nconst client = new proto.InventoryService("inventory:50051", grpc.credentials.createInsecure());\n'
+    )
+    result = scan(tmp_path, Config())
+    calls = {(e.source, e.target, e.attrs.get("protocol")) for e in result.graph.edges(EdgeKind.CALLS)}
+    assert calls == {
+        ("service:orders", "service:inventory", "grpc"),
+        ("service:billing", "service:inventory", "grpc"),
+        ("service:web", "service:inventory", "grpc"),
+    }

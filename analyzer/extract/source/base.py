@@ -22,7 +22,7 @@ from typing import Any
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from analyzer.extract.connstr import parse_connection_string
-from analyzer.extract.facts import Connection, ExtractResult, Marker, TableAccess, Value
+from analyzer.extract.facts import Call, Connection, ExtractResult, Marker, TableAccess, Value
 from analyzer.extract.sqltables import analyze_sql, dialect_for
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
@@ -135,6 +135,20 @@ class FileScan:
     consts: dict[str, Value] = field(default_factory=dict)
     facts: list[Any] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    channels: list[tuple[int, Value]] = field(default_factory=list)  # gRPC channels: (offset, target)
+
+    def grpc_channel(self, node: Node, target: Value) -> None:
+        self.channels.append((node.start_byte, target))
+
+    def grpc_stub(self, node: Node, service: str, channel: Value | None = None) -> None:
+        """A gRPC client stub for ``service`` (the proto service's short name). Its target is the
+        channel passed inline, else the channel created last before it in the file; with neither,
+        the resolver matches the service name against the ``.proto`` files of the system."""
+        if channel is None or not (channel.known or channel.variable):
+            earlier = [value for offset, value in self.channels if offset < node.start_byte]
+            channel = earlier[-1] if earlier else Value("", "unresolved", service)
+        detail = f"gRPC {service}"
+        self.facts.append(Call(self.service, channel, self.evidence(node, detail), "grpc", "", service))
 
     def evidence(self, node: Node, detail: str = "") -> Evidence:
         return Evidence(SourceKind.CODE, location(self.path, node), detail)

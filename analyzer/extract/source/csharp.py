@@ -162,6 +162,9 @@ class _Walker:
         callee = text_of(node.child_by_field_name("function"))
         method = callee.rsplit(".", 1)[-1].split("<")[0]
         args = _args(node)
+        if callee.endswith("GrpcChannel.ForAddress") and args:
+            scan.grpc_channel(node, self.value(args[0]))
+            return
         if method in _HTTP and args:
             target = self.value(args[0])
             if target.known and not re.match(r"^[a-z]+://", target.text) and self.base_address.known:
@@ -277,12 +280,21 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             "record_declaration",
             "method_declaration",
             "using_directive",
+            "object_creation_expression",
         ),
     ):
         if node.type == "invocation_expression":
             walker.invocation(node, routes)
         elif node.type in ("class_declaration", "record_declaration"):
             walker.type_declaration(node, routes)
+        elif node.type == "object_creation_expression":
+            created = text_of(node.child_by_field_name("type"))
+            if created.endswith("Client") and "." in created and not created.startswith("System."):
+                outer, _, inner = created.rpartition(".")
+                if (
+                    inner.removesuffix("Client") == outer.rsplit(".", 1)[-1]
+                ):  # new Inventory.InventoryClient(channel)
+                    scan.grpc_stub(node, outer.rsplit(".", 1)[-1])
         elif node.type == "method_declaration":
             functions.setdefault(text_of(node.child_by_field_name("name")), node)
         elif node.type == "using_directive":

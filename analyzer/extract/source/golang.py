@@ -137,6 +137,19 @@ class _Walker:
         callee = text_of(function)
         method = callee.rsplit(".", 1)[-1]
         args = _args(node)
+        if callee in ("grpc.Dial", "grpc.DialContext", "grpc.NewClient") and args:
+            scan.grpc_channel(
+                node, self.value(args[1] if callee == "grpc.DialContext" and len(args) > 1 else args[0])
+            )
+            return
+        if (
+            "." in callee
+            and method.startswith("New")
+            and method.endswith("Client")
+            and callee.split(".")[0].endswith("pb")
+        ):
+            scan.grpc_stub(node, method.removeprefix("New").removesuffix("Client"))
+            return
         if callee in ("http.Get", "http.Post", "http.Head", "http.PostForm") and args:
             scan.facts.append(
                 Call(

@@ -179,6 +179,15 @@ class _Walker:
         owner_type = self._owner_type(obj)
         args = self._args(node)
         lowered = (obj + " " + owner_type).lower()
+        if name in ("forTarget", "forAddress") and "ChannelBuilder" in obj and args:
+            target = self.value(args[0])
+            if name == "forAddress" and len(args) > 1 and target.known:
+                target = Value(f"{target.text}:{text_of(args[1])}", target.origin, target.variable)
+            scan.grpc_channel(node, target)
+            return
+        if name in ("newBlockingStub", "newStub", "newFutureStub") and obj.endswith("Grpc"):
+            scan.grpc_stub(node, obj.rsplit(".", 1)[-1].removesuffix("Grpc"))
+            return
         if (
             owner_type == "RestTemplate" or "resttemplate" in lowered or obj in ("http", "rest", "restClient")
         ) and (name in _REST or name == "exchange"):

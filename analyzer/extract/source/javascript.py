@@ -233,6 +233,10 @@ class _Walker:
     def new(self, node: Node) -> None:
         constructor = text_of(node.child_by_field_name("constructor"))
         args = _args(node)
+        if len(args) >= 2 and "credentials" in text_of(args[1]) and "." in constructor:
+            # @grpc/grpc-js: new pkg.InventoryService("inventory:50051", grpc.credentials.createInsecure())
+            self.scan.grpc_stub(node, constructor.rsplit(".", 1)[-1], self.value(args[0]))
+            return
         if constructor in (
             "Pool",
             "Client",

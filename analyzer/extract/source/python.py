@@ -203,6 +203,23 @@ class _Walker:
         kwargs = _kwargs(node)
         scan = self.scan
         if (
+            callee
+            in (
+                "grpc.insecure_channel",
+                "grpc.secure_channel",
+                "grpc.aio.insecure_channel",
+                "grpc.aio.secure_channel",
+            )
+            and args
+        ):
+            scan.grpc_channel(node, self.value(args[0]))
+            return
+        if method.endswith("Stub") and "_pb2_grpc" in callee:
+            inline = args[0] if args and args[0].type == "call" else None
+            channel = self.value(_args(inline)[0]) if inline is not None and _args(inline) else None
+            scan.grpc_stub(node, method.removesuffix("Stub"), channel)
+            return
+        if (
             owner
             and (owner in ("requests", "httpx") or owner.endswith(("session", "client")))
             and (method in HTTP_VERBS or method == "request")
