@@ -33,6 +33,7 @@ from analyzer.extract.facts import (
     ExtractResult,
     FileContext,
     Marker,
+    Message,
     ServiceDecl,
     Value,
 )
@@ -217,6 +218,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             if password_raw and password == "literal":
                 facts.append(Credential(service, f"{prefix}.password", ev(f"{prefix}.password")))
         _nosql(service, keys, value, ev, facts)
+        _stream_bindings(service, keys, all_keys, ev, facts)
         ddl = keys.get("spring.jpa.hibernate.ddl-auto") or keys.get(
             "spring.jpa.properties.hibernate.hbm2ddl.auto"
         )
@@ -270,6 +272,41 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             if re.match(r"^https?://[A-Za-z0-9_.-]+", resolved):
                 facts.append(Call(service, Value(resolved, "config", key), ev(key, _detail(key, keys))))
     return result
+
+
+_BINDING = re.compile(r"^spring\.cloud\.stream\.bindings\.(?P<name>[^.]+)\.destination$")
+
+
+def _stream_bindings(
+    service: str, keys: dict[str, str], all_keys: dict[str, str], ev: Any, facts: list[Any]
+) -> None:
+    """Spring Cloud Stream: ``bindings.<name>.destination`` is a topic; ``*-out-N`` / ``output``
+    bindings publish, ``*-in-N`` / ``input`` consume. The broker is the binder's type, else the
+    one whose Spring settings are present (Kafka first)."""
+    binder = next(
+        (v for k, v in all_keys.items() if re.match(r"spring\.cloud\.stream\.binders\.[^.]+\.type$", k)), ""
+    )
+    if not binder:
+        if any(k.startswith(("spring.kafka", "spring.cloud.stream.kafka")) for k in all_keys):
+            binder = "kafka"
+        elif any(k.startswith(("spring.rabbitmq", "spring.cloud.stream.rabbit")) for k in all_keys):
+            binder = "rabbit"
+    system = {"kafka": "kafka", "rabbit": "rabbitmq", "kinesis": "kinesis", "pubsub": "pubsub"}.get(
+        binder, binder or "kafka"
+    )
+    for key, topic in keys.items():
+        match = _BINDING.match(key)
+        if not match or not topic or "${" in topic:
+            continue
+        name = match.group("name").lower()
+        if re.search(r"(-out-\d+|output)$", name):
+            direction = "publishes"
+        elif re.search(r"(-in-\d+|input)$", name):
+            direction = "consumes"
+        else:
+            continue
+        for destination in topic.split(","):
+            facts.append(Message(service, direction, system, destination.strip(), ev(key, key)))
 
 
 def _detail(key: str, keys: dict[str, str]) -> str:

@@ -236,3 +236,11 @@ def test_grpc_stubs_are_matched_to_the_proto_of_the_serving_service(tmp_path: Pa
         ("service:billing", "service:inventory", "grpc"),
         ("service:web", "service:inventory", "grpc"),
     }
+
+
+def test_retrofit_base_url_is_a_call() -> None:
+    text = 'class Api {\n  Object build() {\n    return new Retrofit.Builder()\n        .baseUrl("http://pricing:8080/")\n        .build();\n  }\n}\n'
+    (call,) = [
+        f for f in java.extract(FileContext("a/Api.java", "/x", "orders"), text).facts if isinstance(f, Call)
+    ]
+    assert (call.target.text, call.target.origin) == ("http://pricing:8080/", "literal")

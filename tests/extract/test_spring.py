@@ -153,3 +153,20 @@ def test_config_server_layout_maps_files_to_applications(tmp_path: Path) -> None
         ("service:catalog", "database:catalog-db/catalog", "prod"),
     }
     assert "service:notes" not in result.graph
+
+
+def test_spring_cloud_stream_bindings() -> None:
+    text = (
+        "spring:\n  cloud:\n    stream:\n      bindings:\n        orderPlaced-out-0:\n          destination: order-events\n"
+        "        paymentDone-in-0:\n          destination: payment-events\n          group: orders\n"
+        "  kafka:\n    bootstrap-servers: kafka:9092\n"
+    )
+    from analyzer.extract.facts import Message
+
+    result = spring.extract(FileContext("orders/src/main/resources/application.yml", "/x", "orders"), text)
+    got = {
+        (m.direction, m.system, m.topic, m.evidence.location.line)
+        for m in result.facts
+        if isinstance(m, Message)
+    }
+    assert got == {("publishes", "kafka", "order-events", 6), ("consumes", "kafka", "payment-events", 8)}

@@ -185,6 +185,11 @@ class _Walker:
                 target = Value(f"{target.text}:{text_of(args[1])}", target.origin, target.variable)
             scan.grpc_channel(node, target)
             return
+        if name == "baseUrl" and "Retrofit" in obj and args:
+            scan.facts.append(
+                Call(scan.service, self.value(args[0]), scan.evidence(node, "Retrofit"), "http")
+            )
+            return
         if name in ("newBlockingStub", "newStub", "newFutureStub") and obj.endswith("Grpc"):
             scan.grpc_stub(node, obj.rsplit(".", 1)[-1].removesuffix("Grpc"))
             return
