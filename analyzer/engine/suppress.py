@@ -65,6 +65,7 @@ def apply_suppressions(
     out: list[Finding] = []
     for finding in findings:
         reason = ""
+        by = "inline"
         loc = finding.location
         for line_no in (loc.line, loc.line - 1):
             if line_no < 1:
@@ -82,8 +83,9 @@ def apply_suppressions(
                 if waiver.until is not None and waiver.until < today:
                     continue
                 reason = waiver.reason
+                by = "waiver"
                 break
-        out.append(dataclasses.replace(finding, suppressed=reason) if reason else finding)
+        out.append(dataclasses.replace(finding, suppressed=reason, suppressed_by=by) if reason else finding)
     config_path = config.path or "archconform.yml"
     for index, waiver in enumerate(config.waivers):
         if waiver.until is not None and waiver.until < today:

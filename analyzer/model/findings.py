@@ -63,6 +63,7 @@ class Finding:
     fingerprint: str = ""
     baseline_state: str = ""
     suppressed: str = field(default="")  # reason, when a waiver or inline comment applies
+    suppressed_by: str = ""  # "inline" (a comment at the evidence) or "waiver" (archconform.yml)
 
     @property
     def sort_key(self) -> tuple[int, str, Location, tuple[str, ...]]:

@@ -69,6 +69,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
         data["baseline_state"] = f.baseline_state
     if f.suppressed:
         data["suppressed"] = f.suppressed
+        if f.suppressed_by:
+            data["suppressed_by"] = f.suppressed_by
     return data
 
 

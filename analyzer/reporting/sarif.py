@@ -98,7 +98,9 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     if f.baseline_state:
         data["baselineState"] = f.baseline_state
     if f.suppressed:
-        data["suppressions"] = [{"kind": "inSource", "status": "accepted", "justification": f.suppressed}]
+        # SARIF: a comment in the file is "inSource"; a waiver in archconform.yml is "external".
+        kind = "external" if f.suppressed_by == "waiver" else "inSource"
+        data["suppressions"] = [{"kind": kind, "status": "accepted", "justification": f.suppressed}]
     return data
 
 

@@ -251,6 +251,8 @@ def test_python_rule_and_suppressions_and_baseline() -> None:
     config = Config(path="archconform.yml", waivers=(waiver, expired, stale))
     out, diags = apply_suppressions(findings, config, lambda p, n: lines.get((p, n), ""), dt.date(2026, 1, 1))
     reasons = {f.subjects[0]: f.suppressed for f in out}
+    kinds = {f.subjects[0]: f.suppressed_by for f in out}
+    assert kinds == {"service:orders": "inline", "service:users": "waiver", "service:inventory": ""}
     assert reasons == {
         "service:orders": "migrating in Q3",
         "service:users": "legacy",
