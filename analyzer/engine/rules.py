@@ -175,9 +175,13 @@ class DeclarativeRule:
         label = _label_for(index)
         if out.per_evidence:
             findings = []
+            seen: dict[str, int] = {}
             for ev in sorted(set(anchor_evidence), key=lambda e: e.rank):
                 message = out.message({**scope, "evidence": ev.detail, "evidence_path": ev.location.path})
-                extra = f"{ev.location.path}|{ev.detail}"
+                # The fingerprint names the evidence by what it says, not where: renaming or
+                # moving the file keeps it; a second identical detail is told apart by its order.
+                seen[ev.detail] = seen.get(ev.detail, 0) + 1
+                extra = ev.detail if seen[ev.detail] == 1 else f"{ev.detail}#{seen[ev.detail]}"
                 found = make_finding(self.meta, message, subjects, [ev], (), label, extra)
                 if found is not None:
                     findings.append(found)

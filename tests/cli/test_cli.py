@@ -200,3 +200,15 @@ def test_inline_suppressions_in_yaml_and_sql_and_unmatched_ones(shop: Path, tmp_
     }
     stale = [d for d in data["diagnostics"] if "matches no finding" in d["message"]]
     assert [(d["path"], d["line"]) for d in stale] == [("services/user-service/app/stale.py", 1)]
+
+
+def test_baseline_survives_a_file_rename(shop: Path, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    run("baseline", "create", str(shop), "-o", str(baseline))
+    old = shop / "services/order-service/src/main/resources/db/migration/V2__order_stock_view.sql"
+    old.rename(old.with_name("V2__reporting_view.sql"))
+    out_json = tmp_path / "after.json"
+    run("scan", str(shop), "--baseline", str(baseline), "--json", str(out_json))
+    data = json.loads(out_json.read_text())
+    assert [f for f in data["findings"] if f.get("baseline_state") == "new"] == []
+    assert not data.get("absent")
