@@ -437,6 +437,32 @@ def _depends(spec: LineDict) -> Iterator[tuple[str, Source]]:
                 yield item.split(":")[0], links.line_of(index)
 
 
+def _with_includes(set_: _Set, folder: str, doc: LineDict) -> LineDict:
+    """Top-level ``include:`` (compose 2.20+): the included files' services, then this file's."""
+    includes = doc.get("include")
+    if not isinstance(includes, list):
+        return doc
+    merged: Any = LineDict()
+    merged.src, merged.origin = {}, doc.origin
+    for item in includes:
+        paths = item.get("path") if isinstance(item, dict) else item
+        for rel in paths if isinstance(paths, list) else [paths]:
+            if not isinstance(rel, str):
+                continue
+            path = posixpath.normpath(posixpath.join(folder, set_.value(rel, doc.line_of("include"))[0]))
+            included = _load(set_, path, set_.repo.read(path))
+            if included is None:
+                set_.diag(
+                    doc.line_of("include"),
+                    f"included file {path} not found or not readable",
+                    DiagnosticLevel.INFO,
+                )
+                continue
+            merged = _merge(merged, included)
+    merged = _merge(merged, doc)
+    return merged if isinstance(merged, LineDict) else doc
+
+
 def _as_overlay(set_: _Set, folder: str, doc: LineDict) -> LineDict:
     """A file used as ``-f base.yml -f this.yml``: its services have no image or build of their own
     but the folder's default file defines them. Read it as that pair, merged (as its own set)."""
@@ -489,6 +515,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         if over is not None:
             doc = _merge(doc, over)
             break
+    doc = _with_includes(set_, folder, doc)
     if profile:
         doc = _as_overlay(set_, folder, doc)
     services = _services(doc)

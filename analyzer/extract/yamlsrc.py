@@ -60,8 +60,20 @@ def _loader_for(path: str) -> type[yaml.SafeLoader]:
         out.origin = (path, node.start_mark.line + 1)
         return out
 
+    def compose_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        # Compose's merge tags: `!reset` drops the inherited value, `!override` replaces it.
+        if node.tag == "!reset":
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return mapping(loader, node)
+        if isinstance(node, yaml.SequenceNode):
+            return sequence(loader, node)
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
+    Loader.add_constructor("!override", compose_tag)
+    Loader.add_constructor("!reset", compose_tag)
     return Loader
 
 

@@ -196,3 +196,17 @@ def test_bad_input_is_a_diagnostic_with_a_line(tmp_path: Path) -> None:
     result = run(tmp_path, {"docker-compose.yml": "services:\n  a: just-a-string\n  b:\n    image: redis\n"})
     assert [d.name for d in facts(result, DatastoreDecl)] == ["b"]
     assert [(d.line, d.message) for d in result.diagnostics] == [(2, "service 'a' is not a mapping")]
+
+
+def test_include_and_compose_merge_tags(tmp_path: Path) -> None:
+    files = {
+        "compose.yaml": "include:\n  - db/compose.yaml\nservices:\n  app:\n    image: example/app\n    ports: !override ['8080:80']\n"
+        "    environment:\n      DATABASE_URL: postgres://app@db:5432/app\n    healthcheck: !reset null\n",
+        "db/compose.yaml": "services:\n  db:\n    image: postgres:16\n",
+    }
+    result = run(tmp_path, files, "compose.yaml")
+    assert result.diagnostics == []
+    assert {
+        (d.name, d.evidence.location.path, d.evidence.location.line) for d in facts(result, DatastoreDecl)
+    } == {("db", "db/compose.yaml", 2)}
+    assert [(c.service, c.info.hosts) for c in facts(result, Connection)] == [("app", ("db",))]
