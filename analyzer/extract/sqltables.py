@@ -293,7 +293,9 @@ def _kind_facts(line: int, tree: exp.Expression) -> SqlStatementFacts:
 
 
 def _parse(text: str, dialect: str) -> exp.Expression | None:
-    for read in dict.fromkeys([dialect or None, None]):
+    # The service's own dialect first; then the default, then the common dialects (placeholders such as
+    # %s or @p parse only in some of them).
+    for read in dict.fromkeys([dialect or None, None, "postgres", "mysql", "tsql"]):
         try:
             tree: Any = sqlglot.parse_one(text, read=read)
         except (SqlglotError, RecursionError, ValueError, KeyError, TypeError, AttributeError, IndexError):

@@ -244,3 +244,20 @@ def test_retrofit_base_url_is_a_call() -> None:
         f for f in java.extract(FileContext("a/Api.java", "/x", "orders"), text).facts if isinstance(f, Call)
     ]
     assert (call.target.text, call.target.origin) == ("http://pricing:8080/", "literal")
+
+
+def test_django_views_are_operations() -> None:
+    text = (
+        "import requests\nfrom django.db import connection\nfrom rest_framework.views import APIView\n\n\n"
+        "def create_order(request):\n    with connection.cursor() as cursor:\n"
+        '        cursor.execute("INSERT INTO orders (sku) VALUES (%s)", [request.POST["sku"]])\n'
+        '    requests.post("http://inventory:8080/reserve", timeout=2)\n\n\n'
+        "class OrderView(APIView):\n    def delete(self, request, pk):\n"
+        '        with connection.cursor() as cursor:\n            cursor.execute("DELETE FROM orders WHERE id = %s", [pk])\n'
+    )
+    ops = {(f.name, f.evidence.location.line, f.writes_tables, f.mutating_calls)
+           for f in python.extract(FileContext("orders/shop/views.py", "/x", "orders"), text).facts if isinstance(f, Operation)}  # fmt: skip
+    assert ops == {
+        ("VIEW create_order", 6, ("orders",), ("http://inventory:8080/reserve",)),
+        ("DELETE OrderView", 13, ("orders",), ()),
+    }

@@ -339,6 +339,42 @@ class _Walker:
         return None
 
 
+_DJANGO_VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
+
+
+def _django_views(root: Node) -> list[tuple[str, Node]]:
+    """Django views: a module-level function taking ``request``, or the verb methods of a view
+    class. Their URL lives in ``urls.py`` (not followed), so the operation is named after the view."""
+    found: list[tuple[str, Node]] = []
+    for statement in root.named_children:
+        node = (
+            statement.child_by_field_name("definition")
+            if statement.type == "decorated_definition"
+            else statement
+        )
+        if node is None:
+            continue
+        if node.type == "function_definition":
+            params = text_of(node.child_by_field_name("parameters")).strip("()").split(",")
+            if params and params[0].strip().split(":")[0] == "request":
+                found.append((f"VIEW {text_of(node.child_by_field_name('name'))}", node))
+        elif node.type == "class_definition" and re.search(
+            r"View|ViewSet", text_of(node.child_by_field_name("superclasses"))
+        ):
+            class_name = text_of(node.child_by_field_name("name"))
+            body = node.child_by_field_name("body")
+            for member in body.named_children if body is not None else []:
+                method = (
+                    member.child_by_field_name("definition")
+                    if member.type == "decorated_definition"
+                    else member
+                )
+                name = text_of(method.child_by_field_name("name")) if method is not None else ""
+                if method is not None and name in _DJANGO_VERBS:
+                    found.append((f"{_DJANGO_VERBS[name]} {class_name}", method))
+    return found
+
+
 def _args(call: Node) -> list[Node]:
     arguments = call.child_by_field_name("arguments")
     if arguments is None:
@@ -392,6 +428,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                 routes.append(found)
                 if "health" in found[0].lower():
                     scan.facts.append(Marker(scan.service, "health", found[0], scan.evidence(node, found[0])))
+    if ctx.path.endswith("views.py") or "/views/" in ctx.path:
+        routes.extend(_django_views(root))
 
     def callees(node: Node) -> list[str]:
         return [text_of(c.child_by_field_name("function")) for c in nodes_of("python", node, ("call",))]
