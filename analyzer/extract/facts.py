@@ -211,6 +211,9 @@ class Operation:
 
     ``writes_tables`` are tables written directly; ``mutating_calls`` targets called with a
     mutating verb; ``publishes`` topics. ``compensated`` says a compensation or saga is visible.
+    ``delegates`` names methods of the service's own classes the handler calls (``OrderService.place``);
+    an ``internal`` operation is such a method's summary, not an entry point: the resolver folds it
+    into the write sets of the operations that delegate to it, across files.
     """
 
     service: str
@@ -222,6 +225,8 @@ class Operation:
     written_services: tuple[str, ...] = ()  # traces: services whose data the operation wrote
     compensated: bool = False
     count: int = 1
+    delegates: tuple[str, ...] = ()
+    internal: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ that refers to them (connections, calls, tables, messages, markers, operations).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -302,9 +303,11 @@ def build_graph(
     for fact in by_type[Marker]:
         assert isinstance(fact, Marker)
         _marker(r, fact)
-    for fact in by_type[Operation]:
-        assert isinstance(fact, Operation)
-        _operation(r, fact)
+    operations = [f for f in by_type[Operation] if isinstance(f, Operation)]
+    summaries = {(r.service_name(f.service), f.name): f for f in operations if f.internal}
+    for fact in operations:
+        if not fact.internal:
+            _operation(r, _with_delegates(r, fact, summaries))
     return g, r.diagnostics
 
 
@@ -686,6 +689,36 @@ def _marker(r: Resolver, fact: Marker) -> None:
         fact.evidence.source, fact.evidence.location, detail, fact.evidence.count, fact.evidence.profile
     )
     r.graph.update_node(nid, attrs={fact.key: (fact.value,)}, evidence=[evidence])
+
+
+def _with_delegates(
+    r: Resolver, fact: Operation, summaries: dict[tuple[str, str], Operation], limit: int = 50
+) -> Operation:
+    """Fold in what the service's own methods the handler calls do, transitively (across files)."""
+    service = r.service_name(fact.service)
+    writes, calls, publishes = set(fact.writes_tables), set(fact.mutating_calls), set(fact.publishes)
+    seen: set[str] = set()
+    todo = list(fact.delegates)
+    while todo and len(seen) < limit:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        summary = summaries.get((service, name))
+        if summary is None:
+            continue
+        writes.update(summary.writes_tables)
+        calls.update(summary.mutating_calls)
+        publishes.update(summary.publishes)
+        todo.extend(summary.delegates)
+    if not seen:
+        return fact
+    return dataclasses.replace(
+        fact,
+        writes_tables=tuple(sorted(writes)),
+        mutating_calls=tuple(sorted(calls)),
+        publishes=tuple(sorted(publishes)),
+    )
 
 
 def _operation(r: Resolver, fact: Operation) -> None:

@@ -42,7 +42,7 @@ def summary(result: ExtractResult) -> set[tuple[Any, ...]]:
             out.add((f.direction, line, f.system, f.topic))
         elif isinstance(f, Marker):
             out.add(("marker", line, f.key, f.value))
-        elif isinstance(f, Operation):
+        elif isinstance(f, Operation) and not f.internal:
             out.add(("operation", line, f.name, f.writes_tables, f.mutating_calls, f.publishes))
     return out
 
@@ -261,3 +261,37 @@ def test_django_views_are_operations() -> None:
         ("VIEW create_order", 6, ("orders",), ("http://inventory:8080/reserve",)),
         ("DELETE OrderView", 13, ("orders",), ()),
     }
+
+
+def test_java_handlers_delegating_to_services_in_other_files(tmp_path: Path) -> None:
+    from analyzer.config import Config
+    from analyzer.pipeline import scan
+
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  orders:\n    build: ./orders\n    environment:\n"
+        "      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/orders\n      INVENTORY_URL: http://inventory:8080\n"
+        "  inventory:\n    build: ./inventory\n  db:\n    image: postgres:16\n"
+    )
+    src = tmp_path / "orders" / "src" / "main" / "java" / "shop"
+    src.mkdir(parents=True)
+    (tmp_path / "orders" / "pom.xml").write_text("<project/>")
+    (tmp_path / "inventory").mkdir()
+    (tmp_path / "inventory" / "Dockerfile").write_text("FROM scratch\n")
+    (src / "CheckoutController.java").write_text(
+        "package shop;\n\n@RestController\npublic class CheckoutController {\n    private final CheckoutService checkout;\n\n"
+        '    @PostMapping("/checkout")\n    public void checkout() {\n        checkout.place();\n    }\n}\n'
+    )
+    (src / "CheckoutService.java").write_text(
+        "package shop;\n\npublic interface CheckoutService {\n    void place();\n}\n"
+    )
+    (src / "DefaultCheckoutService.java").write_text(
+        "package shop;\n\n@Service\npublic class DefaultCheckoutService implements CheckoutService {\n"
+        "    private final OrderRepository orders;\n    private final RestTemplate http;\n"
+        '    @Value("${inventory.url:http://inventory:8080}")\n    private String inventoryUrl;\n\n'
+        "    public void place() {\n        orders.save(new Order());\n"
+        '        http.postForObject(inventoryUrl + "/reservations", null, String.class);\n    }\n}\n'
+    )
+    result = scan(tmp_path, Config())
+    (finding,) = [f for f in result.active_findings if f.rule == "missing-saga"]
+    assert finding.location.path.endswith("CheckoutController.java") and finding.location.line == 7
+    assert "inventory, orders" in finding.message

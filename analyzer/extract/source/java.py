@@ -51,6 +51,11 @@ _REST = {
     "getForObject": "GET", "getForEntity": "GET", "postForObject": "POST", "postForEntity": "POST",
     "postForLocation": "POST", "put": "PUT", "patchForObject": "PATCH", "delete": "DELETE",
 }  # fmt: skip
+_FRAMEWORK_TYPES = {
+    "RestTemplate", "WebClient", "RestClient", "KafkaTemplate", "RabbitTemplate", "AmqpTemplate",
+    "JdbcTemplate", "NamedParameterJdbcTemplate", "String", "Logger", "ObjectMapper", "EntityManager",
+    "ApplicationEventPublisher",
+}  # fmt: skip
 _REPO_WRITES = re.compile(r"^(save|saveAll|saveAndFlush|delete|deleteAll|deleteById|insert|update)")
 _MARKER_IMPORTS = {
     "io.opentelemetry": ("telemetry", "opentelemetry"),
@@ -435,5 +440,42 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             text_of(c.child_by_field_name("name")) for c in nodes_of("java", n, ("method_invocation",))
         ],
     )
-    scan.facts.extend(collect_operations(scan, routes, scope, writes_in))
+
+    def delegates(node: Node) -> list[str]:
+        """``orderService.place(...)`` on a field of one of the service's own types."""
+        out = []
+        for call in nodes_of("java", node, ("method_invocation",)):
+            obj = text_of(call.child_by_field_name("object")).removeprefix("this.")
+            owner = walker.field_types.get(obj, "")
+            if (
+                owner
+                and owner[:1].isupper()
+                and owner not in _FRAMEWORK_TYPES
+                and not owner.endswith("Repository")
+            ):
+                out.append(f"{owner}.{text_of(call.child_by_field_name('name'))}")
+        return out
+
+    scan.facts.extend(collect_operations(scan, routes, scope, writes_in, delegates))
+    # Methods of the service's own classes, summarised for handlers in other files that call them.
+    handlers = {id(node) for _, node in routes}
+    summaries: list[tuple[str, Node]] = []
+    for declaration in nodes_of("java", root, ("class_declaration",)):
+        body = declaration.child_by_field_name("body")
+        names = [text_of(declaration.child_by_field_name("name"))]
+        interfaces = declaration.child_by_field_name("interfaces")
+        names += (
+            [text_of(t).split("<")[0] for t in nodes_of("java", interfaces, ("type_identifier",))]
+            if interfaces
+            else []
+        )
+        for method in body.named_children if body is not None else []:
+            if (
+                method.type == "method_declaration"
+                and id(method) not in handlers
+                and "private" not in text_of(method)[:60]
+            ):
+                method_name = text_of(method.child_by_field_name("name"))
+                summaries.extend((f"{owner}.{method_name}", method) for owner in names)
+    scan.facts.extend(collect_operations(scan, summaries, scope, writes_in, delegates, internal=True))
     return scan.result()

@@ -49,6 +49,8 @@ def collect_operations(
     routes: Iterable[tuple[str, Node]],
     scope: Scope,
     extra_writes: Callable[[Node], list[str]] | None = None,
+    delegates: Callable[[Node], list[str]] | None = None,
+    internal: bool = False,
 ) -> list[Operation]:
     operations = []
     for name, handler in routes:
@@ -72,6 +74,10 @@ def collect_operations(
         if extra_writes is not None:
             for node in nodes:
                 writes.update(extra_writes(node))
+        delegated: set[str] = set()
+        if delegates is not None:
+            for node in nodes:
+                delegated.update(delegates(node))
         operations.append(
             Operation(
                 scan.service,
@@ -80,6 +86,8 @@ def collect_operations(
                 tuple(sorted(writes)),
                 tuple(sorted(calls)),
                 tuple(sorted(publishes)),
+                delegates=tuple(sorted(delegated)),
+                internal=internal,
             )
         )
     return operations
