@@ -37,7 +37,7 @@ from analyzer.extract.facts import (
     ServiceDecl,
 )
 from analyzer.extract.images import technology_for_dockerfile, technology_for_image
-from analyzer.extract.interpolate import interpolate, parse_env_file
+from analyzer.extract.interpolate import interpolate, parse_env_entries
 from analyzer.extract.yamlsrc import LineDict, LineList, Source, YamlError, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
@@ -88,15 +88,21 @@ class _Repo:
 
 
 def _merge(base: Any, over: Any) -> Any:
-    """Compose merge: mappings by key (recursively), sequences appended, scalars replaced."""
+    """Compose merge: mappings by key (recursively), sequences appended, scalars replaced; a value
+    tagged ``!override`` replaces, ``!reset`` (loaded as None) clears."""
+    if getattr(over, "override", False):
+        return over
     if isinstance(base, dict) and isinstance(over, dict):
         out = LineDict(base)
         out.src = dict(getattr(base, "src", {}))
         out.origin = getattr(base, "origin", getattr(over, "origin", ("", 1)))
+        over_src = getattr(over, "src", {})
         for key, value in over.items():
+            refines = key in base and isinstance(base[key], dict) and isinstance(value, dict)
             out[key] = _merge(base[key], value) if key in base else value
-            over_src = getattr(over, "src", {})
-            if key in over_src:
+            # a mapping the override only refines (a service) is still declared where the base
+            # wrote it; a replaced value is proved by the override's line
+            if key in over_src and not (refines and key in out.src):
                 out.src[key] = over_src[key]
         return out
     if isinstance(base, list) and isinstance(over, list):
@@ -155,13 +161,29 @@ class _Set:
         self.env: dict[str, str] = {}
         self.env_lines: dict[str, Source] = {}
         self.link_aliases: dict[str, set[str]] = {}
+        self.unset: set[str] = set()  # variables already reported as unset
         env_path = posixpath.join(folder, ".env") if folder else ".env"
         text = repo.read(env_path)
         if text is not None:
-            for key, value, line in parse_env_file(text):
-                # .env values may themselves use earlier variables and defaults.
-                self.env[key] = interpolate(value, self.env).text
-                self.env_lines[key] = (env_path, line)
+            names = {entry.key for entry in parse_env_entries(text)}
+            for entry in parse_env_entries(text):
+                self.env_lines[entry.key] = (env_path, entry.line)
+                if entry.quote == "'":  # single quotes: taken literally
+                    self.env[entry.key] = entry.value
+                    continue
+                # .env values may use earlier variables and defaults; a later or self reference
+                # (a loop such as A=${B}, B=${A}) is not resolved by compose: say so.
+                done = interpolate(entry.value, self.env)
+                for name in done.missing + done.defaulted:
+                    if name in names and name not in self.env:
+                        self.diag(
+                            (env_path, entry.line),
+                            f"{entry.key} uses {name}, which .env defines only later or through itself "
+                            "(a forward reference or loop): it is empty here",
+                        )
+                for error in done.errors:
+                    self.diag((env_path, entry.line), error)
+                self.env[entry.key] = done.text
 
     def evidence(self, source: Source, detail: str = "") -> Evidence:
         path, line = source
@@ -185,7 +207,21 @@ class _Set:
         done = interpolate(str(raw), self.env, keep_missing=True)
         for error in done.errors:
             self.diag(source, error)
+        self.report_unset(done.missing, source)
         return done.text, [v for v in done.used if v in self.env_lines]
+
+    def report_unset(self, names: list[str], source: Source) -> None:
+        """One note per variable the set uses with no value in ``.env`` and no default: its value
+        comes from the deploying shell, so anything built from it is not known from the repo."""
+        for name in names:
+            if name not in self.unset:
+                self.unset.add(name)
+                self.diag(
+                    source,
+                    f"variable {name} is not set in .env and has no default: its value comes from "
+                    "the deploying environment",
+                    DiagnosticLevel.INFO,
+                )
 
 
 def _load(set_: _Set, path: str, text: str | None) -> LineDict | None:
@@ -242,6 +278,12 @@ def _with_extends(
     return merged
 
 
+class _Quoted(str):
+    """A single-quoted env_file value: written literally, whatever ``$`` it contains."""
+
+    __slots__ = ()
+
+
 def _env_entries(set_: _Set, spec: LineDict) -> Iterator[tuple[str, str, Source, list[str], Any]]:
     """(key, interpolated value, source line, .env vars used, raw value) for every variable."""
     for env_file in _as_list(spec.get("env_file")):
@@ -259,9 +301,13 @@ def _env_entries(set_: _Set, spec: LineDict) -> Iterator[tuple[str, str, Source,
                     DiagnosticLevel.INFO,
                 )
             continue
-        for key, value, line in parse_env_file(text):
-            done = interpolate(value, set_.env, keep_missing=True)
-            yield key, done.text, (path, line), [], value
+        for entry in parse_env_entries(text):
+            if entry.quote == "'":
+                yield entry.key, entry.value, (path, entry.line), [], _Quoted(entry.value)
+                continue
+            done = interpolate(entry.value, set_.env, keep_missing=True)
+            set_.report_unset(done.missing, (path, entry.line))
+            yield entry.key, done.text, (path, entry.line), [], entry.value
     environment = spec.get("environment")
     if environment is None:
         return
@@ -283,23 +329,45 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
+# Where datastore and broker images keep their data; a bind mount elsewhere (source code, config)
+# does not make a container persistent.
+_DATA_DIRS = (
+    "/var/lib/postgresql", "/var/lib/mysql", "/var/lib/mariadb", "/data", "/bitnami", "/var/lib/rabbitmq",
+    "/var/lib/kafka", "/var/lib/redpanda", "/var/lib/zookeeper", "/usr/share/elasticsearch/data",
+    "/usr/share/opensearch/data", "/var/opt/mssql", "/var/lib/cassandra", "/var/lib/neo4j", "/var/lib/redis",
+    "/var/lib/mongodb", "/opt/couchbase/var", "/var/lib/clickhouse", "/var/lib/influxdb", "/etcd-data",
+    "/home/dynamodblocal/data", "/opt/bitnami",
+)  # fmt: skip
+
+
+def _is_data_dir(target: str) -> bool:
+    target = target.rstrip("/")
+    return any(target == d or target.startswith(d + "/") for d in _DATA_DIRS) or posixpath.basename(
+        target
+    ) in ("data", "db", "datadir")
+
+
 def _persistent(spec: LineDict) -> bool:
+    """A named or anonymous volume (not a config file), or a bind mount on the data directory."""
     for volume in _as_list(spec.get("volumes")):
         if isinstance(volume, dict):
             if volume.get("type") == "tmpfs":
                 continue
             target = str(volume.get("target") or "")
+            bind = volume.get("type") == "bind"
         elif isinstance(volume, str):
             parts = volume.split(":")
             # a lone path is an anonymous volume: it still survives container restarts
             target = parts[0] if len(parts) < 2 else parts[1]
+            bind = len(parts) >= 2 and parts[0][:1] in (".", "/", "~", "$")
         else:
             continue
         if "docker-entrypoint-initdb.d" in target or re.search(
             r"\.(conf|cnf|sql|sh|ya?ml|json|js|ini|xml)$", target
         ):
             continue
-        return True
+        if not bind or _is_data_dir(target):
+            return True
     return False
 
 
@@ -340,10 +408,15 @@ def _technology(set_: _Set, spec: LineDict, image: str) -> tuple[str, str] | Non
 
 
 def _build_root(set_: _Set, spec: LineDict) -> str:
+    """The service's source folder: the build context, or the folder of the Dockerfile when the
+    context is a parent of it (``context: .``, ``dockerfile: src/Web/Dockerfile``)."""
     build = spec.get("build")
     context = build.get("context", ".") if isinstance(build, dict) else build
     if not isinstance(context, str) or "://" in context or "$" in context:
         return ""
+    dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
+    if isinstance(dockerfile, str) and "$" not in dockerfile and not dockerfile.startswith("/"):
+        context = posixpath.join(context, posixpath.dirname(dockerfile))
     root = posixpath.normpath(posixpath.join(set_.folder, context))
     return "" if root == "." or root.startswith("..") else root
 
@@ -408,9 +481,10 @@ def _app_facts(
     values = {re.sub(r"[^A-Za-z0-9]+", "_", key).upper(): value for key, value, *_ in entries}
     for key, value, where, used, raw in entries:
         evidence = set_.evidence(where, f"env {key}")
-        is_secret = "${" in str(raw) and PASSWORD_KEY.search(key.upper()) is not None
+        quoted = isinstance(raw, _Quoted)
+        is_secret = not quoted and "${" in str(raw) and PASSWORD_KEY.search(key.upper()) is not None
         facts.append(EnvVar(name, key, value, evidence, secret=is_secret))
-        literal = password_kind(str(raw)) == "literal" or bool(used)
+        literal = quoted or password_kind(str(raw)) == "literal" or bool(used)
         credit = set_.evidence(_secret_source(set_, where, used), f"env {key}")
         facts.extend(
             classify(

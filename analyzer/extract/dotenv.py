@@ -11,7 +11,7 @@ import re
 
 from analyzer.extract.envfacts import classify
 from analyzer.extract.facts import EnvVar, ExtractResult, FileContext
-from analyzer.extract.interpolate import parse_env_file
+from analyzer.extract.interpolate import parse_env_entries
 from analyzer.model import Evidence, Location, SourceKind
 
 NAME = "dotenv"
@@ -28,13 +28,13 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     result = ExtractResult()
     if not ctx.service:
         return result
-    entries = parse_env_file(text)
-    siblings = {re.sub(r"[^A-Za-z0-9]+", "_", k).upper(): v for k, v, _ in entries}
+    entries = parse_env_entries(text)
+    siblings = {re.sub(r"[^A-Za-z0-9]+", "_", e.key).upper(): e.value for e in entries}
     profile = posixpath.basename(ctx.path).removeprefix(".env").lstrip(".")
-    for key, value, line in entries:
-        evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, line), f"env {key}", 1, profile)
+    for entry in entries:
+        key, value = entry.key, entry.value
+        evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, entry.line), f"env {key}", 1, profile)
         result.facts.append(EnvVar(ctx.service, key, value, evidence))
-        result.facts.extend(
-            classify(ctx.service, key, value, evidence, siblings, set(), literal="${" not in value)
-        )
+        literal = entry.quote == "'" or "${" not in value  # single quotes: no interpolation
+        result.facts.extend(classify(ctx.service, key, value, evidence, siblings, set(), literal=literal))
     return result

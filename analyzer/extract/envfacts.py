@@ -36,6 +36,17 @@ _WORDS = {
 _DB_SUFFIXES = ("_DB", "_NAME", "_DATABASE", "_DB_NAME", "_SCHEMA", "_DBNAME")
 
 
+def _grouped(upper: str, siblings: dict[str, str]) -> tuple[str, int | None]:
+    """Database and port set beside a ``<PREFIX>_HOST`` key (``DB_NAME``, ``REDIS_DATABASE=1``)."""
+    match = HOST_SUFFIX.match(upper)
+    if not match:
+        return "", None
+    prefix = match.group("prefix")
+    database = next((siblings[prefix + s] for s in _DB_SUFFIXES if siblings.get(prefix + s)), "")
+    port_text = siblings.get(prefix + "_PORT", "")
+    return ("" if "${" in database else database), (int(port_text) if port_text.isdigit() else None)
+
+
 def host_technology(prefix: str) -> str | None:
     """The technology a key prefix names ("" for a generic DB word), or None for none."""
     words = [w for w in re.split(r"[_.\-]+|(?<=[a-z])(?=[A-Z])", prefix) if w]
@@ -78,6 +89,12 @@ def classify(
     if stores and bare in stores and re.fullmatch(r"[A-Za-z0-9._-]+(:\d+)?", value):
         hosts = parse_host_list(value, stores[bare])
         if hosts is not None:
+            database, port = _grouped(upper, siblings)
+            if database or port:
+                hosts = ConnectionInfo(
+                    hosts.technology, hosts.hosts, hosts.port or port, hosts.database or database,
+                    hosts.user, hosts.password, hosts.tls, hosts.raw_scheme,
+                )  # fmt: skip
             return [Connection(service, hosts, evidence, "env")]
     if re.match(r"^(https?|grpcs?|ws)://", value, re.I):
         if re.match(r"^[a-z]+://(\+|\*|0\.0\.0\.0|\[::\])([:/]|$)", value, re.I) or re.search(
@@ -98,7 +115,8 @@ def classify(
                         "env",
                     )
                 ]
-        protocol = "grpc" if value.lower().startswith("grpc") else "http"
+        # eShop's `urls__grpcBasket=http://basket-api:81`: the key says the protocol
+        protocol = "grpc" if value.lower().startswith("grpc") or "grpc" in key.lower() else "http"
         return [Call(service, Value(value, "env", key), evidence, protocol=protocol)]
     if PASSWORD_KEY.search(upper) and not upper.endswith("_FILE"):
         if (
@@ -116,10 +134,8 @@ def classify(
             hosts = parse_host_list(value, technology)
             if hosts is None:
                 return []
-            database = next((siblings[prefix + s] for s in _DB_SUFFIXES if siblings.get(prefix + s)), "")
-            port_text = siblings.get(prefix + "_PORT", "")
-            port = hosts.port or (int(port_text) if port_text.isdigit() else None)
-            clean_db = "" if "${" in database else database
+            clean_db, sibling_port = _grouped(upper, siblings)
+            port = hosts.port or sibling_port
             return [
                 Connection(
                     service,

@@ -144,12 +144,27 @@ def _expand(body: str, env: Mapping[str, str], result: Interpolated, depth: int)
     return ""
 
 
-def parse_env_file(text: str) -> list[tuple[str, str, int]]:
-    """``KEY=value`` lines of a ``.env`` file as (key, value, 1-based line). Quotes are removed,
-    ``export`` prefixes and comments ignored."""
-    entries: list[tuple[str, str, int]] = []
+@dataclass(frozen=True, slots=True)
+class EnvEntry:
+    """One ``KEY=value`` line. ``quote`` is the quote character the value was written in ('' for
+    none): compose and dotenv take a single-quoted value literally (no ``$`` interpolation)."""
+
+    key: str
+    value: str
+    line: int
+    quote: str = ""
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def parse_env_entries(text: str) -> list[EnvEntry]:
+    """The assignments of a ``.env`` file. ``export`` prefixes, comment lines and ``#`` comments
+    after whitespace in unquoted values are dropped; quotes are removed, and a double-quoted
+    value has its backslash escapes applied."""
+    entries: list[EnvEntry] = []
     for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
+        line = raw.strip().lstrip("\ufeff")
         if not line or line.startswith("#"):
             continue
         line = line.removeprefix("export ").strip()
@@ -158,11 +173,21 @@ def parse_env_file(text: str) -> list[tuple[str, str, int]]:
         if not sep or not _NAME.fullmatch(key):
             continue
         value = value.strip()
-        if value[:1] in ("'", '"'):
-            quote = value[0]
+        quote = value[:1] if value[:1] in ("'", '"') else ""
+        if quote:
             closing = value.find(quote, 1)
+            while quote == '"' and closing > 0 and value[closing - 1] == "\\":
+                closing = value.find(quote, closing + 1)
             value = value[1:closing] if closing > 0 else value[1:]
+            if quote == '"':
+                value = re.sub(r"\\([ntr\"\\])", lambda m: _ESCAPES[m.group(1)], value)
         else:
             value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
-        entries.append((key, value, number))
+        entries.append(EnvEntry(key, value, number, quote))
     return entries
+
+
+def parse_env_file(text: str) -> list[tuple[str, str, int]]:
+    """``KEY=value`` lines of a ``.env`` file as (key, value, 1-based line); see
+    :func:`parse_env_entries`."""
+    return [(e.key, e.value, e.line) for e in parse_env_entries(text)]

@@ -8,9 +8,10 @@ gives the workloads it selects their DNS names (``name``, ``name.ns``, ``name.ns
 ``name.ns.svc.cluster.local``). Container ``env`` values, ``valueFrom.configMapKeyRef`` /
 ``secretKeyRef`` and ``envFrom`` are resolved against ConfigMaps and Secrets (``data`` base64,
 ``stringData``) of the same file, of the other manifests in the same folder, and of the resources
-a ``kustomization.yaml`` in that folder lists; the resulting variables are classified like
-compose environment (connections, calls, credentials). A literal password in a committed Secret
-is a plaintext credential (base64 is an encoding, not a protection), credited to the Secret line.
+and generators of the kustomizations that deploy the file (:mod:`analyzer.extract.kustomize`);
+the resulting variables are classified like compose environment (connections, calls, credentials).
+A literal password in a committed Secret is a plaintext credential (base64 is an encoding, not a
+protection), credited to the Secret line.
 
 Helm chart templates are not YAML: files with ``{{ }}`` under a ``templates/`` folder (or next to a
 ``Chart.yaml``) are skipped with a diagnostic asking to scan ``helm template`` output instead.
@@ -23,12 +24,12 @@ import binascii
 import posixpath
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from analyzer.extract.envfacts import classify
 from analyzer.extract.facts import DatastoreDecl, EnvVar, ExtractResult, FileContext, ServiceDecl
 from analyzer.extract.images import technology_for_image
+from analyzer.extract.kustomize import Variant, variants
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
@@ -71,6 +72,8 @@ class _Docs:
     configs: dict[tuple[str, str], _Config] = field(default_factory=dict)  # (kind, name)
     stores: dict[str, str] = field(default_factory=dict)  # datastore workload name -> technology
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    profile: str = ""  # the overlay deploying the file, when several do
+    namespace: str = ""  # the kustomization's namespace, for objects without one
 
 
 def _read_docs(path: str, text: str, into: _Docs, primary: bool) -> None:
@@ -107,7 +110,17 @@ def _configs(docs: _Docs) -> None:
                 if kind == "Secret" and section == "data":
                     try:
                         value = base64.b64decode(value, validate=True).decode("utf-8")
-                    except (binascii.Error, UnicodeDecodeError, ValueError):
+                    except UnicodeDecodeError:
+                        docs.diagnostics.append(
+                            Diagnostic(
+                                path,
+                                data.line_of(key)[1],
+                                DiagnosticLevel.INFO,
+                                f"Secret {name}: {key} is binary data, not text: not read",
+                            )
+                        )
+                        continue
+                    except (binascii.Error, ValueError):
                         docs.diagnostics.append(
                             Diagnostic(
                                 path,
@@ -117,51 +130,9 @@ def _configs(docs: _Docs) -> None:
                             )
                         )
                         continue
-                config.data[str(key)] = (value, path, data.line_of(key)[1])
+                where = data.line_of(key)  # a generator's envs file has its own path
+                config.data[str(key)] = (value, where[0] or path, where[1])
         docs.configs[(str(kind), name)] = config
-
-
-def _siblings(ctx: FileContext) -> list[tuple[str, str]]:
-    """Other manifests of the folder (and kustomization resources), for ConfigMap / Secret refs."""
-    root = Path(ctx.root)
-    folder = posixpath.dirname(ctx.path)
-    base = root / folder if folder else root
-    out: list[tuple[str, str]] = []
-    names: set[str] = set()
-    try:
-        candidates = sorted(p for p in base.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-    except OSError:
-        return out
-    for candidate in candidates:
-        if candidate.name.lower().startswith("kustomization"):
-            try:
-                for doc in load_all(
-                    candidate.read_text(encoding="utf-8-sig", errors="replace"), candidate.name
-                ):
-                    for res in (doc.get("resources") or []) if isinstance(doc, dict) else []:
-                        target = (base / str(res)).resolve()
-                        if (
-                            target.is_file()
-                            and target.suffix in (".yaml", ".yml")
-                            and root.resolve() in target.parents
-                        ):
-                            names.add(str(target))
-            except (YamlError, OSError):
-                pass
-            continue
-        names.add(str(candidate.resolve()))
-    for name in sorted(names):
-        target = Path(name)
-        rel = (
-            target.relative_to(root.resolve()).as_posix() if root.resolve() in target.parents else target.name
-        )
-        if rel == ctx.path or target.stat().st_size > 2_000_000:
-            continue
-        try:
-            out.append((rel, target.read_text(encoding="utf-8-sig", errors="replace")))
-        except OSError:
-            continue
-    return out
 
 
 def _labels(meta: Any) -> dict[str, str]:
@@ -206,9 +177,22 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     result.diagnostics.extend(docs.diagnostics)
     own = list(docs.docs)
     if not any(doc.get("kind") in WORKLOADS for _, doc in own):
+        _configs(docs)  # a ConfigMap / Secret file alone: still say which values are unreadable
+        result.diagnostics.extend(d for d in docs.diagnostics if d not in result.diagnostics)
         return result
-    for rel, other in _siblings(ctx):
+    for variant in variants(ctx.root, ctx.path):
+        _deployed(ctx, own, variant, result)
+    return result
+
+
+def _deployed(
+    ctx: FileContext, own: list[tuple[str, LineDict]], variant: Variant, result: ExtractResult
+) -> None:
+    """The file's workloads as one kustomization (or its plain folder) deploys them."""
+    docs = _Docs(docs=list(own), profile=variant.profile, namespace=variant.namespace)
+    for rel, other in variant.files:
         _read_docs(rel, other, docs, primary=False)
+    docs.docs.extend(variant.generated)  # configMapGenerator / secretGenerator objects
     _configs(docs)
     result.diagnostics.extend(
         d for d in docs.diagnostics if d.path == ctx.path and d not in result.diagnostics
@@ -227,10 +211,11 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             _workload(ctx, doc, services, docs, names, result)
         except (TypeError, ValueError, AttributeError) as exc:
             line = doc.origin[1]
-            result.diagnostics.append(
-                Diagnostic(ctx.path, line, DiagnosticLevel.WARNING, f"workload could not be read: {exc}")
+            diagnostic = Diagnostic(
+                ctx.path, line, DiagnosticLevel.WARNING, f"workload could not be read: {exc}"
             )
-    return result
+            if diagnostic not in result.diagnostics:
+                result.diagnostics.append(diagnostic)
 
 
 def _workload(
@@ -243,7 +228,7 @@ def _workload(
 ) -> None:
     meta = doc.get("metadata") or {}
     name = str(meta.get("name") or "")
-    namespace = str(meta.get("namespace") or "")
+    namespace = str(meta.get("namespace") or docs.namespace)
     pod = _pod(doc)
     if not name or pod is None:
         return
@@ -273,7 +258,9 @@ def _workload(
                         }
                     )
     aliases.discard(name)
-    evidence = Evidence(SourceKind.K8S, Location(ctx.path, doc.origin[1]), f"{doc.get('kind')} {name}")
+    evidence = Evidence(
+        SourceKind.K8S, Location(ctx.path, doc.origin[1]), f"{doc.get('kind')} {name}", 1, docs.profile
+    )
     first = containers[0]
     image = str(first.get("image") or "")
     tech = technology_for_image(image)
@@ -342,7 +329,7 @@ def _env(
                         entries.append((key, "", ctx.path, line, kind == "Secret", False))
     siblings = {re.sub(r"[^A-Za-z0-9]+", "_", k).upper(): v for k, v, *_ in entries}
     for key, value, path, line, secret, literal in entries:
-        evidence = Evidence(SourceKind.K8S, Location(path, max(line, 1)), f"env {key}")
+        evidence = Evidence(SourceKind.K8S, Location(path, max(line, 1)), f"env {key}", 1, docs.profile)
         if store:
             upper = key.upper()
             if re.search(r"(PASSWORD|PASSWD|_PWD|_PASS)$", upper) and value and not upper.endswith("_FILE"):

@@ -136,6 +136,12 @@ def _split_properties(text: str) -> list[list[Entry]]:
     return [d for d in docs if d]
 
 
+def _committed_default(raw: str) -> bool:
+    """True for a whole-value placeholder whose default is a literal (``${PW:s3cret}``)."""
+    match = re.fullmatch(r"\$\{[^:{}]+:([^{}]*)\}", raw.strip())
+    return match is not None and password_kind(match.group(1).strip()) == "literal"
+
+
 def _resolve(value: str, keys: dict[str, str], depth: int = 0) -> tuple[str, str]:
     """(value, origin): placeholders resolved against the file's keys or their defaults."""
     origin = "literal"
@@ -217,6 +223,16 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             facts.append(Connection(service, info, ev(url_key, _detail(url_key, keys)), "config"))
             if password_raw and password == "literal":
                 facts.append(Credential(service, f"{prefix}.password", ev(f"{prefix}.password")))
+            elif _committed_default(password_raw):
+                # `${DB_PASSWORD:s3cret}`: the env var is a reference, but its fallback is a
+                # plaintext password written in the repository and used whenever the var is unset
+                facts.append(
+                    Credential(
+                        service,
+                        f"{prefix}.password",
+                        ev(f"{prefix}.password", f"{prefix}.password default"),
+                    )
+                )
         _nosql(service, keys, value, ev, facts)
         _stream_bindings(service, keys, all_keys, ev, facts)
         ddl = keys.get("spring.jpa.hibernate.ddl-auto") or keys.get(

@@ -20,6 +20,7 @@ class LineDict(dict[Any, Any]):
 
     src: dict[Any, Source]
     origin: Source
+    override: bool = False  # tagged `!override` (compose): replaces on merge
 
     def line_of(self, key: Any) -> Source:
         return self.src.get(key, self.origin)
@@ -30,6 +31,7 @@ class LineList(list[Any]):
 
     src: list[Source]
     origin: Source
+    override: bool = False  # tagged `!override` (compose): replaces on merge
 
     def line_of(self, index: int) -> Source:
         return self.src[index] if 0 <= index < len(self.src) else self.origin
@@ -64,11 +66,15 @@ def _loader_for(path: str) -> type[yaml.SafeLoader]:
         # Compose's merge tags: `!reset` drops the inherited value, `!override` replaces it.
         if node.tag == "!reset":
             return None
+        value: LineDict | LineList
         if isinstance(node, yaml.MappingNode):
-            return mapping(loader, node)
-        if isinstance(node, yaml.SequenceNode):
-            return sequence(loader, node)
-        return loader.construct_scalar(node)  # type: ignore[arg-type]
+            value = mapping(loader, node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = sequence(loader, node)
+        else:
+            return loader.construct_scalar(node)  # type: ignore[arg-type]
+        value.override = True  # a merge replaces the base value instead of combining
+        return value
 
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)

@@ -86,7 +86,7 @@ def test_hostile_inputs_become_diagnostics(tmp_path: Path) -> None:
     result = k8s("bad.yaml", tmp_path)
     assert sorted((d.line, d.message) for d in result.diagnostics) == [
         (5, "Secret s: A is not base64 text"),
-        (6, "Secret s: B is not base64 text"),
+        (6, "Secret s: B is binary data, not text: not read"),
     ]
     assert [f.name for f in result.facts if isinstance(f, ServiceDecl)] == ["app"]
     (tmp_path / "broken.yaml").write_text("apiVersion: v1\nkind: Deployment\nmetadata: {name: [\n")
