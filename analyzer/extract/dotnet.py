@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
-from typing import Any
 
 from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.envfacts import classify
 from analyzer.extract.facts import Connection, ExtractResult, FileContext
-from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load
+from analyzer.extract.yamlsrc import LineDict, YamlError, flatten, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
 NAME = "dotnet"
@@ -27,17 +25,6 @@ _FILE = re.compile(r"^appsettings(\.(?P<env>[\w-]+))?\.json$", re.I)
 
 def wants(path: str) -> bool:
     return bool(_FILE.match(posixpath.basename(path)))
-
-
-def _flatten(node: Any, prefix: str, line: int) -> Iterator[tuple[str, str, int]]:
-    if isinstance(node, LineDict):
-        for key, value in node.items():
-            yield from _flatten(value, f"{prefix}__{key}" if prefix else str(key), node.line_of(key)[1])
-    elif isinstance(node, LineList):
-        for index, value in enumerate(node):
-            yield from _flatten(value, f"{prefix}__{index}", node.line_of(index)[1])
-    elif node is not None and not isinstance(node, bool):
-        yield prefix, str(node), line
 
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
@@ -55,7 +42,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return result
     if not isinstance(data, LineDict):
         return result
-    entries = list(_flatten(data, "", 1))
+    entries = list(flatten(data, "__"))
     siblings = {re.sub(r"[^A-Za-z0-9]+", "_", k).upper(): v for k, v, _ in entries}
     for key, value, line in entries:
         evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, line), key, 1, profile)

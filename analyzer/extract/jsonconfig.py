@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from analyzer.extract.envfacts import classify
 from analyzer.extract.facts import ExtractResult, FileContext
 from analyzer.extract.images import technology_for_image
-from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load
+from analyzer.extract.yamlsrc import LineDict, YamlError, flatten, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
 NAME = "jsonconfig"
@@ -31,17 +29,6 @@ FILES = {"config.json", "config.yaml", "config.yml", "settings.json", "appconfig
 
 def wants(path: str) -> bool:
     return posixpath.basename(path).lower() in FILES
-
-
-def _flatten(node: Any, prefix: str, line: int) -> Iterator[tuple[str, str, int]]:
-    if isinstance(node, LineDict):
-        for key, value in node.items():
-            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key), node.line_of(key)[1])
-    elif isinstance(node, LineList):
-        for index, value in enumerate(node):
-            yield from _flatten(value, f"{prefix}.{index}", node.line_of(index)[1])
-    elif node is not None and not isinstance(node, bool):
-        yield prefix, str(node), line
 
 
 def _mounting_compose(ctx: FileContext) -> tuple[set[str], set[str]] | None:
@@ -89,7 +76,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return result
     if not isinstance(data, LineDict):
         return result
-    entries = list(_flatten(data, "", 1))
+    entries = list(flatten(data, "."))
     siblings = {re.sub(r"[^A-Za-z0-9]+", "_", k).upper(): v for k, v, _ in entries}
     if ctx.service:
         owners_of = {key: [ctx.service] for key, _, _ in entries}

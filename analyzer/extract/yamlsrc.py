@@ -8,6 +8,7 @@ Only the safe YAML subset is constructed: no Python objects, ever.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -104,3 +105,18 @@ def load_all(text: str, path: str) -> list[Any]:
 def load(text: str, path: str) -> Any:
     docs = load_all(text, path)
     return docs[0] if docs else None
+
+
+def flatten(node: Any, separator: str, prefix: str = "", line: int = 1) -> Iterator[tuple[str, str, int]]:
+    """``(key path, value, line)`` for every scalar of a loaded document; keys joined with
+    ``separator`` (``.`` for plain config, ``__`` for .NET's environment-variable form)."""
+    if isinstance(node, LineDict):
+        for key, value in node.items():
+            yield from flatten(
+                value, separator, f"{prefix}{separator}{key}" if prefix else str(key), node.line_of(key)[1]
+            )
+    elif isinstance(node, LineList):
+        for index, value in enumerate(node):
+            yield from flatten(value, separator, f"{prefix}{separator}{index}", node.line_of(index)[1])
+    elif node is not None and not isinstance(node, bool):
+        yield prefix, str(node), line
