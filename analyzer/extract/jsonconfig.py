@@ -19,7 +19,7 @@ import yaml
 
 from analyzer.extract.envfacts import classify
 from analyzer.extract.facts import ExtractResult, FileContext
-from analyzer.extract.images import technology_for_image
+from analyzer.extract.images import repository, technology_for_image
 from analyzer.extract.yamlsrc import LineDict, YamlError, flatten, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
@@ -29,6 +29,14 @@ FILES = {"config.json", "config.yaml", "config.yml", "settings.json", "appconfig
 
 def wants(path: str) -> bool:
     return posixpath.basename(path).lower() in FILES
+
+
+# Platform components next to the services (discovery, tracing, proxies): they are called, they
+# are not the owners of a shared file's settings.
+_INFRASTRUCTURE = re.compile(
+    r"(^|/)(consul|jaeger|all-in-one|zipkin|prometheus|grafana|otel-collector|opentelemetry-collector[\w-]*|"
+    r"traefik|nginx|envoy|vault|etcd)$"
+)
 
 
 def _mounting_compose(ctx: FileContext) -> tuple[set[str], set[str]] | None:
@@ -50,7 +58,10 @@ def _mounting_compose(ctx: FileContext) -> tuple[set[str], set[str]] | None:
         stores: set[str] = set()
         for svc, spec in services.items():
             image = str(spec.get("image") or "") if isinstance(spec, dict) else ""
-            (stores if technology_for_image(image) else apps).add(str(svc).lower())
+            if technology_for_image(image):
+                stores.add(str(svc).lower())
+            elif not _INFRASTRUCTURE.search(repository(image)):
+                apps.add(str(svc).lower())
         return apps, stores
     return None
 
@@ -59,6 +70,21 @@ def _abbreviates(word: str, name: str) -> bool:
     """``Reserve`` → reservation, ``Recommend`` → recommendation, ``Geo`` → geo."""
     common = len(posixpath.commonprefix([word, name]))
     return len(word) >= 3 and common >= max(3, len(word) - 1)
+
+
+def _all_services(ctx: FileContext) -> set[str] | None:
+    """Every service name of the compose file beside ``ctx.path`` (apps, platform, stores)."""
+    folder = posixpath.dirname(ctx.path)
+    base = Path(ctx.root) / folder if folder else Path(ctx.root)
+    for candidate in ("docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml"):
+        try:
+            data = yaml.safe_load((base / candidate).read_text(encoding="utf-8-sig", errors="replace"))
+        except (OSError, yaml.YAMLError):
+            continue
+        services = data.get("services") if isinstance(data, dict) else None
+        if isinstance(services, dict):
+            return {str(s).lower() for s in services}
+    return None
 
 
 def _camel_words(key: str) -> list[str]:
@@ -86,7 +112,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         if mounted is None:
             return result
         apps, stores = mounted
-        names = apps | stores
+        everyone = (_all_services(ctx) or set()) - stores
+        names = everyone | stores
         owners_of = {}
         for key, value, _ in entries:
             words = _camel_words(key)
@@ -94,7 +121,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             owner = [a for a in sorted(apps) if words and _abbreviates(words[0], a) and a != target]
             if len(owner) == 1:
                 owners_of[key] = owner
-            elif words and words[0] == target.split("-")[0] and target in apps:
+            elif words and words[0] == target.split("-")[0] and target in everyone:
                 owners_of[key] = sorted(a for a in apps if a != target)  # a system everyone talks to
     for key, value, line in entries:
         evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, line), key)
