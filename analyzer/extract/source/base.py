@@ -208,4 +208,12 @@ class FileScan:
         return out
 
 
+def begin(ctx: Any, text: str, grammar: str) -> tuple[FileScan, Node]:
+    """Parse a source file of ``ctx.service`` and start its scan (syntax errors reported)."""
+    tree, _ = parse(grammar, text)
+    scan = FileScan(ctx.path, ctx.service, ctx.technology)
+    scan.syntax_errors(tree)
+    return scan, tree.root_node
+
+
 Evaluate = Callable[[Node | None], Value]

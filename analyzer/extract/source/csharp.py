@@ -29,7 +29,7 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
-from analyzer.extract.source.base import UNKNOWN, FileScan, combine, nodes_of, parse, text_of, walk
+from analyzer.extract.source.base import UNKNOWN, FileScan, begin, combine, nodes_of, text_of, walk
 from analyzer.extract.source.operations import Scope, collect_operations
 
 NAME = "csharp"
@@ -263,11 +263,8 @@ class _Walker:
 def extract(ctx: FileContext, text: str) -> ExtractResult:
     if not ctx.service:
         return ExtractResult()
-    tree, _ = parse("csharp", text)
-    scan = FileScan(ctx.path, ctx.service, ctx.technology)
-    scan.syntax_errors(tree)
+    scan, root = begin(ctx, text, "csharp")
     walker = _Walker(scan)
-    root = tree.root_node
     walker.constants(root)
     routes: list[tuple[str, Node]] = []
     functions: dict[str, Node] = {}

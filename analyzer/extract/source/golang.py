@@ -33,9 +33,9 @@ from analyzer.extract.source.base import (
     HTTP_VERBS,
     UNKNOWN,
     FileScan,
+    begin,
     combine,
     nodes_of,
-    parse,
     text_of,
 )
 from analyzer.extract.source.operations import Scope, collect_operations
@@ -270,11 +270,8 @@ class _Walker:
 def extract(ctx: FileContext, text: str) -> ExtractResult:
     if not ctx.service:
         return ExtractResult()
-    tree, _ = parse("go", text)
-    scan = FileScan(ctx.path, ctx.service, ctx.technology)
-    scan.syntax_errors(tree)
+    scan, root = begin(ctx, text, "go")
     walker = _Walker(scan)
-    root = tree.root_node
     walker.constants(root)
     functions = {
         text_of(n.child_by_field_name("name")): n

@@ -35,7 +35,7 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
-from analyzer.extract.source.base import UNKNOWN, FileScan, combine, nodes_of, parse, text_of
+from analyzer.extract.source.base import UNKNOWN, FileScan, begin, combine, nodes_of, text_of
 from analyzer.extract.source.operations import Scope, collect_operations
 
 NAME = "java"
@@ -380,11 +380,8 @@ def _first(args: dict[str, Node], *keys: str) -> Node | None:
 def extract(ctx: FileContext, text: str) -> ExtractResult:
     if not ctx.service:
         return ExtractResult()
-    tree, _ = parse("java", text)
-    scan = FileScan(ctx.path, ctx.service, ctx.technology)
-    scan.syntax_errors(tree)
+    scan, root = begin(ctx, text, "java")
     walker = _Walker(scan)
-    root = tree.root_node
     walker.fields(root)
     routes: list[tuple[str, Node]] = []
     extra: dict[int, list[str]] = {}

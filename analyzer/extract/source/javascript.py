@@ -33,9 +33,9 @@ from analyzer.extract.source.base import (
     HTTP_VERBS,
     UNKNOWN,
     FileScan,
+    begin,
     combine,
     nodes_of,
-    parse,
     text_of,
     walk,
 )
@@ -295,11 +295,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     grammar = (
         "tsx" if ctx.path.endswith(".tsx") else "typescript" if ctx.path.endswith(".ts") else "javascript"
     )
-    tree, _ = parse(grammar, text)
-    scan = FileScan(ctx.path, ctx.service, ctx.technology)
-    scan.syntax_errors(tree)
+    scan, root = begin(ctx, text, grammar)
     walker = _Walker(scan)
-    root = tree.root_node
     walker.constants(root)
     functions: dict[str, Node] = {}
     routes: list[tuple[str, Node]] = []

@@ -36,9 +36,9 @@ from analyzer.extract.source.base import (
     MUTATING_VERBS,
     UNKNOWN,
     FileScan,
+    begin,
     combine,
     nodes_of,
-    parse,
     text_of,
 )
 from analyzer.extract.source.operations import Scope, collect_operations
@@ -403,11 +403,8 @@ def _kwargs(call: Node) -> dict[str, Node]:
 def extract(ctx: FileContext, text: str) -> ExtractResult:
     if not ctx.service:
         return ExtractResult()
-    tree, data = parse("python", text)
-    scan = FileScan(ctx.path, ctx.service, ctx.technology)
-    scan.syntax_errors(tree)
-    walker = _Walker(scan, data)
-    root = tree.root_node
+    scan, root = begin(ctx, text, "python")
+    walker = _Walker(scan, text.encode("utf-8"))
     walker.imports(root)
     walker.module_constants(root)
     functions: dict[str, Node] = {}
