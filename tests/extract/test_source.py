@@ -295,3 +295,30 @@ def test_java_handlers_delegating_to_services_in_other_files(tmp_path: Path) -> 
     (finding,) = [f for f in result.active_findings if f.rule == "missing-saga"]
     assert finding.location.path.endswith("CheckoutController.java") and finding.location.line == 7
     assert "inventory, orders" in finding.message
+
+
+def test_csharp_controllers_delegating_to_services_in_other_files(tmp_path: Path) -> None:
+    from analyzer.config import Config
+    from analyzer.pipeline import scan
+
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  ordering:\n    build:\n      context: .\n      dockerfile: Ordering/Dockerfile\n"
+        "  basket:\n    build:\n      context: .\n      dockerfile: Basket/Dockerfile\n"
+    )
+    for name in ("Ordering", "Basket"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text("FROM mcr.microsoft.com/dotnet/aspnet:8.0\n")
+    (tmp_path / "Ordering" / "OrdersController.cs").write_text(
+        '[Route("api/[controller]")]\npublic class OrdersController : ControllerBase\n{\n'
+        "    private readonly IOrderingService _ordering;\n\n"
+        '    [HttpPost("checkout")]\n    public Task Checkout() => _ordering.PlaceAsync();\n}\n'
+    )
+    (tmp_path / "Ordering" / "OrderingService.cs").write_text(
+        "public class OrderingService : IOrderingService\n{\n    private readonly HttpClient _http;\n"
+        "    private readonly IDbConnection _db;\n\n    public async Task PlaceAsync()\n    {\n"
+        '        await _db.ExecuteAsync("INSERT INTO orders (id) VALUES (1)");\n'
+        '        await _http.DeleteAsync("http://basket/api/v1/basket/1");\n    }\n}\n'
+    )
+    result = scan(tmp_path, Config())
+    (finding,) = [f for f in result.active_findings if f.rule == "missing-saga"]
+    assert finding.location.path == "Ordering/OrdersController.cs" and "basket, ordering" in finding.message

@@ -45,6 +45,10 @@ _ATTR_VERBS = {
     "HttpDelete": "DELETE",
     "HttpPatch": "PATCH",
 }
+_FRAMEWORK_TYPES = {
+    "HttpClient", "ILogger", "IConfiguration", "IPublishEndpoint", "IBus", "ISendEndpointProvider",
+    "IMediator", "IMapper", "IDbConnection", "DbContext", "String", "IHttpClientFactory",
+}  # fmt: skip
 _MINIMAL = {"MapGet": "GET", "MapPost": "POST", "MapPut": "PUT", "MapDelete": "DELETE", "MapPatch": "PATCH"}
 _DAPPER = re.compile(r"^(Execute|Query|QueryFirst|QuerySingle|QueryMultiple)(OrDefault)?(Async)?$")
 _USES = {
@@ -140,6 +144,24 @@ class _Walker:
             args = _args(node)
             return self.value(args[0]) if args else UNKNOWN
         return UNKNOWN
+
+    def field_types(self, root: Node) -> dict[str, str]:
+        """Field (and constructor parameter) name → declared type, for calls into own classes."""
+        types: dict[str, str] = {}
+        for node in nodes_of("csharp", root, ("field_declaration", "parameter")):
+            if node.type == "parameter":
+                kind, name = node.child_by_field_name("type"), node.child_by_field_name("name")
+                if kind is not None and name is not None:
+                    types.setdefault(text_of(name), text_of(kind).split("<")[0])
+                continue
+            declaration = next((c for c in node.named_children if c.type == "variable_declaration"), None)
+            kind = declaration.child_by_field_name("type") if declaration is not None else None
+            for declarator in (
+                nodes_of("csharp", declaration, ("variable_declarator",)) if declaration else []
+            ):
+                name = declarator.child_by_field_name("name") or declarator.named_children[0]
+                types[text_of(name)] = text_of(kind).split("<")[0]
+        return types
 
     def constants(self, root: Node) -> None:
         for node in nodes_of("csharp", root, ("variable_declarator", "assignment_expression")):
@@ -311,5 +333,32 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             for c in nodes_of("csharp", n, ("invocation_expression",))
         ],
     )
-    scan.facts.extend(collect_operations(scan, routes, scope))
+    field_types = walker.field_types(root)
+
+    def delegates(node: Node) -> list[str]:
+        out = []
+        for call in nodes_of("csharp", node, ("invocation_expression",)):
+            function = call.child_by_field_name("function")
+            if function is None or function.type != "member_access_expression":
+                continue
+            owner = field_types.get(
+                text_of(function.child_by_field_name("expression")).removeprefix("this."), ""
+            )
+            if owner[:1].isupper() and owner not in _FRAMEWORK_TYPES:
+                out.append(f"{owner}.{text_of(function.child_by_field_name('name'))}")
+        return out
+
+    scan.facts.extend(collect_operations(scan, routes, scope, None, delegates))
+    handlers = {id(node) for _, node in routes}
+    summaries: list[tuple[str, Node]] = []
+    for declaration in nodes_of("csharp", root, ("class_declaration",)):
+        bases = next((c for c in declaration.named_children if c.type == "base_list"), None)
+        names = [text_of(declaration.child_by_field_name("name"))]
+        names += [text_of(b).split("<")[0] for b in bases.named_children] if bases is not None else []
+        body = next((c for c in declaration.named_children if c.type == "declaration_list"), None)
+        for method in body.named_children if body is not None else []:
+            if method.type == "method_declaration" and id(method) not in handlers:
+                method_name = text_of(method.child_by_field_name("name"))
+                summaries.extend((f"{owner}.{method_name}", method) for owner in names)
+    scan.facts.extend(collect_operations(scan, summaries, scope, None, delegates, internal=True))
     return scan.result()
