@@ -10,8 +10,9 @@ state machines and NServiceBus sagas (saga), ``Publish`` / ``Send`` of an event 
 ASP.NET controllers (``[HttpPost("x")]`` under ``[Route("api/[controller]")]``) and minimal APIs
 (``app.MapPost("/x", ...)``) as operations; OpenTelemetry / prometheus-net usings (telemetry).
 
-Not followed: typed clients registered in another file's ``AddHttpClient``, handlers in other
-classes, MediatR pipelines.
+Followed across files: calls on fields and constructor parameters of the service's own types
+(``_ordering.PlaceAsync()`` into ``OrderingService : IOrderingService``), as for Java. Not followed:
+typed clients registered in another file's ``AddHttpClient``, MediatR pipelines, DI by factory.
 """
 
 from __future__ import annotations

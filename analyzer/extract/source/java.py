@@ -14,8 +14,11 @@ message listeners as operations; markers for sagas (Eventuate Tram ``SagaDefinit
 outboxes (an ``Outbox`` entity or table, Debezium outbox) and telemetry (OpenTelemetry,
 Micrometer).
 
-Not followed: fields injected from other classes' constants, inherited mappings, calls through
-interfaces other than Spring Data repositories.
+Followed across files: a handler's calls on fields of the service's own types (``orderService.place()``)
+— every method is summarised as an internal operation under its class and interface names, and the
+resolver folds the summaries into the handler's write set. Not followed: constants of other
+classes (they stay unresolved and say which name), inherited mappings, calls on local variables or
+through factories, lambdas passed elsewhere.
 """
 
 from __future__ import annotations
