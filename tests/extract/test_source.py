@@ -256,7 +256,8 @@ def test_django_views_are_operations() -> None:
         '        with connection.cursor() as cursor:\n            cursor.execute("DELETE FROM orders WHERE id = %s", [pk])\n'
     )
     ops = {(f.name, f.evidence.location.line, f.writes_tables, f.mutating_calls)
-           for f in python.extract(FileContext("orders/shop/views.py", "/x", "orders"), text).facts if isinstance(f, Operation)}  # fmt: skip
+           for f in python.extract(FileContext("orders/shop/views.py", "/x", "orders"), text).facts
+           if isinstance(f, Operation) and not f.internal}  # fmt: skip
     assert ops == {
         ("VIEW create_order", 6, ("orders",), ("http://inventory:8080/reserve",)),
         ("DELETE OrderView", 13, ("orders",), ()),
@@ -322,3 +323,59 @@ def test_csharp_controllers_delegating_to_services_in_other_files(tmp_path: Path
     result = scan(tmp_path, Config())
     (finding,) = [f for f in result.active_findings if f.rule == "missing-saga"]
     assert finding.location.path == "Ordering/OrdersController.cs" and "basket, ordering" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("files", "handler"),
+    [
+        (
+            {
+                "orders/app/api.py": "from fastapi import FastAPI\nfrom app.services import place_order\n\napp = FastAPI()\n\n\n"
+                '@app.post("/checkout")\ndef checkout():\n    place_order()\n',
+                "orders/app/services.py": "import psycopg\nimport requests\n\n\ndef place_order():\n"
+                '    with psycopg.connect("postgresql://o@db/orders") as conn:\n'
+                '        conn.execute("INSERT INTO orders (id) VALUES (1)")\n'
+                '    requests.post("http://inventory:8080/reserve", timeout=2)\n',
+            },
+            "orders/app/api.py",
+        ),
+        (
+            {
+                "orders/src/server.js": 'const { placeOrder } = require("./orders");\n\napp.post("/checkout", async (req, res) => {\n'
+                "  await placeOrder();\n  res.end();\n});\n",
+                "orders/src/orders.js": 'const axios = require("axios");\n\nasync function placeOrder() {\n'
+                '  await pool.query("INSERT INTO orders (id) VALUES (1)");\n'
+                '  await axios.post("http://inventory:8080/reserve");\n}\nmodule.exports = { placeOrder };\n',
+            },
+            "orders/src/server.js",
+        ),
+        (
+            {
+                "orders/main.go": 'package main\n\nimport "example.com/orders/store"\n\nfunc main() {\n'
+                '\tr.POST("/checkout", func(c *gin.Context) {\n\t\tstore.PlaceOrder(db)\n\t})\n}\n',
+                "orders/store/store.go": 'package store\n\nimport "net/http"\n\nfunc PlaceOrder(db *sql.DB) {\n'
+                '\tdb.Exec("INSERT INTO orders (id) VALUES (1)")\n\thttp.Post("http://inventory:8080/reserve", "", nil)\n}\n',
+            },
+            "orders/main.go",
+        ),
+    ],
+    ids=["python", "javascript", "go"],
+)
+def test_handlers_calling_functions_of_other_files(
+    tmp_path: Path, files: dict[str, str], handler: str
+) -> None:
+    from analyzer.config import Config
+    from analyzer.pipeline import scan
+
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  orders:\n    build: ./orders\n  inventory:\n    build: ./inventory\n"
+    )
+    for name in ("orders", "inventory"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text("FROM scratch\n")
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    result = scan(tmp_path, Config())
+    (finding,) = [f for f in result.active_findings if f.rule == "missing-saga"]
+    assert finding.location.path == handler and "inventory, orders" in finding.message

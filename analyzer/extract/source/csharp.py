@@ -350,7 +350,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return out
 
     scan.facts.extend(collect_operations(scan, routes, scope, None, delegates))
-    handlers = {id(node) for _, node in routes}
+    handlers = {node.id for _, node in routes}
     summaries: list[tuple[str, Node]] = []
     for declaration in nodes_of("csharp", root, ("class_declaration",)):
         bases = next((c for c in declaration.named_children if c.type == "base_list"), None)
@@ -358,7 +358,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         names += [text_of(b).split("<")[0] for b in bases.named_children] if bases is not None else []
         body = next((c for c in declaration.named_children if c.type == "declaration_list"), None)
         for method in body.named_children if body is not None else []:
-            if method.type == "method_declaration" and id(method) not in handlers:
+            if method.type == "method_declaration" and method.id not in handlers:
                 method_name = text_of(method.child_by_field_name("name"))
                 summaries.extend((f"{owner}.{method_name}", method) for owner in names)
     scan.facts.extend(collect_operations(scan, summaries, scope, None, delegates, internal=True))

@@ -10,7 +10,8 @@ passed to ``Query`` / ``QueryRow`` / ``Exec`` (and their ``Context`` variants, a
 ``Publish(subject, ...)``; ``http.HandleFunc`` and gin / echo / chi routes as operations; markers for
 OpenTelemetry and Prometheus (telemetry) and Temporal (saga).
 
-Not followed: handlers in other packages, method values on structs, middleware chains.
+Exported functions of the service's other packages (``store.PlaceOrder(db)``) are followed into them.
+Not followed: handlers registered from other packages, method values on structs, middleware chains.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from analyzer.extract.source.base import (
     nodes_of,
     text_of,
 )
-from analyzer.extract.source.operations import Scope, collect_operations
+from analyzer.extract.source.operations import Scope, collect_operations, module_summaries
 
 NAME = "golang"
 SQL_METHODS = {
@@ -278,6 +279,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         for n in root.named_children
         if n.type in ("function_declaration", "method_declaration")
     }
+    packages: dict[str, str] = {}  # import name -> package (last path element)
     routes: list[tuple[str, Node]] = []
     for node in nodes_of(
         "go", root, ("call_expression", "composite_literal", "import_spec", "function_declaration")
@@ -288,6 +290,10 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             walker.composite(node)
         elif node.type == "import_spec":
             path = text_of(node.child_by_field_name("path")).strip('"`')
+            alias = node.child_by_field_name("name")
+            packages[text_of(alias) if alias is not None else path.rsplit("/", 1)[-1]] = path.rsplit("/", 1)[
+                -1
+            ]
             for prefix, (key, value) in _IMPORT_MARKERS.items():
                 if path.startswith(prefix):
                     scan.facts.append(Marker(scan.service, key, value, scan.evidence(node, path)))
@@ -302,5 +308,18 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             text_of(c.child_by_field_name("function")) for c in nodes_of("go", n, ("call_expression",))
         ],
     )
-    scan.facts.extend(collect_operations(scan, routes, scope))
+
+    def delegates(node: Node) -> list[str]:
+        """``store.SaveOrder(...)``: an exported function of another package of the service."""
+        out = []
+        for call in nodes_of("go", node, ("call_expression",)):
+            head, _, tail = text_of(call.child_by_field_name("function")).partition(".")
+            if head in packages and tail[:1].isupper() and "." not in tail:
+                out.append(f"{packages[head]}.{tail}")
+        return out
+
+    scan.facts.extend(collect_operations(scan, routes, scope, None, delegates))
+    package = ctx.path.rpartition("/")[0].rpartition("/")[2] or "main"
+    exported = {n: f for n, f in functions.items() if n[:1].isupper()}
+    scan.facts.extend(module_summaries(scan, package, exported, routes, scope, delegates))
     return scan.result()

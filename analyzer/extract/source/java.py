@@ -458,7 +458,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
 
     scan.facts.extend(collect_operations(scan, routes, scope, writes_in, delegates))
     # Methods of the service's own classes, summarised for handlers in other files that call them.
-    handlers = {id(node) for _, node in routes}
+    handlers = {node.id for _, node in routes}
     summaries: list[tuple[str, Node]] = []
     for declaration in nodes_of("java", root, ("class_declaration",)):
         body = declaration.child_by_field_name("body")
@@ -472,7 +472,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         for method in body.named_children if body is not None else []:
             if (
                 method.type == "method_declaration"
-                and id(method) not in handlers
+                and method.id not in handlers
                 and "private" not in text_of(method)[:60]
             ):
                 method_name = text_of(method.child_by_field_name("name"))

@@ -11,7 +11,9 @@ read and written); kafkajs ``producer.send({topic})`` / ``consumer.subscribe({to
 ``publish`` / ``sendToQueue`` / ``consume``; Express / router handlers (``app.post("/x", ...)``)
 as operations; OpenTelemetry / prom-client imports as telemetry.
 
-Not followed: handlers defined in other modules, calls through objects, dynamic routes.
+Functions imported from relative modules (``require("./orders")``, ``import { a } from "./x"``) are
+followed into those files. Not followed: handlers defined in other modules, calls through objects,
+dynamic routes, package (non-relative) imports.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from analyzer.extract.source.base import (
     text_of,
     walk,
 )
-from analyzer.extract.source.operations import Scope, collect_operations
+from analyzer.extract.source.operations import Scope, collect_operations, module_name, module_summaries
 
 NAME = "javascript"
 ROUTE_OWNERS = re.compile(r"(^|_)(app|api|router|server|routes?)$", re.I)
@@ -316,15 +318,21 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             functions.setdefault(name, node)
             if re.match(r"^(compensate|cancel|undo|rollback|revert)", name, re.I):
                 scan.facts.append(Marker(scan.service, "compensation", name, scan.evidence(node, name)))
-        elif kind in ("import_statement", "call_expression"):
-            pass
+    imported: dict[str, str] = {}  # local name -> "module.name" or "module", for relative imports
     for node in nodes_of(grammar, root, ("import_statement", "call_expression")):
         source = ""
         if node.type == "import_statement":
             source = text_of(node.child_by_field_name("source")).strip("'\"")
+            if source.startswith("."):
+                _relative_imports(text_of(node), module_name(source + ".js"), imported)
         elif node.type == "call_expression" and text_of(node.child_by_field_name("function")) == "require":
             args = _args(node)
             source = walker.value(args[0]).text if args else ""
+            declarator = node.parent
+            if source.startswith(".") and declarator is not None and declarator.type == "variable_declarator":
+                _relative_imports(
+                    text_of(declarator.child_by_field_name("name")), module_name(source + ".js"), imported
+                )
         if source.startswith("@opentelemetry") or source == "prom-client":
             scan.facts.append(Marker(scan.service, "telemetry", source, scan.evidence(node, source)))
         elif source.startswith("@temporalio"):
@@ -335,5 +343,37 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             text_of(c.child_by_field_name("function")) for c in nodes_of(grammar, n, ("call_expression",))
         ],
     )
-    scan.facts.extend(collect_operations(scan, routes, scope))
+
+    def delegates(node: Node) -> list[str]:
+        out = []
+        for call in nodes_of(grammar, node, ("call_expression",)):
+            callee = text_of(call.child_by_field_name("function"))
+            head, _, tail = callee.partition(".")
+            if not tail and "." in imported.get(callee, ""):
+                out.append(imported[callee])
+            elif tail and "." not in tail and head in imported and "." not in imported[head]:
+                out.append(f"{imported[head]}.{tail}")
+        return out
+
+    scan.facts.extend(collect_operations(scan, routes, scope, None, delegates))
+    exported = {n: f for n, f in functions.items() if f.type == "function_declaration"}
+    for declarator in nodes_of(grammar, root, ("variable_declarator",)):
+        value = declarator.child_by_field_name("value")
+        if value is not None and value.type in ("arrow_function", "function_expression", "function"):
+            exported.setdefault(text_of(declarator.child_by_field_name("name")), value)
+    scan.facts.extend(module_summaries(scan, module_name(ctx.path), exported, routes, scope, delegates))
     return scan.result()
+
+
+def _relative_imports(binding: str, module: str, into: dict[str, str]) -> None:
+    """``{ a, b as c }`` → a/c name functions of ``module``; ``* as m`` or a plain name → the module."""
+    names = re.search(r"\{([^}]*)\}", binding)
+    if names:
+        for item in names.group(1).split(","):
+            parts = [p.strip() for p in re.split(r"\s+as\s+|:", item) if p.strip()]
+            if parts:
+                into[parts[-1]] = f"{module}.{parts[0]}"
+        return
+    alias = re.search(r"(?:\*\s+as\s+|import\s+)?([A-Za-z_$][\w$]*)\s*(?:from|$)", binding.strip())
+    if alias:
+        into[alias.group(1)] = module

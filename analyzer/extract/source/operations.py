@@ -91,3 +91,28 @@ def collect_operations(
             )
         )
     return operations
+
+
+def module_name(path: str) -> str:
+    """The name other files of the service import this file by: its stem, or its folder's name
+    for a package entry file (``__init__.py``, ``index.js``)."""
+    folder, _, filename = path.rpartition("/")
+    stem = filename.split(".", 1)[0]
+    if stem in ("__init__", "index", "mod") and folder:
+        return folder.rpartition("/")[2]
+    return stem
+
+
+def module_summaries(
+    scan: FileScan,
+    module: str,
+    functions: dict[str, Node],
+    handlers: Iterable[tuple[str, Node]],
+    scope: Scope,
+    delegates: Callable[[Node], list[str]] | None = None,
+) -> list[Operation]:
+    """Internal operations ``module.function`` for the top-level functions of a file, so that a
+    handler in another file of the service that imports them gets their writes (see the resolver)."""
+    taken = {node.id for _, node in handlers}
+    named = [(f"{module}.{name}", node) for name, node in sorted(functions.items()) if node.id not in taken]
+    return collect_operations(scan, named, scope, None, delegates, internal=True)

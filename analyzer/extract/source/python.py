@@ -11,8 +11,10 @@ Kafka / RabbitMQ / SNS / SQS / NATS publishing and subscribing, Flask / FastAPI 
 ``undo*`` / ``rollback*`` functions → compensation, writes to an ``outbox`` table → outbox).
 
 An operation's write set is what its handler does plus what the functions of the same file it
-calls do (transitively). Not followed: calls into other modules, methods resolved through
-objects, dynamic dispatch; Django views (no route in the same file) are not operations.
+calls do (transitively), and the top-level functions of other modules of the service it imports
+(``from app.services import place_order``; each file summarises its functions as ``module.name``).
+Django views are operations named after the view (their URL lives in urls.py). Not followed: methods
+resolved through objects, dynamic dispatch, star imports.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from analyzer.extract.source.base import (
     nodes_of,
     text_of,
 )
-from analyzer.extract.source.operations import Scope, collect_operations
+from analyzer.extract.source.operations import Scope, collect_operations, module_name, module_summaries
 
 NAME = "python"
 SQL_METHODS = {
@@ -110,6 +112,7 @@ class _Walker:
         self.scan = scan
         self.data = data
         self.system = ""  # broker technology suggested by imports
+        self.imported: dict[str, str] = {}  # local name -> "module.name" or "module"
 
     # -- values ----------------------------------------------------------------------------
     def value(self, node: Node | None) -> Value:
@@ -176,6 +179,18 @@ class _Walker:
             if node.type not in ("import_statement", "import_from_statement"):
                 continue
             text = text_of(node)
+            found = re.match(r"^from\s+([\w.]+)\s+import\s+\(?([^)]*)\)?", text, re.S)
+            if found:
+                source = found.group(1).rsplit(".", 1)[-1] or found.group(1).strip(".")
+                for item in found.group(2).split(","):
+                    parts = item.split()
+                    if parts and parts[0] != "*":
+                        self.imported[parts[-1]] = f"{source}.{parts[0]}"
+            else:
+                for item in re.sub(r"^import\s+", "", text).split(","):
+                    parts = item.split()
+                    if parts:
+                        self.imported[parts[-1]] = parts[0].rsplit(".", 1)[-1]
             module = re.sub(r"^(from|import)\s+", "", text).split()[0].split(".")[0]
             if module in ("kafka", "confluent_kafka", "aiokafka"):
                 self.system = "kafka"
@@ -432,5 +447,24 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return [text_of(c.child_by_field_name("function")) for c in nodes_of("python", node, ("call",))]
 
     scope = Scope(functions, callees)
-    scan.facts.extend(collect_operations(scan, routes, scope))
+
+    def delegates(node: Node) -> list[str]:
+        """Calls of functions imported from other modules (``place_order`` / ``services.place_order``)."""
+        out = []
+        for call in nodes_of("python", node, ("call",)):
+            callee = text_of(call.child_by_field_name("function"))
+            head, _, tail = callee.partition(".")
+            if not tail and callee in walker.imported and "." in walker.imported[callee]:
+                out.append(walker.imported[callee])
+            elif tail and "." not in tail and head in walker.imported and "." not in walker.imported[head]:
+                out.append(f"{walker.imported[head]}.{tail}")
+        return out
+
+    scan.facts.extend(collect_operations(scan, routes, scope, None, delegates))
+    top_level = {
+        n: f
+        for n, f in functions.items()
+        if f.parent is not None and f.parent.type in ("module", "decorated_definition")
+    }
+    scan.facts.extend(module_summaries(scan, module_name(ctx.path), top_level, routes, scope, delegates))
     return scan.result()
