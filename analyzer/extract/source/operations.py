@@ -8,6 +8,7 @@ the file, so no call graph beyond names in the same file is needed — and none 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -23,11 +24,6 @@ class Scope:
 
     functions: dict[str, Node]
     callees: Callable[[Node], list[str]]
-
-
-def _inside(node: Node, line: int, column: int) -> bool:
-    (r1, c1), (r2, c2) = node.start_point, node.end_point
-    return (r1, c1) <= (line - 1, column - 1) <= (r2, c2)
 
 
 def _reach(start: Node, scope: Scope) -> list[Node]:
@@ -53,15 +49,24 @@ def collect_operations(
     internal: bool = False,
 ) -> list[Operation]:
     operations = []
+    # Facts by position, so each node takes the ones inside it by bisection instead of a full scan.
+    relevant = sorted(
+        (((f.evidence.location.line - 1, f.evidence.location.column - 1), i), f)
+        for i, f in enumerate(scan.facts)
+        if isinstance(f, (TableAccess, Call, Message))
+    )
+    positions = [key for key, _ in relevant]
     for name, handler in routes:
         nodes = _reach(handler, scope)
         writes: set[str] = set()
         calls: set[str] = set()
         publishes: set[str] = set()
-        for fact in scan.facts:
-            loc = fact.evidence.location
-            if not any(_inside(n, loc.line, loc.column) for n in nodes):
-                continue
+        inside: dict[int, object] = {}
+        for node in nodes:
+            low = bisect.bisect_left(positions, (tuple(node.start_point), -1))
+            high = bisect.bisect_right(positions, (tuple(node.end_point), len(scan.facts)))
+            inside.update((positions[k][1], relevant[k][1]) for k in range(low, high))
+        for _, fact in sorted(inside.items()):
             if isinstance(fact, TableAccess) and fact.action == "writes":
                 writes.add(fact.table)
             elif isinstance(fact, Call) and (
