@@ -379,3 +379,44 @@ def test_handlers_calling_functions_of_other_files(
     result = scan(tmp_path, Config())
     (finding,) = [f for f in result.active_findings if f.rule == "missing-saga"]
     assert finding.location.path == handler and "inventory, orders" in finding.message
+
+
+def test_consumers_and_nestjs_handlers_are_operations() -> None:
+    from analyzer.extract.source import csharp
+
+    def ops(module: Any, path: str, text: str) -> set[tuple[str, int, tuple[str, ...]]]:
+        facts = module.extract(FileContext(path, "/x", "svc", "postgresql"), text).facts
+        return {
+            (f.name, f.evidence.location.line, f.writes_tables)
+            for f in facts
+            if isinstance(f, Operation) and not f.internal
+        }
+
+    nest = (
+        '@Controller("orders")\nexport class OrdersController {\n  @Post("checkout")\n'
+        '  async checkout() { await this.db.query("INSERT INTO orders (id) VALUES (1)"); }\n'
+        '  @EventPattern("payment-failed")\n  async onFailed() {}\n}\n'
+    )
+    assert ops(javascript, "svc/orders.controller.ts", nest) == {
+        ("POST /orders/checkout", 4, ("orders",)),
+        ("consume payment-failed", 6, ()),
+    }
+    kafkajs = (
+        'await consumer.subscribe({ topic: "order-events" });\nawait consumer.run({\n'
+        '  eachMessage: async ({ message }) => { await pool.query("UPDATE stock SET q = q - 1"); },\n});\n'
+    )
+    assert ops(javascript, "svc/worker.js", kafkajs) == {("consume order-events", 3, ("stock",))}
+    pika = (
+        "import pika\n\n\ndef on_order(ch, method, props, body):\n"
+        '    db.execute("INSERT INTO shipments (id) VALUES (1)")\n\n\n'
+        'channel.basic_consume(queue="orders", on_message_callback=on_order)\n'
+    )
+    assert ops(python, "svc/worker.py", pika) == {("consume orders", 4, ("shipments",))}
+    consumer = (
+        "public class OrderSubmittedConsumer : IConsumer<OrderSubmitted>\n{\n"
+        "    public async Task Consume(ConsumeContext<OrderSubmitted> context)\n    {\n"
+        '        await _db.ExecuteAsync("INSERT INTO invoices (id) VALUES (1)");\n    }\n}\n'
+    )
+    assert ops(csharp, "svc/OrderSubmittedConsumer.cs", consumer) == {
+        ("consume OrderSubmitted", 3, ("invoices",))
+    }

@@ -234,6 +234,21 @@ class _Walker:
         scan = self.scan
         bases = text_of(next((c for c in node.named_children if c.type == "base_list"), None))
         attributes = dict(_attributes(node))
+        consumed = re.search(r"\bIConsumer<\s*([\w.]+)\s*>", bases)
+        body_node = next((c for c in node.named_children if c.type == "declaration_list"), None)
+        if consumed and body_node is not None:
+            event = consumed.group(1).rsplit(".", 1)[-1]
+            for member in body_node.named_children:
+                if (
+                    member.type == "method_declaration"
+                    and text_of(member.child_by_field_name("name")) == "Consume"
+                ):
+                    scan.facts.append(
+                        Message(
+                            scan.service, "consumes", "masstransit", event, scan.evidence(member, "IConsumer")
+                        )
+                    )
+                    routes.append((f"consume {event}", member))
         if "MassTransitStateMachine" in bases or re.search(r"\bSaga<", bases):
             scan.facts.append(
                 Marker(

@@ -8,8 +8,9 @@ Read from the syntax tree: top-level ``const`` / ``let`` constants, ``process.en
 ``new Redis(url)`` of ioredis, ``createClient({url})`` of redis); SQL literals passed to
 ``query`` / ``execute``; mongoose models (``model("Order", schema, "orders")`` → the collection is
 read and written); kafkajs ``producer.send({topic})`` / ``consumer.subscribe({topic})`` and amqplib
-``publish`` / ``sendToQueue`` / ``consume``; Express / router handlers (``app.post("/x", ...)``)
-as operations; OpenTelemetry / prom-client imports as telemetry.
+``publish`` / ``sendToQueue`` / ``consume``; Express / router handlers (``app.post("/x", ...)``),
+NestJS ``@Post`` / ``@EventPattern`` methods under ``@Controller`` and kafkajs ``consumer.run``
+handlers as operations; OpenTelemetry / prom-client imports as telemetry.
 
 Functions imported from relative modules (``require("./orders")``, ``import { a } from "./x"``) are
 followed into those files. Not followed: handlers defined in other modules, calls through objects,
@@ -53,6 +54,13 @@ def wants(path: str) -> bool:
     return not any(part in ("dist", "out", "bundle", "coverage") for part in path.split("/")[:-1])
 
 
+def _decorator(node: Node) -> tuple[str, list[Node]]:
+    call = next((c for c in node.named_children if c.type == "call_expression"), None)
+    if call is None:
+        return text_of(node).lstrip("@"), []
+    return text_of(call.child_by_field_name("function")), _args(call)
+
+
 def _args(call: Node) -> list[Node]:
     arguments = call.child_by_field_name("arguments")
     return [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
@@ -74,8 +82,10 @@ def _props(obj: Node | None) -> dict[str, Node]:
 
 
 class _Walker:
-    def __init__(self, scan: FileScan) -> None:
+    def __init__(self, scan: FileScan, grammar: str = "javascript") -> None:
         self.scan = scan
+        self.grammar = grammar
+        self.consumers: list[Node] = []  # kafkajs eachMessage handlers
         self.http_clients: dict[str, Value] = {"axios": Value(""), "got": Value(""), "ky": Value("")}
         self.models: dict[str, str] = {}
 
@@ -159,6 +169,7 @@ class _Walker:
         if (
             callee == "fetch"
             or (owner_short in self.http_clients and method in (*HTTP_VERBS, "request"))
+            or (re.fullmatch(r"(http|httpService|httpClient)", owner_short) and method in HTTP_VERBS)
             or callee in self.http_clients
         ):
             self._http(node, callee, owner_short if owner else callee, method if owner else "", args)
@@ -198,6 +209,11 @@ class _Walker:
                 scan.facts.append(
                     Message(scan.service, "publishes", "kafka", topic.text, scan.evidence(node, callee))
                 )
+            return
+        if method == "run" and "consumer" in owner_short.lower() and args:
+            handler = _props(args[0]).get("eachMessage") or _props(args[0]).get("eachBatch")
+            if handler is not None:
+                self.consumers.append(handler)
             return
         if method == "subscribe" and "consumer" in owner_short.lower() and args:
             props = _props(args[0])
@@ -279,6 +295,52 @@ class _Walker:
             Call(self.scan.service, target, self.scan.evidence(node, callee), "http", verb)
         )
 
+    def nest_routes(self, root: Node) -> list[tuple[str, Node]]:
+        """NestJS: ``@Post("x")`` methods under ``@Controller("prefix")``; ``@EventPattern`` /
+        ``@MessagePattern("topic")`` handlers consume and are operations too."""
+        found: list[tuple[str, Node]] = []
+        for body in nodes_of("typescript" if self.grammar != "tsx" else "tsx", root, ("class_body",)):
+            declaration = body.parent
+            decorators = [
+                c for c in (declaration.children if declaration is not None else []) if c.type == "decorator"
+            ]
+            if (
+                declaration is not None
+                and declaration.parent is not None
+                and declaration.parent.type == "export_statement"
+            ):
+                decorators += [c for c in declaration.parent.children if c.type == "decorator"]
+            prefix = ""
+            for decorator in decorators:
+                name, args = _decorator(decorator)
+                if name == "Controller":
+                    prefix = self.value(args[0]).text if args else ""
+            pending: list[Node] = []
+            for child in body.named_children:
+                if child.type == "decorator":
+                    pending.append(child)
+                    continue
+                if child.type == "method_definition":
+                    for decorator in pending:
+                        name, args = _decorator(decorator)
+                        path = self.value(args[0]).text if args else ""
+                        if name.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE") and name[:1].isupper():
+                            full = "/" + "/".join(p.strip("/") for p in (prefix, path) if p.strip("/"))
+                            found.append((f"{name.upper()} {full}", child))
+                        elif name in ("EventPattern", "MessagePattern") and path:
+                            self.scan.facts.append(
+                                Message(
+                                    self.scan.service,
+                                    "consumes",
+                                    "nest",
+                                    path,
+                                    self.scan.evidence(decorator, name),
+                                )
+                            )
+                            found.append((f"consume {path}", child))
+                pending = []
+        return found
+
     def route(self, node: Node) -> tuple[str, Node] | None:
         callee = text_of(node.child_by_field_name("function"))
         owner, _, method = callee.rpartition(".")
@@ -298,7 +360,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         "tsx" if ctx.path.endswith(".tsx") else "typescript" if ctx.path.endswith(".ts") else "javascript"
     )
     scan, root = begin(ctx, text, grammar)
-    walker = _Walker(scan)
+    walker = _Walker(scan, grammar)
     walker.constants(root)
     functions: dict[str, Node] = {}
     routes: list[tuple[str, Node]] = []
@@ -318,6 +380,10 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             functions.setdefault(name, node)
             if re.match(r"^(compensate|cancel|undo|rollback|revert)", name, re.I):
                 scan.facts.append(Marker(scan.service, "compensation", name, scan.evidence(node, name)))
+    if grammar != "javascript":
+        routes.extend(walker.nest_routes(root))
+    topics = sorted({f.topic for f in scan.facts if isinstance(f, Message) and f.direction == "consumes"})
+    routes.extend((f"consume {', '.join(topics) or 'messages'}", handler) for handler in walker.consumers)
     imported: dict[str, str] = {}  # local name -> "module.name" or "module", for relative imports
     for node in nodes_of(grammar, root, ("import_statement", "call_expression")):
         source = ""

@@ -113,6 +113,7 @@ class _Walker:
         self.data = data
         self.system = ""  # broker technology suggested by imports
         self.imported: dict[str, str] = {}  # local name -> "module.name" or "module"
+        self.consumers: list[tuple[str, str]] = []  # (queue, callback function name)
 
     # -- values ----------------------------------------------------------------------------
     def value(self, node: Node | None) -> Value:
@@ -311,6 +312,9 @@ class _Walker:
                 "consumes",
                 "rabbitmq",
             )
+            callback = kwargs.get("on_message_callback") or (args[1] if len(args) > 1 else None)
+            if callback is not None and topic.known:
+                self.consumers.append((topic.text, text_of(callback)))
         elif method == "publish" and "TopicArn" in kwargs:
             topic, system = self.value(kwargs["TopicArn"]), "sns"
         elif method == "send_message" and "QueueUrl" in kwargs:
@@ -440,6 +444,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                 routes.append(found)
                 if "health" in found[0].lower():
                     scan.facts.append(Marker(scan.service, "health", found[0], scan.evidence(node, found[0])))
+    for queue, callback in walker.consumers:
+        if callback in functions:
+            routes.append((f"consume {queue}", functions[callback]))
     if ctx.path.endswith("views.py") or "/views/" in ctx.path:
         routes.extend(_django_views(root))
 
