@@ -420,3 +420,41 @@ def test_consumers_and_nestjs_handlers_are_operations() -> None:
     assert ops(csharp, "svc/OrderSubmittedConsumer.cs", consumer) == {
         ("consume OrderSubmitted", 3, ("invoices",))
     }
+
+
+def test_aws_sdks_cadence_and_go_consumer_loops() -> None:
+    from analyzer.extract.source import csharp, golang
+
+    def messages(module: Any, path: str, text: str) -> set[tuple[str, str, str]]:
+        facts = module.extract(FileContext(path, "/x", "svc"), text).facts
+        return {(f.direction, f.system, f.topic) for f in facts if isinstance(f, Message)}
+
+    arn = "arn:aws:sns:eu-west-1:123456789012:order-events"
+    queue = "https://sqs.eu-west-1.amazonaws.com/123456789012/billing"
+    js = f'await sns.send(new PublishCommand({{ TopicArn: "{arn}", Message: "x" }}));\nawait sqs.send(new SendMessageCommand({{ QueueUrl: "{queue}" }}));\n'
+    assert messages(javascript, "svc/a.js", js) == {
+        ("publishes", "sns", "order-events"),
+        ("publishes", "sqs", "billing"),
+    }
+    java_text = f'class A {{ void f() {{ sns.publish(PublishRequest.builder().topicArn("{arn}").message("x").build()); }} }}\n'
+    assert messages(java, "svc/A.java", java_text) == {("publishes", "sns", "order-events")}
+    go_text = f'package main\n\nfunc f() {{\n\tclient.Publish(ctx, &sns.PublishInput{{TopicArn: aws.String("{arn}")}})\n}}\n'
+    assert messages(golang, "svc/main.go", go_text) == {("publishes", "sns", "order-events")}
+    cs = f'class A {{ async Task F() {{ await _sqs.SendMessageAsync("{queue}", "body"); }} }}\n'
+    assert messages(csharp, "svc/A.cs", cs) == {("publishes", "sqs", "billing")}
+    cadence = 'package main\n\nimport "go.uber.org/cadence/workflow"\n'
+    assert [
+        (m.key, m.value)
+        for m in golang.extract(FileContext("svc/w.go", "/x", "svc"), cadence).facts
+        if isinstance(m, Marker)
+    ] == [("saga", "cadence")]
+    loop = (
+        'package main\n\nfunc consume(db *sql.DB) {\n\tr := kafka.NewReader(kafka.ReaderConfig{Topic: "orders"})\n'
+        '\tfor {\n\t\tm, _ := r.ReadMessage(ctx)\n\t\tdb.Exec("INSERT INTO shipments (id) VALUES ($1)", m.Key)\n\t}\n}\n'
+    )
+    ops = {
+        (o.name, o.writes_tables)
+        for o in golang.extract(FileContext("svc/c.go", "/x", "svc"), loop).facts
+        if isinstance(o, Operation) and not o.internal
+    }
+    assert ops == {("consume orders", ("shipments",))}

@@ -219,6 +219,19 @@ class _Walker:
                         TableAccess(scan.service, mapped.text, action, scan.evidence(node, "EF Core ToTable"))
                     )
         elif (
+            method in ("PublishAsync", "SendMessageAsync", "ReceiveMessageAsync")
+            and args
+            and args[0].type in ("string_literal", "identifier", "verbatim_string_literal")
+            and self._aws_destination(args[0])
+        ):
+            # AWS SDK: snsClient.PublishAsync(topicArn, message), sqsClient.SendMessageAsync(queueUrl, body)
+            system = "sns" if method == "PublishAsync" else "sqs"
+            direction = "consumes" if method == "ReceiveMessageAsync" else "publishes"
+            destination = self._aws_destination(args[0])
+            scan.facts.append(
+                Message(scan.service, direction, system, destination, scan.evidence(node, f"AWS {system}"))
+            )
+        elif (
             method in ("Publish", "PublishAsync", "Send")
             and args
             and args[0].type == "object_creation_expression"
@@ -229,6 +242,13 @@ class _Walker:
             )
         elif method in _MINIMAL and len(args) >= 2:
             routes.append((f"{_MINIMAL[method]} {self.value(args[0]).text}", args[-1]))
+
+    def _aws_destination(self, node: Node) -> str:
+        """The topic or queue name of an SNS topic ARN or SQS queue URL, else ''."""
+        target = self.value(node)
+        if target.known and (target.text.startswith("arn:aws:") or ".amazonaws.com/" in target.text):
+            return target.text.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+        return ""
 
     def type_declaration(self, node: Node, routes: list[tuple[str, Node]]) -> None:
         scan = self.scan

@@ -59,6 +59,7 @@ _IMPORT_MARKERS = {
     "go.opentelemetry.io": ("telemetry", "opentelemetry"),
     "github.com/prometheus/client_golang": ("telemetry", "prometheus"),
     "go.temporal.io": ("saga", "temporal"),
+    "go.uber.org/cadence": ("saga", "cadence"),
 }
 
 
@@ -114,6 +115,8 @@ class _Walker:
             args = _args(node)
             if callee == "os.Getenv" and args:
                 return Value("", "env", self.value(args[0]).text)
+            if callee in ("aws.String", "aws.StringValue") and args:
+                return self.value(args[0])
             if callee == "fmt.Sprintf" and args:
                 pattern = self.value(args[0])
                 return Value(pattern.text.split("%", 1)[0], pattern.origin, pattern.variable)
@@ -239,6 +242,20 @@ class _Walker:
         scan = self.scan
         type_name = text_of(node.child_by_field_name("type"))
         fields = _keyed(node)
+        aws = {
+            "sns.PublishInput": ("TopicArn", "sns", "publishes"),
+            "sqs.SendMessageInput": ("QueueUrl", "sqs", "publishes"),
+            "sqs.ReceiveMessageInput": ("QueueUrl", "sqs", "consumes"),
+        }
+        if type_name in aws and aws[type_name][0] in fields:
+            key, system, direction = aws[type_name]
+            target = self.value(fields[key])
+            if target.known:
+                name = target.text.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+                scan.facts.append(
+                    Message(scan.service, direction, system, name, scan.evidence(node, type_name))
+                )
+            return
         if type_name in ("kafka.Writer", "kafka.WriterConfig") and "Topic" in fields:
             topic = self.value(fields["Topic"])
             if topic.known:
@@ -308,6 +325,18 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             text_of(c.child_by_field_name("function")) for c in nodes_of("go", n, ("call_expression",))
         ],
     )
+
+    # Consumer loops: a function reading from a kafka-go Reader, or a sarama ConsumeClaim method.
+    consumed = sorted({f.topic for f in scan.facts if isinstance(f, Message) and f.direction == "consumes"})
+    for name, function in functions.items():
+        reads = any(
+            text_of(c.child_by_field_name("function")).endswith(
+                (".ReadMessage", ".FetchMessage", ".ReceiveMessage")
+            )
+            for c in nodes_of("go", function, ("call_expression",))
+        )
+        if name == "ConsumeClaim" or reads:
+            routes.append((f"consume {', '.join(consumed) or name}", function))
 
     def delegates(node: Node) -> list[str]:
         """``store.SaveOrder(...)``: an exported function of another package of the service."""

@@ -66,6 +66,7 @@ _MARKER_IMPORTS = {
     "io.eventuate.tram.sagas": ("saga", "eventuate-tram"),
     "org.axonframework.modelling.saga": ("saga", "axon"),
     "io.temporal": ("saga", "temporal"),
+    "com.uber.cadence": ("saga", "cadence"),
     "io.camunda": ("saga", "camunda"),
     "org.camunda": ("saga", "camunda"),
     "io.debezium.outbox": ("outbox", "debezium"),
@@ -192,6 +193,23 @@ class _Walker:
             if name == "forAddress" and len(args) > 1 and target.known:
                 target = Value(f"{target.text}:{text_of(args[1])}", target.origin, target.variable)
             scan.grpc_channel(node, target)
+            return
+        if (
+            name in ("topicArn", "queueUrl")
+            and args
+            and re.search(r"(Publish|SendMessage|ReceiveMessage)Request", obj)
+        ):
+            # AWS SDK v2: PublishRequest.builder().topicArn(...), SendMessageRequest.builder().queueUrl(...)
+            target = self.value(args[0])
+            if target.known:
+                system = "sns" if name == "topicArn" else "sqs"
+                direction = "consumes" if "ReceiveMessage" in obj else "publishes"
+                destination = target.text.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+                scan.facts.append(
+                    Message(
+                        scan.service, direction, system, destination, scan.evidence(node, f"AWS {system}")
+                    )
+                )
             return
         if name == "baseUrl" and "Retrofit" in obj and args:
             scan.facts.append(

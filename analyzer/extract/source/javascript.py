@@ -251,6 +251,22 @@ class _Walker:
     def new(self, node: Node) -> None:
         constructor = text_of(node.child_by_field_name("constructor"))
         args = _args(node)
+        aws = {
+            "PublishCommand": ("TopicArn", "sns", "publishes"),
+            "SendMessageCommand": ("QueueUrl", "sqs", "publishes"),
+            "ReceiveMessageCommand": ("QueueUrl", "sqs", "consumes"),
+        }
+        if constructor in aws and args:
+            key, system, direction = aws[constructor]
+            target = self.value(_props(args[0]).get(key))
+            if target.known:
+                topic = target.text.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+                self.scan.facts.append(
+                    Message(
+                        self.scan.service, direction, system, topic, self.scan.evidence(node, constructor)
+                    )
+                )
+            return
         if len(args) >= 2 and "credentials" in text_of(args[1]) and "." in constructor:
             # @grpc/grpc-js: new pkg.InventoryService("inventory:50051", grpc.credentials.createInsecure())
             self.scan.grpc_stub(node, constructor.rsplit(".", 1)[-1], self.value(args[0]))
