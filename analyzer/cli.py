@@ -5,7 +5,9 @@ Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 us
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -47,6 +49,14 @@ def _config(root: Path, config_path: Path | None) -> Config:
     except ConfigError as exc:
         _fail(str(exc))
         raise  # unreachable
+
+
+def _github_source_url() -> str:
+    """In GitHub Actions: the tree of the commit being checked (from the runner's environment)."""
+    server, repository, sha = (
+        os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")
+    )
+    return f"{server or 'https://github.com'}/{repository}/blob/{sha}" if repository and sha else ""
 
 
 def counts_toward_failure(finding: Finding, threshold: str, with_baseline: bool) -> bool:
@@ -107,6 +117,13 @@ def main() -> None:
     help="Lowest severity that fails the run (default error).",
 )
 @click.option("--jobs", type=int, default=None, help="Worker processes for extraction.")
+@click.option(
+    "--source-url",
+    "source_url",
+    default=None,
+    help="URL of the repository tree that reports link evidence to (default: source_url in the config, "
+    "or the GitHub Actions commit when run there).",
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def scan_command(
     path: Path,
@@ -120,10 +137,14 @@ def scan_command(
     baseline_ref: str | None,
     fail_on: str | None,
     jobs: int | None,
+    source_url: str | None,
     quiet: bool,
 ) -> None:
     """Scan the repository at PATH and report findings."""
     config = _config(path, config_path)
+    url = source_url or config.source_url or _github_source_url()
+    if url:
+        config = dataclasses.replace(config, source_url=url.rstrip("/"))
     if baseline and baseline_ref:
         _fail("use either --baseline or --baseline-ref, not both")
     try:

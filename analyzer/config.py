@@ -82,6 +82,7 @@ class Config:
     traces: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()  # deployed profiles; empty = report all
     fail_on: str = ""
+    source_url: str = ""  # where reports link evidence to: <url>/<path>#L<line>
     raw: tuple[tuple[str, Any], ...] = field(default=())
 
     def rule(self, name: str) -> RuleConfig:
@@ -108,6 +109,7 @@ _TOP_KEYS = {
     "traces",
     "profiles",
     "fail_on",
+    "source_url",
 }
 
 
@@ -258,6 +260,12 @@ def load_config(path: Path, display: str | None = None) -> Config:
 
     base = path.parent
     rule_paths = tuple(str((base / p).resolve()) for p in str_list("rule_paths", data.get("rule_paths")))
+    source_url = data.get("source_url") or ""
+    if not isinstance(source_url, str) or (source_url and not source_url.startswith(("https://", "http://"))):
+        raise fail(
+            "source_url",
+            "'source_url' is the http(s) URL of the repository tree, e.g. https://github.com/org/repo/blob/main",
+        )
     fail_on = str(data.get("fail_on") or "")
     if fail_on and fail_on not in {"error", "warning", "note", "never"}:
         raise fail("fail_on", "'fail_on' must be error, warning, note or never")
@@ -274,4 +282,5 @@ def load_config(path: Path, display: str | None = None) -> Config:
         traces=str_list("traces", data.get("traces")),
         profiles=str_list("profiles", data.get("profiles")),
         fail_on=fail_on,
+        source_url=source_url.rstrip("/"),
     )

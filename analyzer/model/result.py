@@ -23,6 +23,7 @@ class ScanResult:
     tool_version: str
     root_name: str = ""
     absent: list[dict[str, str]] = field(default_factory=list)
+    source_url: str = ""  # reports link evidence to <source_url>/<path>#L<line> when set
 
     @property
     def active_findings(self) -> list[Finding]:

@@ -196,6 +196,7 @@ def scan(
         rules=sorted((r.meta for r in rules), key=lambda m: m.id),
         tool_version=analyzer.__version__,
         root_name=root.name,
+        source_url=config.source_url,
         absent=absent,
     )
 

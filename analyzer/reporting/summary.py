@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections import Counter
 
-from analyzer.model import ScanResult, Severity
+from analyzer.model import Location, ScanResult, Severity
 from analyzer.reporting.graphexport import mermaid_size, safe_text, to_mermaid
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NOTE: "\033[36m"}
@@ -84,6 +85,15 @@ def _plural(count: int, word: str) -> str:
     return f"**{count}** {word}{'' if count == 1 else 's'}"
 
 
+def _md_location(result: ScanResult, location: Location) -> str:
+    """``path:line:column`` as code, linked to the source when the scan knows where it lives."""
+    text = md_code(str(location))
+    if not result.source_url or location.path.startswith("../"):
+        return text
+    target = urllib.parse.quote(location.path, safe="/")
+    return f"[{text}]({result.source_url}/{target}#L{location.line})"
+
+
 def render_markdown(result: ScanResult) -> str:
     """A pull-request comment: counts by severity, a findings table, the system graph in Mermaid."""
     counts = _counts(result)
@@ -110,7 +120,7 @@ def render_markdown(result: ScanResult) -> str:
             cells = (
                 f"{f.severity.value}{state}",
                 md_code(f.rule),
-                md_code(str(f.location)),
+                _md_location(result, f.location),
                 md_text(f.message),
             )
             lines.append("| " + " | ".join(cells) + " |")

@@ -212,3 +212,18 @@ def test_baseline_survives_a_file_rename(shop: Path, tmp_path: Path) -> None:
     data = json.loads(out_json.read_text())
     assert [f for f in data["findings"] if f.get("baseline_state") == "new"] == []
     assert not data.get("absent")
+
+
+def test_source_url_from_option_config_and_github_actions(
+    shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html = tmp_path / "r.html"
+    run("scan", str(shop), "--html", str(html), "--source-url", "https://git.example.com/shop/tree/main/")
+    assert 'href="https://git.example.com/shop/tree/main/docker-compose.yml#L' in html.read_text()
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/shop")
+    monkeypatch.setenv("GITHUB_SHA", "abc123")
+    run("scan", str(shop), "--html", str(html))
+    assert 'href="https://github.com/acme/shop/blob/abc123/docker-compose.yml#L' in html.read_text()
+    (shop / "archconform.yml").write_text("source_url: ftp://nope\n")
+    code, out = run("scan", str(shop))
+    assert code == 2 and "source_url" in out

@@ -219,3 +219,15 @@ def test_html_in_a_real_browser(tmp_path: Path) -> None:
     assert 'data-shown="1"' in by_rule and "1 of 2 shown" in by_rule
     by_service = dom("#service=orders&suppressed=1")
     assert 'data-shown="1"' in by_service
+
+
+def test_reports_link_evidence_when_the_source_url_is_known() -> None:
+    result = build_result()
+    result.source_url = "https://github.com/acme/shop/blob/abc123"
+    page = render_html(result)
+    assert '<a class="loc" href="https://github.com/acme/shop/blob/abc123/compose.yaml#L5"' in page
+    md = render_markdown(result)
+    assert "[`compose.yaml:5:1`](https://github.com/acme/shop/blob/abc123/compose.yaml#L5)" in md
+    assert "href=" not in render_html(build_result()).split('id="findings"')[1].split("</section>")[
+        0
+    ].replace('href="#graph"', "")
