@@ -7,8 +7,11 @@ hides the rest. Table names come back as written, schema-qualified when the SQL 
 them, lower-cased unless quoted; CTE names are not tables.
 
 sqlglot's recursive parser overflows on pathological nesting (about 47 levels of parentheses
-in the pure build), so statements nested deeper than :data:`MAX_NESTING` are reported as errors
-without being parsed, and any ``RecursionError`` that still happens is caught.
+in the pure build; the compiled build, which we install, parses 400 levels of nested subqueries
+and raises ``RecursionError`` near 2,000). NOTE: statements nested deeper than :data:`MAX_NESTING`
+are reported as errors without being parsed even by the compiled build, so that a scan gives the
+same facts whichever build is installed; any ``RecursionError`` or other parser exception that
+still happens is caught and becomes that statement's ``error``.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ _STATEMENTS: tuple[type[exp.Expression], ...] = tuple(
             "Pragma",
             "Analyze",
             "Describe",
+            "Execute",
             "Show",
             "Copy",
             "Cache",
@@ -109,6 +113,18 @@ class SqlStatementFacts:
         return self.line, 1
 
 
+_GO_LINE = re.compile(r"[ \t]*go[ \t]*(?:--[^\n]*)?(?:\r?\n|$)", re.I)
+
+
+def _line_start(sql: str, i: int) -> int:
+    return sql.rfind("\n", 0, i) + 1
+
+
+def _indent(sql: str, i: int) -> int:
+    start = _line_start(sql, i)
+    return len(sql[start:i]) - len(sql[start:i].lstrip(" \t"))
+
+
 def split_statements(sql: str) -> list[tuple[int, str]]:
     """``(line, text)`` per statement; line is where the statement's first token starts."""
     out: list[tuple[int, str]] = []
@@ -124,6 +140,18 @@ def split_statements(sql: str) -> list[tuple[int, str]]:
             continue
         if ch in " \t\r":
             i += 1
+            continue
+        if (
+            ch in "gG"
+            and _GO_LINE.match(sql, _line_start(sql, i))
+            and _line_start(sql, i) + _indent(sql, i) == i
+        ):
+            # T-SQL batch separator: ``GO`` alone on its line ends the statement like ``;``.
+            if start_line is not None and sql[start:i].strip():
+                out.append((start_line, sql[start:i].strip()))
+            start_line = None
+            end = sql.find("\n", i)
+            i = n if end < 0 else end
             continue
         if sql.startswith("--", i) or (ch == "#" and start_line is None):
             end = sql.find("\n", i)
@@ -278,7 +306,19 @@ def _kind_facts(line: int, tree: exp.Expression) -> SqlStatementFacts:
         return SqlStatementFacts(line, f"create_{kind or 'other'}", statement=tree)
     if isinstance(tree, exp.Alter):
         target = _target(tree.this)
-        return SqlStatementFacts(line, "alter_table", alters=(target,) if target else (), statement=tree)
+        added: set[str] = set()
+        for ref in tree.find_all(exp.Reference):
+            added.update(_tables(ref, ctes))
+        return SqlStatementFacts(
+            line,
+            "alter_table",
+            alters=(target,) if target else (),
+            references=tuple(sorted(added - {target})),
+            statement=tree,
+        )
+    if type(tree).__name__ == "Execute":
+        # EXEC proc args: the procedure name parses as a Table but is not one.
+        return SqlStatementFacts(line, "execute", statement=tree)
     if isinstance(tree, exp.Drop):
         kind = str(tree.args.get("kind") or "").lower()
         names = tuple(sorted({_name(t) for t in tree.find_all(exp.Table) if _name(t)}))
@@ -298,7 +338,9 @@ def _parse(text: str, dialect: str) -> exp.Expression | None:
     for read in dict.fromkeys([dialect or None, None, "postgres", "mysql", "tsql"]):
         try:
             tree: Any = sqlglot.parse_one(text, read=read)
-        except (SqlglotError, RecursionError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        except (SqlglotError, RecursionError):
+            continue
+        except Exception:  # a parser bug on odd input must not stop the scan
             continue
         if tree is not None and not isinstance(tree, exp.Command):
             return tree
@@ -331,4 +373,6 @@ def analyze_sql(sql: str, dialect: str = "") -> tuple[SqlStatementFacts, ...]:
             results.append(_facts(line, tree))
         except RecursionError:
             results.append(SqlStatementFacts(line, "error", error="statement nested too deeply"))
+        except Exception as exc:  # never let one statement stop the file
+            results.append(SqlStatementFacts(line, "error", error=f"could not analyse: {type(exc).__name__}"))
     return tuple(results)
