@@ -31,7 +31,7 @@ from analyzer.extract.facts import (
     Value,
 )
 from analyzer.extract.source.base import UNKNOWN, FileScan, begin, combine, nodes_of, text_of, walk
-from analyzer.extract.source.operations import Scope, collect_operations
+from analyzer.extract.source.operations import Scope, class_summaries, collect_operations
 
 NAME = "csharp"
 _HTTP = {
@@ -385,16 +385,17 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return out
 
     scan.facts.extend(collect_operations(scan, routes, scope, None, delegates))
-    handlers = {node.id for _, node in routes}
-    summaries: list[tuple[str, Node]] = []
+    owners = []
     for declaration in nodes_of("csharp", root, ("class_declaration",)):
         bases = next((c for c in declaration.named_children if c.type == "base_list"), None)
         names = [text_of(declaration.child_by_field_name("name"))]
         names += [text_of(b).split("<")[0] for b in bases.named_children] if bases is not None else []
         body = next((c for c in declaration.named_children if c.type == "declaration_list"), None)
-        for method in body.named_children if body is not None else []:
-            if method.type == "method_declaration" and method.id not in handlers:
-                method_name = text_of(method.child_by_field_name("name"))
-                summaries.extend((f"{owner}.{method_name}", method) for owner in names)
-    scan.facts.extend(collect_operations(scan, summaries, scope, None, delegates, internal=True))
+        methods = [
+            (text_of(m.child_by_field_name("name")), m)
+            for m in (body.named_children if body is not None else [])
+            if m.type == "method_declaration"
+        ]
+        owners.append((names, methods))
+    scan.facts.extend(class_summaries(scan, owners, routes, scope, None, delegates))
     return scan.result()

@@ -39,7 +39,7 @@ from analyzer.extract.facts import (
     Value,
 )
 from analyzer.extract.source.base import UNKNOWN, FileScan, begin, combine, nodes_of, text_of
-from analyzer.extract.source.operations import Scope, collect_operations
+from analyzer.extract.source.operations import Scope, class_summaries, collect_operations
 
 NAME = "java"
 _PLACEHOLDER = re.compile(r"^\$\{([^}:]+)(?::(.*))?\}$", re.S)
@@ -476,24 +476,21 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
 
     scan.facts.extend(collect_operations(scan, routes, scope, writes_in, delegates))
     # Methods of the service's own classes, summarised for handlers in other files that call them.
-    handlers = {node.id for _, node in routes}
-    summaries: list[tuple[str, Node]] = []
+    owners = []
     for declaration in nodes_of("java", root, ("class_declaration",)):
         body = declaration.child_by_field_name("body")
-        names = [text_of(declaration.child_by_field_name("name"))]
         interfaces = declaration.child_by_field_name("interfaces")
+        names = [text_of(declaration.child_by_field_name("name"))]
         names += (
             [text_of(t).split("<")[0] for t in nodes_of("java", interfaces, ("type_identifier",))]
             if interfaces
             else []
         )
-        for method in body.named_children if body is not None else []:
-            if (
-                method.type == "method_declaration"
-                and method.id not in handlers
-                and "private" not in text_of(method)[:60]
-            ):
-                method_name = text_of(method.child_by_field_name("name"))
-                summaries.extend((f"{owner}.{method_name}", method) for owner in names)
-    scan.facts.extend(collect_operations(scan, summaries, scope, writes_in, delegates, internal=True))
+        methods = [
+            (text_of(m.child_by_field_name("name")), m)
+            for m in (body.named_children if body is not None else [])
+            if m.type == "method_declaration" and "private" not in text_of(m)[:60]
+        ]
+        owners.append((names, methods))
+    scan.facts.extend(class_summaries(scan, owners, routes, scope, writes_in, delegates))
     return scan.result()

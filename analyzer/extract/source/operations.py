@@ -118,6 +118,25 @@ def module_summaries(
 ) -> list[Operation]:
     """Internal operations ``module.function`` for the top-level functions of a file, so that a
     handler in another file of the service that imports them gets their writes (see the resolver)."""
+    return class_summaries(scan, [([module], sorted(functions.items()))], handlers, scope, None, delegates)
+
+
+def class_summaries(
+    scan: FileScan,
+    owners: Iterable[tuple[list[str], list[tuple[str, Node]]]],
+    handlers: Iterable[tuple[str, Node]],
+    scope: Scope,
+    extra_writes: Callable[[Node], list[str]] | None = None,
+    delegates: Callable[[Node], list[str]] | None = None,
+) -> list[Operation]:
+    """Internal operations ``Owner.name`` for each (owner names, named functions) pair — a class
+    and the interfaces it implements, or a module — skipping functions that are handlers themselves."""
     taken = {node.id for _, node in handlers}
-    named = [(f"{module}.{name}", node) for name, node in sorted(functions.items()) if node.id not in taken]
-    return collect_operations(scan, named, scope, None, delegates, internal=True)
+    named = [
+        (f"{owner}.{name}", node)
+        for names, functions in owners
+        for name, node in functions
+        if node.id not in taken
+        for owner in names
+    ]
+    return collect_operations(scan, named, scope, extra_writes, delegates, internal=True)
