@@ -6,27 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.extract import compose, dotenv
+from analyzer.extract import dotenv
 from analyzer.extract.facts import (
     Call,
     Connection,
     Credential,
     DatastoreDecl,
     EnvVar,
-    ExtractResult,
     FileContext,
     ServiceDecl,
 )
 from analyzer.extract.interpolate import EnvEntry, parse_env_entries
-
-
-def run(tmp_path: Path, files: dict[str, str], path: str = "docker-compose.yml") -> ExtractResult:
-    for rel, text in files.items():
-        target = tmp_path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    return compose.extract(FileContext(path, str(tmp_path)), (tmp_path / path).read_text())
-
+from tests.extract.test_compose import run
 
 APP = """\
 services:
