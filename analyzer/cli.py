@@ -18,7 +18,7 @@ from analyzer.config import Config, ConfigError
 from analyzer.engine import create_baseline, load_rules
 from analyzer.model import Finding, Severity
 from analyzer.pipeline import build_model, load_project_config, scan
-from analyzer.pipeline.gitref import export_revision, temporary_folder
+from analyzer.pipeline.gitref import baseline_from_revision
 from analyzer.pipeline.rulesdoc import render_rules_docs
 from analyzer.pipeline.ruletest import run_rule_tests
 from analyzer.reporting import (
@@ -150,11 +150,7 @@ def scan_command(
     try:
         baseline_data: Path | dict[str, object] | None = baseline
         if baseline_ref:
-            with temporary_folder() as tmp:
-                old_root = export_revision(path, baseline_ref, Path(tmp))
-                # The same configuration on both sides: only the code may differ.
-                old = scan(old_root, config, traces=traces, jobs=jobs)
-                baseline_data = create_baseline(old.active_findings)
+            baseline_data = baseline_from_revision(path, baseline_ref, config, traces, jobs)
         result = scan(path, config, traces=traces, baseline=baseline_data, jobs=jobs)
     except ConfigError as exc:
         _fail(str(exc))

@@ -10,9 +10,12 @@ import io
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from analyzer.config import ConfigError
+from analyzer.config import Config, ConfigError
+from analyzer.engine import create_baseline
 
 
 def export_revision(repo: Path, ref: str, into: Path) -> Path:
@@ -40,3 +43,15 @@ def export_revision(repo: Path, ref: str, into: Path) -> Path:
 
 def temporary_folder() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="archconform-ref-")
+
+
+def baseline_from_revision(
+    root: Path, ref: str, config: Config, traces: Sequence[Path] = (), jobs: int | None = None
+) -> dict[str, Any]:
+    """The baseline of git revision ``ref`` of the repository at ``root``: that tree, exported to a
+    temporary folder and scanned with the same configuration (only the code may differ)."""
+    from analyzer.pipeline import scan  # the package imports this module: import at call time
+
+    with temporary_folder() as tmp:
+        old = scan(export_revision(root, ref, Path(tmp)), config, traces=traces, jobs=jobs)
+        return create_baseline(old.active_findings)
