@@ -81,6 +81,7 @@ class Config:
     allow_python_rules: bool = False
     traces: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()  # deployed profiles; empty = report all
+    include_tests: bool = False  # read test source sets and test projects too
     fail_on: str = ""
     source_url: str = ""  # where reports link evidence to: <url>/<path>#L<line>
     raw: tuple[tuple[str, Any], ...] = field(default=())
@@ -108,6 +109,7 @@ _TOP_KEYS = {
     "allow_python_rules",
     "traces",
     "profiles",
+    "include_tests",
     "fail_on",
     "source_url",
 }
@@ -281,6 +283,7 @@ def load_config(path: Path, display: str | None = None) -> Config:
         allow_python_rules=bool(data.get("allow_python_rules", False)),
         traces=str_list("traces", data.get("traces")),
         profiles=str_list("profiles", data.get("profiles")),
+        include_tests=bool(data.get("include_tests", False)),
         fail_on=fail_on,
         source_url=source_url.rstrip("/"),
     )

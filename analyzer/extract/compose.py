@@ -613,6 +613,10 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             continue
         try:
             spec = _with_extends(set_, str(name), spec, services)
+            if "image" not in spec and "build" not in spec:
+                # NOTE: e.g. `networks:` indented under `services:` by mistake: not a container.
+                set_.diag(source, f"service '{name}' has neither 'image' nor 'build'; not a container")
+                continue
             image, _ = set_.value(spec.get("image"), spec.line_of("image"))
             tech = _technology(set_, spec, image)
             if tech is not None:

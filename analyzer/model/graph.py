@@ -40,6 +40,7 @@ class NodeKind(StrEnum):
     OPERATION = "operation"
     EXTERNAL = "external"
     CONTEXT = "context"
+    CLIENT = "client"  # a load generator or test runner: drives the system, no rule counts it
 
 
 class EdgeKind(StrEnum):

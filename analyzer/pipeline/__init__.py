@@ -13,7 +13,7 @@ from pathlib import Path
 
 import analyzer
 from analyzer.config import Config, ConfigError, find_config, load_config
-from analyzer.discovery import codeowners_for, discover, read_codeowners
+from analyzer.discovery import codeowners_for, discover, is_test_path, read_codeowners
 from analyzer.engine import (
     InlineSuppression,
     apply_baseline,
@@ -31,6 +31,7 @@ from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
 from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, run_tasks
 from analyzer.pipeline.traces import read_traces
 from analyzer.resolve import build_graph, normalise
+from analyzer.resolve.inventory import take_inventory
 
 __all__ = ["ConfigError", "build_model", "load_project_config", "scan"]
 
@@ -76,13 +77,17 @@ def _build(
 ) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
     root = root.resolve()
     found = discover(root, config)
-    diagnostics = list(found.diagnostics)
+    inventory = take_inventory(root, found, config)
+    diagnostics = [*found.diagnostics, *inventory.diagnostics]
     extractors = all_extractors()
     phases: list[list[tuple[str, FileContext]]] = [[], []]
     for path in found.files:
-        service = found.service_for(path)
-        for extractor in extractors:
-            if extractor.wants(path):
+        if not config.include_tests and (is_test_path(path) or inventory.is_excluded(path)):
+            continue  # test source sets and test projects yield no findings unless asked for
+        wanted = [e for e in extractors if e.wants(path)]
+        # NOTE: a library's files are credited to every service that builds it in.
+        for service in inventory.services_for(path) or ("",):
+            for extractor in wanted:
                 phase = 0 if extractor.name in MANIFEST_EXTRACTORS else 1
                 phases[phase].append((extractor.name, FileContext(path, str(root), service)))
     facts, diags = run_tasks(phases[0], jobs)
@@ -99,7 +104,7 @@ def _build(
     trace_facts, diags = read_traces(root, trace_paths)
     facts.extend(trace_facts)
     diagnostics.extend(diags)
-    graph, diags = build_graph(facts, config, found.service_roots)
+    graph, diags = build_graph(facts, config, inventory.units)
     diagnostics.extend(diags)
     diagnostics.extend(enrich(graph, config))
     codeowners = read_codeowners(root)
@@ -108,7 +113,7 @@ def _build(
             graph,
             {
                 normalise(svc): codeowners_for(folder, codeowners)
-                for folder, svc in found.service_roots.items()
+                for folder, svc in inventory.service_roots.items()
             },
         )
     return graph, diagnostics, tuple(found.files)

@@ -1,0 +1,94 @@
+"""Services and clients into the graph: the inventory's units first, then the deployments'
+declarations, so that every name a unit goes by lands on its one node.
+
+Embedded databases (H2, HSQLDB, Derby, SQLite on a service's runtime classpath) are in-process
+datastores of their service, named ``<service>-<engine>`` with ``embedded: true``: they hold the
+tables of a service whose data has no other home. A service whose tables have no home at all says
+so once, in a diagnostic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from analyzer.extract.facts import ServiceDecl
+from analyzer.model import NodeKind, SourceKind
+from analyzer.resolve.inventory import Unit
+from analyzer.resolve.names import normalise
+
+if TYPE_CHECKING:
+    from analyzer.resolve.build import Resolver
+
+
+def index_units(r: Resolver, units: Sequence[Unit]) -> None:
+    """Register every unit's name and aliases (before any fact refers to them)."""
+    for svc in r.config.services:
+        r.services.add(svc.name, *svc.aliases)
+    for unit in units:
+        canonical = r.services.lookup(unit.name) or normalise(unit.name)
+        r.services.add(canonical, *unit.aliases)
+        if unit.kind == "client":
+            r.clients.add(canonical)
+        if unit.embedded:
+            r.embedded[canonical] = unit.embedded
+        for port in unit.ports:
+            r.ports.setdefault(port, set()).add(canonical)
+
+
+def index_declarations(r: Resolver, decls: Sequence[ServiceDecl]) -> None:
+    for fact in decls:
+        if r.stores.lookup(fact.name) is not None and fact.evidence.source == SourceKind.TRACE:
+            continue
+        canonical = r.services.lookup(fact.name) or normalise(fact.name)
+        r.services.add(canonical, fact.name, *fact.aliases)
+
+
+def add_unit_nodes(r: Resolver, units: Sequence[Unit]) -> None:
+    for unit in units:
+        r.graph.add_node(
+            NodeKind.CLIENT if unit.kind == "client" else NodeKind.SERVICE,
+            r.service_name(unit.name),
+            attrs={
+                "root": unit.root if unit.root or unit.evidence_path else None,
+                "declared": True,
+                "aliases": tuple(sorted({normalise(a) for a in unit.aliases})) or None,
+            },
+        )
+    for svc in r.config.services:
+        r.graph.add_node(
+            NodeKind.SERVICE,
+            r.service_name(svc.name),
+            attrs={"declared": True, "aliases": tuple(svc.aliases)},
+        )
+
+
+def add_declared_nodes(r: Resolver, decls: Sequence[ServiceDecl]) -> None:
+    for fact in decls:
+        if r.stores.lookup(fact.name) is not None and r.services.lookup(fact.name) is None:
+            continue
+        is_trace = fact.evidence.source == SourceKind.TRACE
+        nid = r.service_node(fact.name, [fact.evidence])
+        r.graph.update_node(
+            nid,
+            attrs={
+                "root": fact.root or None,
+                "image": fact.image or None,
+                "aliases": tuple(sorted({normalise(a) for a in fact.aliases})) or None,
+                "declared": (not is_trace) or None,
+                "observed": is_trace or None,
+            },
+        )
+
+
+def home_for_tables(r: Resolver, service: str) -> str:
+    """The datastore of a service whose tables have no known database: its embedded engine,
+    or a per-service placeholder (said once in a diagnostic)."""
+    engines = r.embedded.get(service, ())
+    if engines:
+        name = f"{service}-{engines[0]}"
+        if r.stores.lookup(name) is None:
+            r.declare_store(name, engines[0], "datastore")
+            r.graph.add_node(NodeKind.DATASTORE, name, attrs={"technology": engines[0], "embedded": True})
+        return name
+    return f"unresolved@{service or 'repo'}"

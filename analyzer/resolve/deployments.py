@@ -1,0 +1,146 @@
+"""Deployments as the inventory needs them, before extraction: which containers a compose file
+or a Kubernetes manifest runs, from which build folder or image, and which of them run a
+datastore or broker (by image, or by the ``FROM`` of the Dockerfile they are built from).
+
+A light read (names, build contexts, images, published ports); the compose and Kubernetes
+extractors read everything else with lines.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from analyzer.discovery import is_compose_file
+from analyzer.extract.images import technology_for_dockerfile, technology_for_image
+
+WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"})
+DEFAULT_COMPOSE = frozenset({"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"})
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One application container: ``root`` is its build folder ('' when it only names an image);
+    ``primary`` marks the default compose file set."""
+
+    name: str
+    root: str
+    image: str
+    path: str
+    ports: tuple[int, ...]
+    primary: bool
+
+
+def read_text(root: Path, path: str, limit: int = 1024 * 1024) -> str | None:
+    try:
+        full = root / path
+        if full.stat().st_size > limit:
+            return None
+        return full.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return None
+
+
+def parent(path: str) -> str:
+    folder = PurePosixPath(path).parent.as_posix()
+    return "" if folder == "." else folder
+
+
+def _compose_services(root: Path, path: str) -> list[tuple[str, dict[str, object]]]:
+    text = read_text(root, path)
+    if text is None:
+        return []
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return []  # the compose extractor reports it with its line
+    if not isinstance(data, dict):
+        return []
+    services = data.get("services")
+    if services is None and "version" not in data:
+        services = {k: v for k, v in data.items() if isinstance(v, dict) and ({"image", "build"} & set(v))}
+    if not isinstance(services, dict):
+        return []
+    return [(str(k), v) for k, v in services.items() if isinstance(v, dict)]
+
+
+def _compose_root(path: str, spec: dict[str, object]) -> str:
+    build = spec.get("build")
+    context = build.get("context", ".") if isinstance(build, dict) else build
+    if not isinstance(context, str) or "://" in context or "$" in context:
+        return ""
+    dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
+    if isinstance(dockerfile, str) and "$" not in dockerfile and "/" in dockerfile:
+        context = f"{context}/{PurePosixPath(dockerfile).parent.as_posix()}"
+    norm = os.path.normpath(f"{parent(path) or '.'}/{context}").replace("\\", "/")
+    return "" if norm == "." or norm.startswith("..") else norm
+
+
+def _ports(spec: dict[str, object]) -> tuple[int, ...]:
+    found: list[int] = []
+    ports = spec.get("ports")
+    for item in ports if isinstance(ports, list) else []:
+        text = str(item.get("published", "")) if isinstance(item, dict) else str(item)
+        host = text.split("/")[0].split(":")
+        port = host[-2] if len(host) >= 2 else host[0]
+        if port.isdigit():
+            found.append(int(port))
+    return tuple(found)
+
+
+def deployments(root: Path, files: list[str]) -> tuple[list[Deployment], set[str]]:
+    """Application containers of compose files and Kubernetes workloads, and the names of
+    containers that run a datastore or broker (by image or Dockerfile ``FROM``)."""
+    found: list[Deployment] = []
+    infra: set[str] = set()
+    for path in files:
+        if is_compose_file(path):
+            default = PurePosixPath(path).name in DEFAULT_COMPOSE
+            for name, spec in _compose_services(root, path):
+                image = spec.get("image") if isinstance(spec.get("image"), str) else ""
+                build_root = _compose_root(path, spec)
+                tech = technology_for_image(str(image)) if image else None
+                if tech is None and spec.get("build") is not None:
+                    text = read_text(root, f"{build_root}/Dockerfile" if build_root else "Dockerfile")
+                    tech = technology_for_dockerfile(text) if text else None
+                if tech is not None:
+                    infra.add(name)
+                    continue
+                if not image and spec.get("build") is None:
+                    continue
+                found.append(Deployment(name, build_root, str(image), path, _ports(spec), default))
+        elif path.endswith((".yml", ".yaml")) and "/templates/" not in f"/{path}":
+            found.extend(_workloads(root, path))
+    return found, infra
+
+
+def _workloads(root: Path, path: str) -> list[Deployment]:
+    text = read_text(root, path)
+    if text is None or "kind:" not in text or "containers:" not in text:
+        return []
+    out: list[Deployment] = []
+    try:
+        docs = list(yaml.safe_load_all(text))
+    except yaml.YAMLError:
+        return []
+    for doc in docs:
+        if not isinstance(doc, dict) or doc.get("kind") not in WORKLOAD_KINDS:
+            continue
+        meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        name = meta.get("name") if isinstance(meta, dict) else None
+        spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+        template = spec.get("template") if isinstance(spec, dict) else None
+        pod = template.get("spec") if isinstance(template, dict) else None
+        containers = pod.get("containers") if isinstance(pod, dict) else None
+        if not isinstance(name, str) or "{{" in name or not isinstance(containers, list):
+            continue
+        images = [
+            c.get("image") for c in containers if isinstance(c, dict) and isinstance(c.get("image"), str)
+        ]
+        if not images or technology_for_image(str(images[0])) is not None:
+            continue
+        out.append(Deployment(name, "", str(images[0]), path, (), False))
+    return out

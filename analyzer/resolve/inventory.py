@@ -1,0 +1,434 @@
+"""What is deployed and what it is called: the inventory of services, taken before extraction.
+
+A **service** is what gets deployed: a compose service that builds its own image (``build:``)
+or runs an image built from this repository, a Kubernetes workload, or — where no deployment
+descriptor names it — a build unit with an entry point (``@SpringBootApplication`` / ``main``, a
+.NET host builder, a start script, Go ``package main``, a Python app server or ``__main__``).
+
+Not services: aggregator builds (a parent POM with ``<modules>``, a Gradle root including
+sub-projects, npm workspaces), libraries (build units without an entry point that services
+build in: ``*-domain``, ``*-common``, shared packages), test projects and test source sets,
+folders holding only a Dockerfile or only ``.proto`` files. Files of a library are credited to
+every service that builds it in (Maven dependencies, Gradle ``project(':x')``,
+``ProjectReference``, Go module requirements). Load generators are ``client`` units.
+
+Names, strongest first: ``archconform.yml``; the name the application registers under
+(``spring.application.name``, ``eureka.instance.appname``: the name registries, gateways and
+traces use); the deployment name (compose service, Kubernetes workload); the project name
+(artifactId, ``.csproj``, ``package.json``, Go module); the folder, unless it is a generic
+folder (``src``, ``app``, ``tests``, a build output), which never names a unit. Every other
+name is an alias of the same service.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from analyzer.config import Config
+from analyzer.discovery import Discovery, is_test_path
+from analyzer.extract.buildfiles import (
+    ENTRY_SUFFIXES,
+    BuildInfo,
+    is_build_file,
+    read_build_file,
+    source_entry,
+    spring_app_names,
+)
+from analyzer.extract.images import repository
+from analyzer.model import Diagnostic, DiagnosticLevel
+from analyzer.resolve.deployments import Deployment, deployments, parent, read_text
+
+GENERIC_FOLDERS = frozenset(
+    {
+        "src",
+        "app",
+        "apps",
+        "source",
+        "sources",
+        "code",
+        "main",
+        "services",
+        "tests",
+        "test",
+        "build",
+        "target",
+        "dist",
+        "out",
+        "bin",
+        "obj",
+        "docker",
+        "deploy",
+        "deployment",
+        "true",
+        "false",
+    }
+)
+CLIENT_NAME = re.compile(
+    r"(^|[-_./])(load[-_]?gen(erator)?|loadgen|load[-_]?test(s|ing)?|locust|gatling|jmeter|k6|"
+    r"stress[-_]?test|perf(ormance)?[-_]?test(s)?|traffic[-_]?gen(erator)?)($|[-_./])",
+    re.I,
+)
+CLIENT_IMAGES = frozenset({"locust", "locustio/locust", "k6", "grafana/k6", "loadimpact/k6", "justb4/jmeter"})
+MAX_ENTRY_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One service or client: its name, source folder ('' when only deployed), other names.
+
+    ``embedded`` lists in-process database engines on its runtime classpath (h2, hsqldb, ...);
+    ``ports`` the ports it listens on (``server.port``, compose published ports).
+    """
+
+    name: str
+    root: str = ""
+    kind: str = "service"
+    aliases: tuple[str, ...] = ()
+    embedded: tuple[str, ...] = ()
+    ports: tuple[int, ...] = ()
+    evidence_path: str = ""
+
+
+@dataclass(slots=True)
+class Inventory:
+    """The units of a scan and which of them each file belongs to."""
+
+    units: list[Unit] = field(default_factory=list)
+    roots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # folder -> unit names
+    excluded: set[str] = field(default_factory=set)  # folders of test projects
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def services_for(self, path: str) -> tuple[str, ...]:
+        """The units a file is credited to (deepest folder that says), or () if none.
+
+        >>> inv = Inventory(roots={"shop/orders": ("orders",), "shop/common": ("orders", "billing")})
+        >>> inv.services_for("shop/common/src/Money.java")
+        ('orders', 'billing')
+        """
+        parts = PurePosixPath(path).parts
+        for depth in range(len(parts) - 1, -1, -1):
+            folder = "/".join(parts[:depth])
+            if folder in self.roots:
+                return self.roots[folder]
+        return ()
+
+    def is_excluded(self, path: str) -> bool:
+        parts = PurePosixPath(path).parts
+        return any("/".join(parts[:depth]) in self.excluded for depth in range(1, len(parts)))
+
+    @property
+    def service_roots(self) -> dict[str, str]:
+        """Folder → the one unit rooted there."""
+        return {folder: names[0] for folder, names in self.roots.items() if len(names) == 1}
+
+
+@dataclass(slots=True)
+class _Candidate:
+    folder: str
+    infos: list[BuildInfo] = field(default_factory=list)
+    app_names: list[str] = field(default_factory=list)
+    entry: bool = False
+    dockerfile: bool = False
+    ports: set[int] = field(default_factory=set)
+    uses_module: str = ""  # a Go main package: the module folder it belongs to
+
+    @property
+    def project_name(self) -> str:
+        for system in ("maven", "dotnet", "gradle", "npm", "go", "python"):
+            for info in self.infos:
+                if info.system == system and info.name:
+                    return info.name
+        return ""
+
+    def names(self) -> list[str]:
+        found = [*self.app_names, self.project_name]
+        for info in self.infos:
+            found.extend(info.aliases)
+        folder = PurePosixPath(self.folder).name
+        if folder and folder.lower() not in GENERIC_FOLDERS:
+            found.append(folder)
+        return [n for n in dict.fromkeys(found) if n]
+
+    def flag(self, attr: str) -> bool:
+        return any(getattr(info, attr) for info in self.infos)
+
+
+def _owner(folder: str, folders: Iterable[str]) -> str | None:
+    """The deepest of ``folders`` containing ``folder`` (itself included)."""
+    best: str | None = None
+    for candidate in folders:
+        inside = candidate == "" or folder == candidate or folder.startswith(candidate + "/")
+        if inside and (best is None or len(candidate) > len(best)):
+            best = candidate
+    return best
+
+
+def _config_resources(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return bool(re.match(r"^(application|bootstrap)(-[\w.-]+)?\.(ya?ml|properties)$", name)) and not re.match(
+        r"^(application|bootstrap)-", name
+    )
+
+
+_SERVER_PORT = re.compile(r"(?m)^\s*server\.port\s*[=:]\s*(\d{2,5})\s*$")
+_YAML_SERVER_PORT = re.compile(r"(?m)^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*['\"]?(\d{2,5})['\"]?\s*$")
+
+
+def _server_port(text: str) -> int | None:
+    """The port of the default (profile-less) configuration: ``server.port``."""
+    for doc in re.split(r"(?m)^---.*$", text):
+        if re.search(r"(?m)^\s*(profiles|on-profile)\s*:", doc):
+            continue
+        match = _SERVER_PORT.search(doc) or _YAML_SERVER_PORT.search(doc)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
+    """Decide the services, clients and libraries of the scan and map files to them."""
+    inv = Inventory()
+    cands = _candidates(root, found.files, inv)
+    deployed, infra = deployments(root, found.files)
+    runnable = {
+        f: c
+        for f, c in cands.items()
+        if f not in inv.excluded
+        and (c.entry or c.flag("entry"))
+        and not (c.flag("aggregator") and not c.entry)
+    }
+    by_name: dict[str, set[str]] = defaultdict(set)  # every name of every build unit -> folders
+    for folder, cand in cands.items():
+        for name in cand.names():
+            by_name[_key(name)].add(folder)
+    joined: dict[str, list[Deployment]] = defaultdict(list)
+    standalone: list[Deployment] = []
+    for dep in sorted(deployed, key=lambda d: (not d.primary, d.path, d.name)):
+        target = _join_deployment(dep, cands, by_name, runnable)
+        if target is None:
+            standalone.append(dep)
+        else:
+            joined[target].append(dep)
+    shared: set[str] = set()
+    for folder, deps in list(joined.items()):
+        if len({d.name for d in deps if d.root == folder}) > 1:
+            # NOTE: one build context shared by several containers (one image, several entry
+            # points): the folder is credited to none of them; each is its own service.
+            standalone.extend(joined.pop(folder))
+            runnable.pop(folder, None)
+            shared.add(folder)
+
+    units: dict[str, Unit] = {}
+    for folder in sorted(set(runnable) | set(joined)):
+        unit = _unit(folder, cands.get(folder, _Candidate(folder)), joined.get(folder, []))
+        if unit is not None:
+            units[folder] = unit
+    seen = {_key(n) for u in units.values() for n in (u.name, *u.aliases)}
+    for dep in standalone:
+        if _key(dep.name) in seen or dep.name in infra:
+            continue
+        seen.add(_key(dep.name))
+        folder = dep.root if dep.root and dep.root not in units and dep.root not in shared else ""
+        kind = (
+            "client" if repository(dep.image) in CLIENT_IMAGES or CLIENT_NAME.search(dep.name) else "service"
+        )
+        units[folder or f"@{dep.name}"] = Unit(dep.name, folder, kind, (), (), dep.ports, dep.path)
+    _apply_config(root, config, units, inv)
+    inv.units = sorted(units.values(), key=lambda u: (u.name, u.root))
+    for key, unit in units.items():
+        if not key.startswith("@"):
+            inv.roots[unit.root] = (*inv.roots.get(unit.root, ()), unit.name)
+    _credit_libraries(inv, cands)
+    return inv
+
+
+def _candidates(root: Path, files: list[str], inv: Inventory) -> dict[str, _Candidate]:
+    """Build units by folder, with their names, entry points, ports; test projects excluded."""
+    cands: dict[str, _Candidate] = {}
+    for path in files:
+        if is_test_path(path):
+            continue
+        folder, name = parent(path), PurePosixPath(path).name
+        if is_build_file(path):
+            text = read_text(root, path)
+            info = read_build_file(path, text) if text is not None else None
+            if info is not None:
+                cands.setdefault(folder, _Candidate(folder)).infos.append(info)
+        elif name == "Dockerfile" or name.endswith(".Dockerfile"):
+            cands.setdefault(folder, _Candidate(folder)).dockerfile = True
+    for folder, cand in cands.items():
+        if cand.flag("test") or (cand.infos and _is_test_folder(folder)):
+            inv.excluded.add(folder)
+    owners = [f for f in cands if f not in inv.excluded]
+    for path in files:
+        if is_test_path(path) or inv.is_excluded(path):
+            continue
+        owner = _owner(parent(path), owners)
+        if owner is None:
+            continue
+        cand = cands[owner]
+        suffix = PurePosixPath(path).suffix
+        if _config_resources(path):
+            text = read_text(root, path)
+            if text is not None:
+                cand.app_names.extend(n for n in spring_app_names(path, text) if n not in cand.app_names)
+                port = _server_port(text)
+                if port:
+                    cand.ports.add(port)
+        elif suffix in ENTRY_SUFFIXES and not (cand.entry and suffix != ".go"):
+            try:
+                with open(root / path, "rb") as handle:
+                    data = handle.read(MAX_ENTRY_BYTES)
+            except OSError:
+                continue
+            if not source_entry(path, data):
+                continue
+            here = parent(path)
+            if suffix == ".go" and here != owner and cands[owner].infos:
+                # NOTE: every Go `package main` folder is a program of its own (cmd/<name>);
+                # the module around it is the library it builds in.
+                sub = cands.setdefault(here, _Candidate(here))
+                sub.entry = True
+                sub.uses_module = owner
+            else:
+                cand.entry = True
+    return cands
+
+
+def _unit(folder: str, cand: _Candidate, deps: list[Deployment]) -> Unit | None:
+    """A unit's names: application name, deployment name, project name, folder (in that order)."""
+    deploy_names = [d.name for d in deps]
+    ranked = [*cand.app_names[:1], *deploy_names[:1], cand.project_name, _folder_name(folder)]
+    primary = next((n for n in ranked if n and n.lower() not in ("true", "false", "null")), "")
+    if not primary:
+        return None
+    images = [repository(d.image).rsplit("/", 1)[-1] for d in deps if d.image]
+    aliases = tuple(n for n in dict.fromkeys([*deploy_names, *cand.names(), *images]) if n and n != primary)
+    is_client = (
+        cand.flag("load_generator")
+        or CLIENT_NAME.search(folder) is not None
+        or any(repository(d.image) in CLIENT_IMAGES for d in deps)
+    )
+    return Unit(
+        primary,
+        folder,
+        "client" if is_client else "service",
+        aliases,
+        tuple(sorted({e for info in cand.infos for e in info.embedded})),
+        tuple(sorted({*cand.ports, *(p for d in deps for p in d.ports)})),
+        deps[0].path if deps else (cand.infos[0].path if cand.infos else ""),
+    )
+
+
+def _apply_config(root: Path, config: Config, units: dict[str, Unit], inv: Inventory) -> None:
+    """``archconform.yml`` services win over everything found."""
+    for svc in config.services:
+        for raw in svc.paths:
+            folder = raw.strip("/")
+            old = units.get(folder)
+            names = [*(old.aliases if old else ()), *([old.name] if old else []), *svc.aliases]
+            units[folder] = Unit(
+                svc.name,
+                folder,
+                "service",
+                tuple(n for n in dict.fromkeys(names) if n != svc.name),
+                old.embedded if old else (),
+                old.ports if old else (),
+            )
+            if not (root / folder).is_dir():
+                inv.diagnostics.append(
+                    Diagnostic(
+                        config.path,
+                        0,
+                        DiagnosticLevel.WARNING,
+                        f"service '{svc.name}' root folder '{folder}' does not exist",
+                    )
+                )
+
+
+def _is_test_folder(folder: str) -> bool:
+    name = PurePosixPath(folder).name.lower()
+    return name.endswith(("tests", ".test", "-test", "_test", "testing")) or name in (
+        "e2e",
+        "end-to-end-tests",
+        "integration-tests",
+        "test",
+    )
+
+
+def _folder_name(folder: str) -> str:
+    for part in reversed(PurePosixPath(folder).parts):
+        if part.lower() not in GENERIC_FOLDERS:
+            return part
+    return ""
+
+
+def _join_deployment(
+    dep: Deployment,
+    cands: dict[str, _Candidate],
+    by_name: dict[str, set[str]],
+    runnable: dict[str, _Candidate],
+) -> str | None:
+    """The build unit folder a deployment runs: its build context, or the one unit whose name
+    is the last part of its image repository (``acme/shop-orders`` → artifactId ``shop-orders``)."""
+    if dep.root:
+        if dep.root in runnable or (dep.root in cands and cands[dep.root].infos):
+            return dep.root
+        inner = [f for f in runnable if f.startswith(dep.root + "/")]
+        if len(inner) == 1:
+            return inner[0]
+        return dep.root
+    if dep.image:
+        last = repository(dep.image).rsplit("/", 1)[-1]
+        for probe in (last, dep.name):
+            hits = {f for f in by_name.get(_key(probe), set()) if f in runnable}
+            if len(hits) == 1:
+                return next(iter(hits))
+    return None
+
+
+def _credit_libraries(inv: Inventory, cands: dict[str, _Candidate]) -> None:
+    """Files of a library are credited to the services that build it in (transitively)."""
+    names: dict[str, str] = {}
+    for folder, cand in cands.items():
+        for info in cand.infos:
+            for name in (info.name, *info.aliases):
+                if name:
+                    names.setdefault(name, folder)
+        names.setdefault(folder, folder)
+        names.setdefault(PurePosixPath(folder).name, folder)
+    uses: dict[str, set[str]] = defaultdict(set)
+    for folder, cand in cands.items():
+        if cand.uses_module:
+            uses[folder].add(cand.uses_module)
+        for info in cand.infos:
+            for used in info.uses:
+                target = names.get(used) or names.get(used.rsplit("/", 1)[-1])
+                if target is not None and target != folder:
+                    uses[folder].add(target)
+    # NOTE: the repository root is never a library: crediting it would credit every file.
+    libraries = {
+        f for f, c in cands.items() if f and c.infos and f not in inv.roots and f not in inv.excluded
+    }
+    credited: dict[str, set[str]] = defaultdict(set)
+    for unit_folder, unit_names in list(inv.roots.items()):
+        todo, seen = list(uses.get(unit_folder, ())), set()
+        while todo:
+            lib = todo.pop()
+            if lib in seen:
+                continue
+            seen.add(lib)
+            if lib in libraries:
+                credited[lib].update(unit_names)
+            todo.extend(uses.get(lib, ()))
+    for lib, owners in credited.items():
+        if not cands[lib].flag("aggregator"):
+            inv.roots[lib] = tuple(sorted(owners))
