@@ -2,9 +2,11 @@
 
 ``docker.io/library/postgres:16-alpine``, ``bitnami/postgresql@sha256:…``,
 ``mcr.microsoft.com/mssql/server:2022-latest`` and ``confluentinc/cp-kafka`` all name a
-technology. Matching is on the repository's last path component (and a few ``org/name``
-pairs), exactly, never by prefix: ``mongo-express``, ``redis-commander``, ``postgres-exporter``
-and ``pgadmin`` are tools next to a datastore, not datastores.
+technology, whatever the registry, namespace or tag. Matching is on the repository's last path
+component (and a few ``org/name`` pairs), or on its last word when a vendor builds its own image
+(``acme/acme-vanilla-mysql8``, ``teastore-kieker-rabbitmq``), never on a first word:
+``mongo-express``, ``redis-commander``, ``postgres-exporter`` and ``pgadmin`` are tools next to a
+datastore, not datastores.
 """
 
 from __future__ import annotations
@@ -90,7 +92,11 @@ def technology_for_image(image: str) -> tuple[str, str] | None:
         return None
     last = repo.rsplit("/", 1)[-1]
     pair = "/".join(repo.split("/")[-2:])
-    for key in (pair, last):
+    # NOTE: a vendor's own build of a datastore names it last: `<vendor>-vanilla-mysql8`,
+    # `teastore-kieker-rabbitmq`; tools next to a datastore name it first (`mongo-express`).
+    words = [w for w in re.split(r"[-_.]", last) if w and not re.fullmatch(r"v?\d+", w)]
+    tail = re.sub(r"\d+$", "", words[-1]) if words else ""
+    for key in (pair, last, tail):
         if key in _STORES:
             return _STORES[key], "datastore"
         if key in _BROKERS:

@@ -392,7 +392,26 @@ def _join_deployment(
             hits = {f for f in by_name.get(_key(probe), set()) if f in runnable}
             if len(hits) == 1:
                 return next(iter(hits))
+        # `descartesresearch/teastore-auth` runs `tools.descartes.teastore.auth`, `mn-orders-service`
+        # runs `orders-service`: the shorter name's words (two at least) end the longer one's.
+        image_words = _words(last)
+        hits = {
+            f
+            for f, cand in runnable.items()
+            if any(_ends_alike(image_words, _words(name)) for name in cand.names())
+        }
+        if len(hits) == 1:
+            return next(iter(hits))
     return None
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+
+
+def _ends_alike(a: list[str], b: list[str]) -> bool:
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 2 and long[-len(short) :] == short
 
 
 def _credit_libraries(inv: Inventory, cands: dict[str, _Candidate]) -> None:
