@@ -6,7 +6,7 @@ Read: Maven ``pom.xml`` (artifactId, packaging, ``<modules>``, dependencies with
 ``AssemblyName``, SDK, ``OutputType``, ``ProjectReference``, test SDK), ``package.json`` (name,
 start scripts, server frameworks, workspaces), ``go.mod`` (module path, requirements),
 ``pyproject.toml`` (project name). Also the names a Spring application registers under
-(``spring.application.name``, ``eureka.instance.appname``) and entry points in source files.
+(``spring.application.name``, ``micronaut.application.name``, ``eureka.instance.appname``) and entry points in source files.
 
 These readers are pure functions of one file's text (no graph, no other files); the inventory
 (:mod:`analyzer.resolve.inventory`) combines them. Text is parsed with regular expressions and
@@ -146,7 +146,8 @@ def _pom(path: str, text: str) -> BuildInfo:
         aliases=aliases,
         modules=modules,
         uses=tuple(uses),
-        entry=boot and packaging != "pom",
+        # NOTE: a war is deployed into a servlet container: it runs without a main of its own.
+        entry=(boot and packaging != "pom") or packaging == "war",
         aggregator=packaging == "pom",
         embedded=tuple(sorted(embedded)),
     )
@@ -364,7 +365,12 @@ _READERS = {
 
 # -- Spring application names ---------------------------------------------------------------
 
-_APP_NAME_KEYS = ("spring.application.name", "eureka.instance.appname")
+_APP_NAME_KEYS = (
+    "spring.application.name",
+    "micronaut.application.name",
+    "quarkus.application.name",
+    "eureka.instance.appname",
+)
 _PROPS_LINE = re.compile(r"^\s*([\w.\-\[\]]+)\s*[=:]\s*(.*?)\s*$")
 
 

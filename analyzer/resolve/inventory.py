@@ -227,6 +227,8 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
             shared.add(folder)
 
     units: dict[str, Unit] = {}
+    # NOTE: a runnable unit no descriptor deploys is still a service: descriptors in real
+    # repositories are often partial (a compose file for a demo subset of the system).
     for folder in sorted(set(runnable) | set(joined)):
         unit = _unit(folder, cands.get(folder, _Candidate(folder)), joined.get(folder, []))
         if unit is not None:
