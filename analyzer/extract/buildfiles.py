@@ -5,8 +5,9 @@ Read: Maven ``pom.xml`` (artifactId, packaging, ``<modules>``, dependencies with
 ``settings.gradle(.kts)`` (``rootProject.name``, ``include``), ``*.csproj`` (project name,
 ``AssemblyName``, SDK, ``OutputType``, ``ProjectReference``, test SDK), ``package.json`` (name,
 start scripts, server frameworks, workspaces), ``go.mod`` (module path, requirements),
-``pyproject.toml`` (project name). Also the names a Spring application registers under
-(``spring.application.name``, ``micronaut.application.name``, ``eureka.instance.appname``) and entry points in source files.
+``pyproject.toml`` (project name). Also the names an application registers under
+(``spring.application.name``, ``micronaut.application.name``, ``eureka.instance.appname``) and
+entry points in source files.
 
 These readers are pure functions of one file's text (no graph, no other files); the inventory
 (:mod:`analyzer.resolve.inventory`) combines them. Text is parsed with regular expressions and
@@ -30,6 +31,8 @@ EMBEDDED_DRIVERS: dict[str, str] = {
     "org.xerial:sqlite-jdbc": "sqlite",
 }
 TEST_SCOPES = frozenset({"test"})
+# Libraries of programs that drive a system from outside (browser automation, load generators).
+_JVM_DRIVERS = ("selenium-java", "cucumber-java", "gatling", "jmeter", "playwright")
 _GRADLE_TEST_CONFIGS = re.compile(r"^\s*test\w*\s*[\s(]", re.I)
 
 
@@ -54,7 +57,8 @@ class BuildInfo:
     test: bool = False
     aggregator: bool = False
     embedded: tuple[str, ...] = ()
-    load_generator: bool = False
+    load_generator: bool = False  # a load generator or test runner: drives the system, is no part of it
+    orchestrator: bool = False  # a .NET Aspire AppHost: its project references are what it runs
 
     @property
     def folder(self) -> str:
@@ -124,11 +128,13 @@ def _pom(path: str, text: str) -> BuildInfo:
     embedded: set[str] = set()
     deps = _child(root, "dependencies")
     boot = False
+    drives = False
     for dep in deps if deps is not None else []:
         group, art, scope = _text(dep, "groupId"), _text(dep, "artifactId"), _text(dep, "scope")
         if scope in TEST_SCOPES:
             continue
         uses.append(art)
+        drives = drives or art.startswith(_JVM_DRIVERS) or group.startswith("io.gatling")
         tech = EMBEDDED_DRIVERS.get(f"{group}:{art}")
         if tech:
             embedded.add(tech)
@@ -150,6 +156,7 @@ def _pom(path: str, text: str) -> BuildInfo:
         entry=(boot and packaging != "pom") or packaging == "war",
         aggregator=packaging == "pom",
         embedded=tuple(sorted(embedded)),
+        load_generator=drives,
     )
 
 
@@ -182,6 +189,11 @@ def _gradle(path: str, text: str) -> BuildInfo:
         or "io.micronaut.application" in body
         or "io.quarkus" in body
     )
+    drives = any(
+        art.startswith(_JVM_DRIVERS) or group.startswith("io.gatling")
+        for config, group, art in _GRADLE_DEP.findall(body)
+        if not config.lower().startswith("test")
+    )
     library = bool(re.search(r"['\"`]java-library['\"`]|\bjava-library\b", body)) or (
         "bootJar" in body and re.search(r"bootJar\s*\{[^}]*enabled\s*=\s*false", body) is not None
     )
@@ -194,6 +206,7 @@ def _gradle(path: str, text: str) -> BuildInfo:
         entry=boot and not library,
         library=library,
         embedded=tuple(sorted(embedded)),
+        load_generator=drives,
     )
 
 
@@ -261,6 +274,7 @@ def _csproj(path: str, text: str) -> BuildInfo:
         entry=entry,
         library=props.get("OutputType", "").lower() == "library",
         test=test,
+        orchestrator=props.get("IsAspireHost", "").lower() == "true" or "aspire.apphost" in sdk,
     )
 
 
@@ -281,7 +295,12 @@ _NODE_SERVERS = frozenset(
         "socket.io",
     }
 )
-_NODE_LOAD = frozenset({"k6", "artillery", "loadtest", "autocannon"})
+_NODE_APPS = _NODE_SERVERS | frozenset(
+    {"react", "react-scripts", "vue", "@angular/core", "svelte", "@sveltejs/kit", "vite", "@vue/cli-service"}
+)
+_NODE_LOAD = frozenset(
+    {"k6", "artillery", "loadtest", "autocannon", "cypress", "@playwright/test", "puppeteer"}
+)
 
 
 def _package_json(path: str, text: str) -> BuildInfo | None:
@@ -295,7 +314,9 @@ def _package_json(path: str, text: str) -> BuildInfo | None:
         if isinstance(data.get(key), dict):
             deps.update(data[key])
     runtime = set(data["dependencies"]) if isinstance(data.get("dependencies"), dict) else set()
-    start = any(k in scripts for k in ("start", "serve", "start:prod"))
+    # NOTE: a start script alone also starts command-line tools (a license-attribution script):
+    # it counts with a server or front-end framework; a server in the code counts on its own.
+    start = any(k in scripts for k in ("start", "serve", "start:prod")) and bool(deps & _NODE_APPS)
     return BuildInfo(
         path,
         "npm",

@@ -25,6 +25,8 @@ def index_units(r: Resolver, units: Sequence[Unit]) -> None:
     """Register every unit's name and aliases (before any fact refers to them)."""
     for svc in r.config.services:
         r.services.add(svc.name, *svc.aliases)
+    for unit in units:  # primary names first: an alias never takes another unit's name
+        r.services.add(r.services.lookup(unit.name) or normalise(unit.name))
     for unit in units:
         canonical = r.services.lookup(unit.name) or normalise(unit.name)
         r.services.add(canonical, *unit.aliases)

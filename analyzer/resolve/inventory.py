@@ -23,7 +23,7 @@ name is an alias of the same service.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -211,12 +211,23 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
             by_name[_key(name)].add(folder)
     joined: dict[str, list[Deployment]] = defaultdict(list)
     standalone: list[Deployment] = []
+    prefix = _image_prefix(deployed)
     for dep in sorted(deployed, key=lambda d: (not d.primary, d.path, d.name)):
-        target = _join_deployment(dep, cands, by_name, runnable)
+        target = _join_deployment(dep, cands, by_name, runnable, prefix)
         if target is None:
             standalone.append(dep)
         else:
             joined[target].append(dep)
+    uses = _uses(cands)
+    for folder in sorted(set(runnable) - set(joined)):
+        # A runnable unit another runnable unit builds in (a Blazor client inside its host) is
+        # part of that unit, unless the other only orchestrates it (an Aspire AppHost).
+        if any(
+            folder in uses.get(g, ())
+            for g, c in runnable.items()
+            if g != folder and not c.flag("orchestrator")
+        ):
+            del runnable[folder]
     shared: set[str] = set()
     for folder, deps in list(joined.items()):
         if len({d.name for d in deps if d.root == folder}) > 1:
@@ -229,10 +240,13 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     units: dict[str, Unit] = {}
     # NOTE: a runnable unit no descriptor deploys is still a service: descriptors in real
     # repositories are often partial (a compose file for a demo subset of the system).
-    for folder in sorted(set(runnable) | set(joined)):
-        unit = _unit(folder, cands.get(folder, _Candidate(folder)), joined.get(folder, []))
+    taken: set[str] = set()
+    # deployed units choose their names first; a later unit whose name is taken uses its next one
+    for folder in sorted(set(runnable) | set(joined), key=lambda f: (f not in joined, f)):
+        unit = _unit(folder, cands.get(folder, _Candidate(folder)), joined.get(folder, []), taken)
         if unit is not None:
             units[folder] = unit
+            taken.add(_key(unit.name))
     seen = {_key(n) for u in units.values() for n in (u.name, *u.aliases)}
     for dep in standalone:
         if _key(dep.name) in seen or dep.name in infra:
@@ -248,7 +262,7 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     for key, unit in units.items():
         if not key.startswith("@"):
             inv.roots[unit.root] = (*inv.roots.get(unit.root, ()), unit.name)
-    _credit_libraries(inv, cands)
+    _credit_libraries(inv, cands, uses)
     return inv
 
 
@@ -305,13 +319,17 @@ def _candidates(root: Path, files: list[str], inv: Inventory) -> dict[str, _Cand
     return cands
 
 
-def _unit(folder: str, cand: _Candidate, deps: list[Deployment]) -> Unit | None:
+def _unit(folder: str, cand: _Candidate, deps: list[Deployment], taken: set[str]) -> Unit | None:
     """A unit's names: application name, deployment name, project name, folder (in that order)."""
     deploy_names = [d.name for d in deps]
-    ranked = [*cand.app_names[:1], *deploy_names[:1], cand.project_name, _folder_name(folder)]
-    primary = next((n for n in ranked if n and n.lower() not in ("true", "false", "null")), "")
-    if not primary:
+    ranked = [
+        n
+        for n in (*cand.app_names[:1], *deploy_names[:1], cand.project_name, _folder_name(folder))
+        if n and n.lower() not in ("true", "false", "null")
+    ]
+    if not ranked:
         return None
+    primary = next((n for n in ranked if _key(n) not in taken), ranked[0])
     images = [repository(d.image).rsplit("/", 1)[-1] for d in deps if d.image]
     aliases = tuple(n for n in dict.fromkeys([*deploy_names, *cand.names(), *images]) if n and n != primary)
     is_client = (
@@ -378,6 +396,7 @@ def _join_deployment(
     cands: dict[str, _Candidate],
     by_name: dict[str, set[str]],
     runnable: dict[str, _Candidate],
+    prefix: str = "",
 ) -> str | None:
     """The build unit folder a deployment runs: its build context, or the one unit whose name
     is the last part of its image repository (``acme/shop-orders`` → artifactId ``shop-orders``)."""
@@ -390,8 +409,11 @@ def _join_deployment(
         return dep.root
     if dep.image:
         last = repository(dep.image).rsplit("/", 1)[-1]
-        for probe in (last, dep.name):
+        bare = last[len(prefix) :] if prefix and last.startswith(prefix) else last
+        for probe in (last, bare, dep.name):
             hits = {f for f in by_name.get(_key(probe), set()) if f in runnable}
+            if len(hits) > 1:  # a test runner named after what it tests is not what runs
+                hits = {f for f in hits if not runnable[f].flag("load_generator")}
             if len(hits) == 1:
                 return next(iter(hits))
         # `descartesresearch/teastore-auth` runs `tools.descartes.teastore.auth`, `mn-orders-service`
@@ -407,6 +429,20 @@ def _join_deployment(
     return None
 
 
+def _image_prefix(deployed: list[Deployment]) -> str:
+    """A system-wide image name prefix (``yas-`` of ``yas-cart``, ``yas-order``, ...): the first
+    word of at least three images and of most of the images it could be."""
+    firsts = Counter(
+        m.group(0)
+        for d in deployed
+        if d.image and (m := re.match(r"[a-z0-9]+[-_]", repository(d.image).rsplit("/", 1)[-1]))
+    )
+    if not firsts:
+        return ""
+    word, count = firsts.most_common(1)[0]
+    return word if count >= 3 and count * 2 >= sum(firsts.values()) else ""
+
+
 def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
 
@@ -416,8 +452,8 @@ def _ends_alike(a: list[str], b: list[str]) -> bool:
     return len(short) >= 2 and long[-len(short) :] == short
 
 
-def _credit_libraries(inv: Inventory, cands: dict[str, _Candidate]) -> None:
-    """Files of a library are credited to the services that build it in (transitively)."""
+def _uses(cands: dict[str, _Candidate]) -> dict[str, set[str]]:
+    """Folder → folders of the units it builds in (dependencies resolved by any of their names)."""
     names: dict[str, str] = {}
     for folder, cand in cands.items():
         for info in cand.infos:
@@ -435,6 +471,11 @@ def _credit_libraries(inv: Inventory, cands: dict[str, _Candidate]) -> None:
                 target = names.get(used) or names.get(used.rsplit("/", 1)[-1])
                 if target is not None and target != folder:
                     uses[folder].add(target)
+    return uses
+
+
+def _credit_libraries(inv: Inventory, cands: dict[str, _Candidate], uses: dict[str, set[str]]) -> None:
+    """Files of a library are credited to the services that build it in (transitively)."""
     # NOTE: the repository root is never a library: crediting it would credit every file.
     libraries = {
         f for f, c in cands.items() if f and c.infos and f not in inv.roots and f not in inv.excluded
