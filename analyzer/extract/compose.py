@@ -398,10 +398,10 @@ def _aliases(spec: LineDict) -> tuple[str, ...]:
 
 
 def _technology(set_: _Set, spec: LineDict, image: str) -> tuple[str, str] | None:
-    found = technology_for_image(image) if image else None
+    build = spec.get("build")
+    found = technology_for_image(image, vendor_builds=build is None) if image else None
     if found:
         return found
-    build = spec.get("build")
     if build is None:
         return None
     context = build.get("context", ".") if isinstance(build, dict) else build
@@ -603,7 +603,10 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     stores: dict[str, str] = {}
     for store_name, store_spec in services.items():
         if isinstance(store_spec, LineDict):
-            found = technology_for_image(set_.value(store_spec.get("image"), store_spec.line_of("image"))[0])
+            found = technology_for_image(
+                set_.value(store_spec.get("image"), store_spec.line_of("image"))[0],
+                vendor_builds="build" not in store_spec,
+            )
             if found is not None:
                 stores[str(store_name).lower()] = found[0]
     for name, spec in services.items():

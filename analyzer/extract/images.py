@@ -83,8 +83,11 @@ def repository(image: str) -> str:
     return path.removeprefix("library/")
 
 
-def technology_for_image(image: str) -> tuple[str, str] | None:
-    """``(technology, role)`` with role ``datastore`` or ``broker``; ``None`` for anything else."""
+def technology_for_image(image: str, vendor_builds: bool = True) -> tuple[str, str] | None:
+    """``(technology, role)`` with role ``datastore`` or ``broker``; ``None`` for anything else.
+
+    ``vendor_builds=False`` matches the repository name exactly: for the tag a local build gives
+    its output (``etl-kafka`` built from ``./etl`` is an application, whatever its name says)."""
     if not image or ("$" in image and not re.search(r"[a-z]", image.split("$")[0] + "x")):
         return None
     repo = repository(image)
@@ -95,7 +98,7 @@ def technology_for_image(image: str) -> tuple[str, str] | None:
     # NOTE: a vendor's own build of a datastore names it last: `<vendor>-vanilla-mysql8`,
     # `teastore-kieker-rabbitmq`; tools next to a datastore name it first (`mongo-express`).
     words = [w for w in re.split(r"[-_.]", last) if w and not re.fullmatch(r"v?\d+", w)]
-    tail = re.sub(r"\d+$", "", words[-1]) if words else ""
+    tail = re.sub(r"\d+$", "", words[-1]) if words and vendor_builds else ""
     for key in (pair, last, tail):
         if key in _STORES:
             return _STORES[key], "datastore"

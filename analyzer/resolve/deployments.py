@@ -102,7 +102,7 @@ def deployments(root: Path, files: list[str]) -> tuple[list[Deployment], set[str
             for name, spec in _compose_services(root, path):
                 image = spec.get("image") if isinstance(spec.get("image"), str) else ""
                 build_root = _compose_root(path, spec)
-                tech = technology_for_image(str(image)) if image else None
+                tech = technology_for_image(str(image), spec.get("build") is None) if image else None
                 if tech is None and spec.get("build") is not None:
                     text = read_text(root, f"{build_root}/Dockerfile" if build_root else "Dockerfile")
                     tech = technology_for_dockerfile(text) if text else None
