@@ -11,6 +11,10 @@ File sets: ``docker-compose.yml`` + ``docker-compose.override.yml`` (and ``compo
 ``compose.override.yaml``) are merged as ``docker compose`` merges them (mappings by key,
 ``environment`` by variable, sequences appended); the override alone yields nothing when its
 base exists. Any other compose file is its own set; its name goes into ``Evidence.profile``.
+Files in one folder that define the same containers are deployment *variants*
+(``docker-compose-mysql.yml`` beside ``docker-compose-postgres.yml``): the default file (else the
+largest) stands for the deployment, the others yield only a note. Compose file format 1 (services
+at the top level, no ``services:`` key) is read too.
 
 Every fact's evidence is the exact line of the YAML key (or list item) that proves it; a value
 that arrives from the ``.env`` file through interpolation is credited to the ``.env`` line.
@@ -24,6 +28,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from analyzer.extract.connstr import password_kind
 from analyzer.extract.envfacts import PASSWORD_KEY, classify
@@ -85,6 +91,57 @@ class _Repo:
         except OSError:
             return None
         return None
+
+    def siblings(self, folder: str) -> list[str]:
+        """Compose files next to ``folder``'s others (repo-relative), sorted."""
+        try:
+            names = sorted(p.name for p in (self.root / folder).iterdir() if p.is_file())
+        except OSError:
+            return []
+        return [posixpath.join(folder, n) for n in names if _FILE.match(n.lower())]
+
+
+def _service_names(text: str | None) -> set[str]:
+    """The names of the containers a compose file defines (a light read, for variants)."""
+    try:
+        data = yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        return set()
+    services = data.get("services") if isinstance(data, dict) else None
+    if isinstance(data, dict) and services is None and "version" not in data:
+        services = data
+    if not isinstance(services, dict):
+        return set()
+    return {str(k) for k, v in services.items() if isinstance(v, dict) and ({"image", "build"} & set(v))}
+
+
+def primary_variant(repo: _Repo, path: str) -> str:
+    """The file that stands for the deployment when several compose files in one folder define
+    the same containers (``docker-compose-mysql.yml`` beside ``docker-compose-postgres.yml``):
+    the default file, else the one with the most containers, else the shortest name. Files
+    that define other containers (or only refine them: overlays) are not variants of it."""
+    folder = posixpath.dirname(path)
+    mine = _service_names(repo.read(path))
+    if not mine or posixpath.basename(path).lower() in _BASES:
+        return path
+    group = [(path, mine)]
+    for other in repo.siblings(folder):
+        if other == path or posixpath.basename(other).lower() in _BASES:
+            continue
+        names = _service_names(repo.read(other))
+        if names & mine:
+            group.append((other, names))
+    if len(group) == 1:
+        return path
+    return min(
+        group,
+        key=lambda item: (
+            posixpath.basename(item[0]).lower() not in _DEFAULT_SETS,
+            -len(item[1]),
+            len(item[0]),
+            item[0],
+        ),
+    )[0]
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -584,6 +641,16 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                 return ExtractResult()  # the base file of the set merges this override
     profile = "" if base_name in _DEFAULT_SETS or base_name in _BASES else posixpath.basename(ctx.path)
     set_ = _Set(ctx, repo, folder, profile)
+    primary = primary_variant(repo, ctx.path)
+    if primary != ctx.path:
+        # NOTE: a deployment variant's facts never merge with the primary's (one database
+        # would get two technologies, a service two sets of connections).
+        set_.diag(
+            (ctx.path, 1),
+            f"deployment variant of {primary}: not merged into the graph",
+            DiagnosticLevel.INFO,
+        )
+        return set_.result
     doc = _load(set_, ctx.path, text)
     if doc is None:
         return set_.result

@@ -49,6 +49,7 @@ from analyzer.resolve.declare import (
     home_for_tables,
     index_declarations,
     index_units,
+    service_on_local_port,
 )
 from analyzer.resolve.inventory import Unit
 from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, managed_technology, normalise
@@ -377,7 +378,14 @@ def _connect(r: Resolver, fact: Connection) -> None:
     for host in hosts:
         if not host:
             continue
-        if host in LOCAL_HOSTS and fact.evidence.source in (SourceKind.CONFIG, SourceKind.CODE):
+        local = host in LOCAL_HOSTS and fact.evidence.source in (SourceKind.CONFIG, SourceKind.CODE)
+        if (
+            local
+            and info.port
+            and (listener := service_on_local_port(r, f"{host}:{info.port}", fact.service))
+        ):
+            host = listener  # the one in-repository service listening on that port
+        elif local:
             # A localhost address in code or a config file is a developer default: inside a
             # deployed container it reaches nothing. Manifests (sidecars) still count.
             r.diagnostics.append(
@@ -476,8 +484,10 @@ def _call(r: Resolver, fact: Call) -> None:
         return
     if host.lower() in LOCAL_HOSTS:
         # The service's own or the developer's machine (callbacks, public URLs behind a port
-        # mapping): not a dependency between services.
-        return
+        # mapping): not a dependency between services, unless one in-repo service listens there.
+        host = service_on_local_port(r, text, fact.service) or ""
+        if not host:
+            return
     service_id = r.service_node(fact.service)
     kind, name = r.resolve_host(host, r.service_name(fact.service))
     if kind == "store":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from analyzer.extract.facts import ServiceDecl
 from analyzer.model import NodeKind, SourceKind
@@ -94,3 +95,24 @@ def home_for_tables(r: Resolver, service: str) -> str:
             r.graph.add_node(NodeKind.DATASTORE, name, attrs={"technology": engines[0], "embedded": True})
         return name
     return f"unresolved@{service or 'repo'}"
+
+
+def service_on_local_port(r: Resolver, address: str, acting: str) -> str | None:
+    """The one other in-repository service listening on the port of a ``localhost:PORT``
+    address (its ``server.port`` or published port), or None: then it stays a development
+    default.
+
+    In a developer's setup every service runs on the same machine, so ``localhost:8081`` in the
+    orders service's configuration is the service whose ``server.port`` is 8081.
+    """
+    candidate = address.strip()
+    if "://" not in candidate:
+        candidate = "tcp://" + candidate
+    try:
+        port = urlsplit(candidate).port
+    except ValueError:
+        return None
+    if port is None:
+        return None
+    listeners = r.ports.get(port, set()) - {r.service_name(acting)}
+    return next(iter(listeners)) if len(listeners) == 1 else None
