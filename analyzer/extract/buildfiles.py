@@ -84,7 +84,7 @@ def read_build_file(path: str, text: str) -> BuildInfo | None:
 
 
 def _join(folder: str, rel: str) -> str:
-    parts: list[str] = [p for p in folder.split("/") if p]
+    parts: list[str] = [p for p in folder.split("/") if p and p != "."]
     for piece in rel.replace("\\", "/").split("/"):
         if piece in ("", "."):
             continue

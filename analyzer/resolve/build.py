@@ -247,7 +247,7 @@ def build_graph(
     # gRPC services the system declares (.proto files), for stubs whose target is not written down
     for fact in by_type[Marker]:
         assert isinstance(fact, Marker)
-        if fact.key == "grpc_service":
+        if fact.key == "grpc_service" and fact.subject:
             r.grpc_services.setdefault(fact.value.rsplit(".", 1)[-1], r.service_name(fact.subject))
 
     # 3. connections and calls (configuration of inactive profiles is not deployed)
@@ -686,6 +686,8 @@ def _credential(r: Resolver, owner: str, key: str, evidence: Evidence) -> None:
 
 
 def _marker(r: Resolver, fact: Marker) -> None:
+    if fact.subject_kind == "service" and not fact.subject:
+        return  # found outside every service (a shared folder of .proto files): nobody to mark
     nid = _owner_node(r, fact.subject) if fact.subject_kind != "service" else r.service_node(fact.subject)
     detail = f"ddl-auto {fact.value}" if fact.key == "ddl_auto" else f"{fact.key} {fact.value}"
     if fact.evidence.profile:

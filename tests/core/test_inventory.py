@@ -1,0 +1,161 @@
+"""The inventory on small repositories shaped like real ones: the exact set of services, clients,
+datastores and brokers, their names, and where their facts land."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.config import Config
+from analyzer.model import ArchGraph, NodeKind
+from analyzer.pipeline import build_model
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "inventory"
+KINDS = (NodeKind.SERVICE, NodeKind.CLIENT, NodeKind.DATASTORE, NodeKind.BROKER, NodeKind.EXTERNAL)
+
+
+def model(name: str, config: Config | None = None) -> ArchGraph:
+    graph, _ = build_model(FIXTURES / name, config or Config(), jobs=1)
+    return graph
+
+
+def nodes(graph: ArchGraph) -> set[str]:
+    return {n.id for n in graph.nodes() if n.kind in KINDS}
+
+
+def flows(graph: ArchGraph) -> set[tuple[str, str, str]]:
+    return {
+        (e.source, e.kind.value, e.target)
+        for e in graph.edges()
+        if e.kind.value in ("calls", "connects", "owns", "reads", "writes")
+    }
+
+
+def test_gradle_multimodule_libraries_are_credited_to_the_services_building_them_in() -> None:
+    graph = model("gradle-multimodule")
+    # orders-domain, orders-persistence, shared-common, buildSrc and the root build are no services
+    assert nodes(graph) == {"service:orders", "service:payments", "datastore:shop-db"}
+    assert graph.node("service:orders").attrs["root"] == "orders-service"
+    assert flows(graph) == {
+        ("service:orders", "connects", "database:shop-db/orders"),
+        ("service:payments", "connects", "database:shop-db/payments"),
+        # the migration lives in the orders-persistence library module
+        ("service:orders", "owns", "table:shop-db/orders/public.orders"),
+    }
+
+
+def test_test_source_sets_are_read_only_when_asked() -> None:
+    graph = model("gradle-multimodule", Config(include_tests=True))
+    assert ("service:payments", "calls", "service:orders") in flows(graph)
+    assert "table:shop-db/orders/public.test_only" in {n.id for n in graph.nodes(NodeKind.TABLE)}
+
+
+def test_maven_aggregator_images_join_the_module_that_builds_them() -> None:
+    graph = model("maven-aggregator")
+    assert nodes(graph) == {
+        "service:orders",
+        "service:inventory",
+        "datastore:orders-mysql",
+        "broker:kafka",
+    }
+    orders = graph.node("service:orders").attrs
+    assert (orders["root"], orders["aliases"]) == ("shop-orders-service", ("shop-orders-service",))
+    assert graph.node("service:inventory").attrs["root"] == "shop-inventory"
+    assert graph.node("datastore:orders-mysql").attrs["technology"] == "mysql"
+    assert graph.node("broker:kafka").attrs["technology"] == "kafka"
+
+
+def test_dotnet_solution_test_projects_and_libraries_are_no_services() -> None:
+    graph = model("dotnet-solution")
+    assert nodes(graph) == {"service:ordering-api", "service:webapp", "datastore:sqldata"}
+    api = graph.node("service:ordering-api").attrs
+    assert api["root"] == "src/Services/Ordering/Ordering.API"
+    assert set(api["aliases"]) >= {"ordering.api", "shop.ordering.api"}
+    assert flows(graph) == {("service:ordering-api", "connects", "database:sqldata/Shop.Ordering")}
+
+
+def test_compose_v1_local_dockerfile_from_mongo_and_a_load_generator() -> None:
+    graph = model("compose-v1")
+    assert nodes(graph) == {"service:catalog", "datastore:catalog-db", "client:loadgen"}
+    assert graph.node("datastore:catalog-db").attrs["technology"] == "mongodb"
+    assert flows(graph) == {
+        ("service:catalog", "connects", "database:catalog-db/catalog"),
+        ("client:loadgen", "calls", "service:catalog"),
+    }
+
+
+def test_compose_variants_never_merge() -> None:
+    graph, diagnostics = build_model(FIXTURES / "compose-variants", Config(), jobs=1)
+    # docker-compose-postgres.yml defines more containers: it stands for the deployment
+    assert nodes(graph) == {"service:accounts", "service:adminer", "datastore:db"}
+    assert graph.node("datastore:db").attrs["technology"] == "postgresql"
+    assert flows(graph) == {("service:accounts", "connects", "database:db/accounts")}
+    assert any(
+        d.path == "docker-compose-mysql.yml" and "variant of docker-compose-postgres.yml" in d.message
+        for d in diagnostics
+    )
+
+
+def test_localhost_port_and_embedded_h2_without_deployment_descriptors() -> None:
+    graph = model("localhost-ports")
+    # named by spring.application.name, not by folder or artifactId
+    assert nodes(graph) == {"service:catalog", "service:order", "datastore:catalog-h2"}
+    assert graph.node("datastore:catalog-h2").attrs["embedded"] is True
+    assert ("service:order", "calls", "service:catalog") in flows(graph)
+    assert ("service:catalog", "writes", "table:catalog-h2/(default)/product") in flows(graph)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gradle-multimodule",
+        "maven-aggregator",
+        "dotnet-solution",
+        "compose-v1",
+        "compose-variants",
+        "localhost-ports",
+    ],
+)
+def test_no_node_is_named_after_nothing_or_a_build_folder(name: str) -> None:
+    bad = {"", "src", "app", "tests", "test", "true", "build", "target", "docker", "bin", "obj"}
+    assert not [n.id for n in model(name).nodes() if n.kind in KINDS and n.name in bad]
+
+
+def test_build_file_readers() -> None:
+    from analyzer.extract.buildfiles import read_build_file, spring_app_names
+
+    pom = read_build_file(
+        "shop/orders/pom.xml",
+        '<project xmlns="http://maven.apache.org/POM/4.0.0"><artifactId>orders</artifactId>'
+        "<packaging>war</packaging><dependencies><dependency><groupId>org.hsqldb</groupId>"
+        "<artifactId>hsqldb</artifactId></dependency><dependency><groupId>com.h2database</groupId>"
+        "<artifactId>h2</artifactId><scope>test</scope></dependency></dependencies></project>",
+    )
+    assert pom is not None
+    assert (pom.name, pom.entry, pom.embedded, pom.uses) == ("orders", True, ("hsqldb",), ("hsqldb",))
+    settings = read_build_file(
+        "settings.gradle", "rootProject.name = 'shop'\ninclude ':orders', ':libs:common'\n"
+    )
+    assert settings is not None
+    assert (settings.name, settings.modules, settings.aggregator) == ("shop", ("orders", "libs/common"), True)
+    gradle = read_build_file(
+        "api/build.gradle",
+        "apply plugin: 'spring-boot'\njar { baseName = 'basic-api-gateway' }\n"
+        "dependencies {\n  compile project(':common')\n  testCompile project(':fixtures')\n}\n",
+    )
+    assert gradle is not None
+    assert (gradle.aliases, gradle.uses, gradle.entry) == (("basic-api-gateway",), ("common",), True)
+    node = read_build_file("tool/package.json", '{"name": "@acme/tool", "scripts": {"start": "node x.js"}}')
+    assert node is not None and (node.name, node.entry) == ("tool", False)
+    gomod = read_build_file(
+        "svc/go.mod", "module github.com/acme/shop/svc\n\nrequire github.com/acme/shop/lib v0.1.0\n"
+    )
+    assert gomod is not None and (gomod.name, gomod.uses) == ("svc", ("github.com/acme/shop/lib",))
+    assert spring_app_names(
+        "bootstrap.yml", "---\nspring:\n  cloud: {}\n  application:\n    name: accounts\n"
+    ) == ("accounts",)
+    assert spring_app_names(
+        "application.yml",
+        "spring.application.name: base\n---\nspring:\n  profiles: docker\n  application:\n    name: x\n",
+    ) == ("base",)
