@@ -71,3 +71,17 @@ def test_test_source_sets() -> None:
     assert is_test_path("cart/handler_test.go")
     assert not is_test_path("orders/src/main/java/Orders.java")
     assert not is_test_path("test-data-service/main.go")
+
+
+def test_build_folder_is_read_when_it_holds_the_only_compose_file(tmp_path: Path) -> None:
+    root = make(
+        tmp_path,
+        {
+            "build/docker/docker-compose.yml": "services:\n  api:\n    build: ../../api\n",
+            "build/classes/App.class": "",
+            "api/main.go": "package main\n\nfunc main() {}\n",
+        },
+    )
+    assert discover(root, Config()).files == ["api/main.go", "build/docker/docker-compose.yml"]
+    (root / "docker-compose.yml").write_text("services:\n  api:\n    build: ./api\n")
+    assert "build/docker/docker-compose.yml" not in discover(root, Config()).files

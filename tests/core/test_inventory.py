@@ -159,3 +159,15 @@ def test_build_file_readers() -> None:
         "application.yml",
         "spring.application.name: base\n---\nspring:\n  profiles: docker\n  application:\n    name: x\n",
     ) == ("base",)
+
+
+def test_operator_resources_and_chart_dependencies_are_infrastructure() -> None:
+    graph = model("k8s-operators")
+    assert nodes(graph) == {"service:orders", "datastore:orders-db", "broker:events", "datastore:redis"}
+    assert graph.node("datastore:orders-db").attrs["technology"] == "postgresql"
+    assert graph.node("broker:events").attrs["technology"] == "kafka"
+    assert flows(graph) == {
+        ("service:orders", "connects", "database:orders-db/orders"),
+        ("service:orders", "connects", "broker:events"),
+        ("service:orders", "connects", "database:redis/0"),
+    }
