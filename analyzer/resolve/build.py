@@ -48,10 +48,11 @@ from analyzer.resolve.declare import (
     add_unit_nodes,
     home_for_tables,
     index_declarations,
+    index_stores,
     index_units,
     service_on_local_port,
 )
-from analyzer.resolve.inventory import Unit
+from analyzer.resolve.inventory import BuiltStore, Unit
 from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, managed_technology, normalise
 
 DEFAULT_DATABASE = "(default)"
@@ -106,6 +107,7 @@ class Resolver:
     embedded: dict[str, tuple[str, ...]] = field(default_factory=dict)  # service -> in-process engines
     ports: dict[int, set[str]] = field(default_factory=dict)  # listening port -> services
     unresolved_said: set[str] = field(default_factory=set)
+    built_stores: set[str] = field(default_factory=set)  # datastores built FROM a datastore image
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     # -- identities ---------------------------------------------------------------------
@@ -193,9 +195,13 @@ def _table_parts(table: str, technology: str) -> tuple[str, str]:
 
 
 def build_graph(
-    facts: Sequence[Fact], config: Config, units: Sequence[Unit] | dict[str, str] = ()
+    facts: Sequence[Fact],
+    config: Config,
+    units: Sequence[Unit] | dict[str, str] = (),
+    stores: Sequence[BuiltStore] = (),
 ) -> tuple[ArchGraph, list[Diagnostic]]:
-    """Resolve facts into one graph. ``units`` is the inventory (or a folder → name mapping)."""
+    """Resolve facts into one graph. ``units`` is the inventory (or a folder → name mapping),
+    ``stores`` the datastores it found built from this repository's Dockerfiles."""
     if isinstance(units, dict):
         units = [Unit(name, folder) for folder, name in sorted(units.items())]
     r = Resolver(config)
@@ -207,6 +213,7 @@ def build_graph(
     # 1. declarations
     declarations = [f for f in by_type[ServiceDecl] if isinstance(f, ServiceDecl)]
     index_units(r, units)
+    index_stores(r, stores)
     for fact in by_type[DatastoreDecl]:
         assert isinstance(fact, DatastoreDecl)
         canonical = r.declare_store(fact.name, fact.technology, fact.role, fact.aliases)

@@ -14,12 +14,28 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from analyzer.extract.facts import ServiceDecl
-from analyzer.model import NodeKind, SourceKind
-from analyzer.resolve.inventory import Unit
+from analyzer.model import Evidence, Location, NodeKind, SourceKind
+from analyzer.resolve.inventory import BuiltStore, Unit
 from analyzer.resolve.names import normalise
 
 if TYPE_CHECKING:
     from analyzer.resolve.build import Resolver
+
+
+def index_stores(r: Resolver, stores: Sequence[BuiltStore]) -> None:
+    """Datastores built from this repository's Dockerfiles: known before any declaration, so
+    that a workload running one is not taken for a service."""
+    for store in stores:
+        canonical = r.declare_store(store.name, store.technology, store.role)
+        r.built_stores.add(canonical)
+        r.store_node(
+            canonical,
+            evidence=[
+                Evidence(
+                    SourceKind.COMPOSE, Location(store.path, store.line), f"FROM {store.technology} image"
+                )
+            ],
+        )
 
 
 def index_units(r: Resolver, units: Sequence[Unit]) -> None:
@@ -41,7 +57,8 @@ def index_units(r: Resolver, units: Sequence[Unit]) -> None:
 
 def index_declarations(r: Resolver, decls: Sequence[ServiceDecl]) -> None:
     for fact in decls:
-        if r.stores.lookup(fact.name) is not None and fact.evidence.source == SourceKind.TRACE:
+        store = r.stores.lookup(fact.name)
+        if store is not None and (fact.evidence.source == SourceKind.TRACE or store in r.built_stores):
             continue
         canonical = r.services.lookup(fact.name) or normalise(fact.name)
         r.services.add(canonical, fact.name, *fact.aliases)

@@ -32,6 +32,7 @@ class Deployment:
     path: str
     ports: tuple[int, ...]
     primary: bool
+    dockerfile: str = ""  # the Dockerfile it is built from (repo-relative), when built here
 
 
 def read_text(root: Path, path: str, limit: int = 1024 * 1024) -> str | None:
@@ -65,6 +66,19 @@ def _compose_services(root: Path, path: str) -> list[tuple[str, dict[str, object
     if not isinstance(services, dict):
         return []
     return [(str(k), v) for k, v in services.items() if isinstance(v, dict)]
+
+
+def _dockerfile(path: str, spec: dict[str, object]) -> str:
+    """The Dockerfile a compose service is built from: ``build.dockerfile`` in its context."""
+    build = spec.get("build")
+    context = build.get("context", ".") if isinstance(build, dict) else build
+    if not isinstance(context, str) or "://" in context or "$" in context:
+        return ""
+    dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
+    if not isinstance(dockerfile, str) or "$" in dockerfile:
+        return ""
+    norm = os.path.normpath(f"{parent(path) or '.'}/{context}/{dockerfile}").replace("\\", "/")
+    return "" if norm.startswith("..") else norm
 
 
 def _compose_root(path: str, spec: dict[str, object]) -> str:
@@ -102,16 +116,19 @@ def deployments(root: Path, files: list[str]) -> tuple[list[Deployment], set[str
             for name, spec in _compose_services(root, path):
                 image = spec.get("image") if isinstance(spec.get("image"), str) else ""
                 build_root = _compose_root(path, spec)
+                dockerfile = _dockerfile(path, spec) if spec.get("build") is not None else ""
                 tech = technology_for_image(str(image), spec.get("build") is None) if image else None
-                if tech is None and spec.get("build") is not None:
-                    text = read_text(root, f"{build_root}/Dockerfile" if build_root else "Dockerfile")
+                if tech is None and dockerfile:
+                    text = read_text(root, dockerfile)
                     tech = technology_for_dockerfile(text) if text else None
                 if tech is not None:
                     infra.add(name)
                     continue
                 if not image and spec.get("build") is None:
                     continue
-                found.append(Deployment(name, build_root, str(image), path, _ports(spec), default))
+                found.append(
+                    Deployment(name, build_root, str(image), path, _ports(spec), default, dockerfile)
+                )
         elif path.endswith((".yml", ".yaml")) and "/templates/" not in f"/{path}":
             found.extend(_workloads(root, path))
     return found, infra

@@ -38,7 +38,7 @@ from analyzer.extract.buildfiles import (
     source_entry,
     spring_app_names,
 )
-from analyzer.extract.images import repository
+from analyzer.extract.images import repository, technology_for_dockerfile
 from analyzer.model import Diagnostic, DiagnosticLevel
 from analyzer.resolve.deployments import Deployment, deployments, parent, read_text
 
@@ -93,6 +93,18 @@ class Unit:
     evidence_path: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class BuiltStore:
+    """A datastore or broker container built from a Dockerfile of this repository whose ``FROM``
+    says what it runs (a deployment naming the image ``accounts-db``, built ``FROM postgres``)."""
+
+    name: str
+    technology: str
+    role: str
+    path: str  # the Dockerfile
+    line: int  # its last FROM
+
+
 @dataclass(slots=True)
 class Inventory:
     """The units of a scan and which of them each file belongs to."""
@@ -100,6 +112,7 @@ class Inventory:
     units: list[Unit] = field(default_factory=list)
     roots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # folder -> unit names
     excluded: set[str] = field(default_factory=set)  # folders of test projects
+    stores: list[BuiltStore] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def services_for(self, path: str) -> tuple[str, ...]:
@@ -213,7 +226,7 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     standalone: list[Deployment] = []
     prefix = _image_prefix(deployed)
     for dep in sorted(deployed, key=lambda d: (not d.primary, d.path, d.name)):
-        target = _join_deployment(dep, cands, by_name, runnable, prefix)
+        target = _join_deployment(root, dep, cands, by_name, runnable, prefix)
         if target is None:
             standalone.append(dep)
         else:
@@ -250,6 +263,11 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     seen = {_key(n) for u in units.values() for n in (u.name, *u.aliases)}
     for dep in standalone:
         if _key(dep.name) in seen or dep.name in infra:
+            continue
+        store = _built_store(root, dep, cands, by_name, prefix)
+        if store is not None:
+            inv.stores.append(store)
+            seen.add(_key(dep.name))
             continue
         seen.add(_key(dep.name))
         folder = dep.root if dep.root and dep.root not in units and dep.root not in shared else ""
@@ -392,6 +410,7 @@ def _folder_name(folder: str) -> str:
 
 
 def _join_deployment(
+    root: Path,
     dep: Deployment,
     cands: dict[str, _Candidate],
     by_name: dict[str, set[str]],
@@ -404,6 +423,10 @@ def _join_deployment(
         if dep.root in runnable or (dep.root in cands and cands[dep.root].infos):
             return dep.root
         inner = [f for f in runnable if f.startswith(dep.root + "/")]
+        if len(inner) > 1 and dep.dockerfile:
+            # several programs under one build context: the one its Dockerfile names is built
+            text = read_text(root, dep.dockerfile) or ""
+            inner = [f for f in inner if f[len(dep.root) + 1 :] + "/" in text.replace("\\", "/")]
         if len(inner) == 1:
             return inner[0]
         return dep.root
@@ -426,6 +449,28 @@ def _join_deployment(
         }
         if len(hits) == 1:
             return next(iter(hits))
+    return None
+
+
+def _built_store(
+    root: Path, dep: Deployment, cands: dict[str, _Candidate], by_name: dict[str, set[str]], prefix: str
+) -> BuiltStore | None:
+    """The datastore an image-only deployment runs when its image is built here ``FROM`` one."""
+    if not dep.image or dep.root:
+        return None
+    last = repository(dep.image).rsplit("/", 1)[-1]
+    bare = last[len(prefix) :] if prefix and last.startswith(prefix) else last
+    for probe in (last, bare, dep.name):
+        hits = {f for f in by_name.get(_key(probe), set()) if cands[f].dockerfile and not cands[f].infos}
+        if len(hits) != 1:
+            continue
+        path = f"{next(iter(hits))}/Dockerfile".lstrip("/")
+        text = read_text(root, path) or ""
+        found = technology_for_dockerfile(text)
+        if found is None:
+            return None
+        line = max(i for i, ln in enumerate(text.splitlines(), 1) if ln.strip().upper().startswith("FROM"))
+        return BuiltStore(dep.name, found[0], found[1], path, line)
     return None
 
 

@@ -161,9 +161,17 @@ def test_build_file_readers() -> None:
     ) == ("base",)
 
 
-def test_operator_resources_and_chart_dependencies_are_infrastructure() -> None:
+def test_operator_resources_chart_dependencies_and_built_images_are_infrastructure() -> None:
     graph = model("k8s-operators")
-    assert nodes(graph) == {"service:orders", "datastore:orders-db", "broker:events", "datastore:redis"}
+    assert nodes(graph) == {
+        "service:orders",
+        "datastore:orders-db",
+        "broker:events",
+        "datastore:redis",
+        # a StatefulSet running an image this repository builds FROM postgres
+        "datastore:ledger-db",
+    }
+    assert graph.node("datastore:ledger-db").attrs["technology"] == "postgresql"
     assert graph.node("datastore:orders-db").attrs["technology"] == "postgresql"
     assert graph.node("broker:events").attrs["technology"] == "kafka"
     assert flows(graph) == {
