@@ -12,7 +12,11 @@ Node attributes (all optional unless said):
     ``ddl_auto`` (tuple of values).
 ``datastore``
     ``technology`` canonical name; ``image``; ``persistent`` / ``healthcheck`` (bool);
-    ``managed`` (cloud endpoint); ``relational`` (bool); ``plaintext_credentials``.
+    ``managed`` (cloud endpoint); ``relational`` (bool); ``embedded`` (True for an in-process
+    H2/HSQLDB/Derby/SQLite of one service, named ``<service>-<engine>``); ``plaintext_credentials``.
+``client``
+    A load generator or test runner that drives the system (``root``, ``aliases``); no rule
+    counts it.
 ``broker``
     ``technology``.
 ``database``
