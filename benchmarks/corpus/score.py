@@ -14,8 +14,9 @@ like services, in service→datastore and service→broker flows; clients take p
 
 Matching names (both sides lowercased to letters and digits): a predicted component first takes the label
 of its own kind with the same name, then one sharing any name or alias with it (its `attrs.aliases` and
-the label's `aliases`), then one whose name is the same after removing one common suffix, when that match
-is unique on both sides; then the same three steps across kinds, so that a gateway labelled `platform` but
+the label's `aliases`; when two outputs name one label, the more direct name wins and the other is a
+duplicate), then one whose name is the same after removing one common suffix, when that match is unique
+on both sides; then the same three steps across kinds, so that a gateway labelled `platform` but
 reported as a service still carries its edges (it counts as a false service and a missed platform).
 
 A finding label matches a reported finding of the same rule (name or id) whose subjects or message
@@ -226,7 +227,13 @@ def align(truth: Side, pred: Side) -> dict[str, str]:
     mapping: dict[str, str] = {}
     taken: set[str] = set()
 
-    def step(same_kind: bool, keys_of: Any) -> None:
+    def rank(t: str, p: str) -> tuple[int, str]:
+        """How directly `p` names `t`: its primary name as the label's name, then as an earlier alias."""
+        names = truth.names[t]
+        primary = pred.names[p][0] if pred.names[p] else ""
+        return (names.index(primary) if primary in names else len(names), p)
+
+    def step(same_kind: bool, keys_of: Any, unique: bool) -> None:
         free = [t for t in sorted(truth.kind) if t not in taken]
         wanted: dict[str, list[str]] = {}
         for p in sorted(pred.kind):
@@ -241,14 +248,16 @@ def align(truth: Side, pred: Side) -> dict[str, str]:
             if len(hits) == 1:
                 wanted.setdefault(hits[0], []).append(p)
         for t, ps in wanted.items():
-            if len(ps) == 1:
-                mapping[ps[0]] = t
+            # Two outputs naming one labelled component: the one that names it most directly matches,
+            # the other is a duplicate (a false positive). A suffix-stripped name must be unique.
+            if len(ps) == 1 or not unique:
+                mapping[min(ps, key=lambda p: rank(t, p))] = t
                 taken.add(t)
 
     for same_kind in (True, False):
-        step(same_kind, lambda side, k: {side.names[k][0]} if side.names[k] else set())
-        step(same_kind, lambda side, k: set(side.names[k]))
-        step(same_kind, lambda side, k: {stem(n) for n in side.names[k]})
+        step(same_kind, lambda side, k: {side.names[k][0]} if side.names[k] else set(), False)
+        step(same_kind, lambda side, k: set(side.names[k]), False)
+        step(same_kind, lambda side, k: {stem(n) for n in side.names[k]}, True)
     return mapping
 
 

@@ -231,3 +231,11 @@ def test_total_is_micro_averaged() -> None:
     tot = score.total([perfect, missed])["categories"]["svc_svc"]
     assert (tot["tp"], tot["fp"], tot["fn"]) == (5, 0, 1)
     assert score.prf(tot["tp"], tot["fp"], tot["fn"])[2] == pytest.approx(10 / 11)
+
+
+def test_a_service_reported_twice_is_one_match_and_one_false_positive() -> None:
+    out = perfect_output()
+    out["graph"]["nodes"].append(node("service:order-service"))
+    res = score.score_system(LABELS, out)
+    assert counts(res, "services") == (3, 1, 0)
+    assert res["categories"]["services"]["fp_items"] == ["order-service"]
