@@ -474,10 +474,14 @@ def score_run(run_dir: Path, labels: dict[str, dict[str, Any]]) -> dict[str, Any
         if o["group"] != "corpus" or o["name"] not in labels:
             continue
         report = run_dir / o["name"] / "report.json"
-        if not report.is_file():
-            continue
-        output = json.loads(report.read_text(encoding="utf-8"))
+        try:
+            output = json.loads(report.read_text(encoding="utf-8"))
+            note = ""
+        except (OSError, ValueError):  # a crash found nothing: every label counts as missed
+            output, note = {"graph": {"nodes": [], "edges": []}, "findings": []}, "no output: scored as empty"
         res = score_system(labels[o["name"]], output, o.get("subdir") or "")
+        if note:
+            res["warnings"].append(note)
         if labels[o["name"]].get("commit") not in (None, o["commit"]):
             res["warnings"].append(
                 f"labels describe {labels[o['name']]['commit']}, the run scanned {o['commit']}"
