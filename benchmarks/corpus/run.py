@@ -304,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds before a scan is killed")
     ap.add_argument("--rescore", type=Path, metavar="RUN_DIR", help="score a saved run again, no scanning")
     ap.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")
+    ap.add_argument("--verbose", "-v", action="store_true", help="score.py lists every missed and false item")
     ap.add_argument(
         "--labels", type=Path, action="append", help="label folder(s) for score.py (default labels/)"
     )
@@ -322,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
         mirrors = Path(meta["mirrors"]) if args.mirrors is None else args.mirrors.resolve()
         outcomes = {o["name"]: Outcome(**o) for o in meta["outcomes"]}
+        targets = [t for t in targets if t.name in outcomes]
     else:
         if args.mirrors is None or not args.mirrors.is_dir():
             ap.error(f"--mirrors: no such folder: {args.mirrors} (see benchmarks/corpus/README.md)")
@@ -383,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     score_args = ["--run", str(run_dir), "--section", args.section or meta["section"]]
     if args.no_results:
         score_args.append("--no-results")
+    if args.verbose:
+        score_args.append("--verbose")
     for labels in args.labels or []:
         score_args += ["--labels", str(labels)]
     return score.main(score_args)
