@@ -153,6 +153,7 @@ def scan(out: Outcome, python: str, analyzer_root: Path, dest: Path, timeout: fl
     cmd += ["--json", str(dest / "report.json"), "--sarif", str(dest / "report.sarif")]
     cmd += ["--html", str(dest / "report.html")]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # the measured checkout may be someone else's: leave it as it is
     with (dest / "stderr.txt").open("wb") as err:
         start = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=analyzer_root, stdout=subprocess.DEVNULL, stderr=err, env=env)
