@@ -10,7 +10,9 @@ components; `database` and `table` fold into their datastore (`contains` edges, 
 `topic` into its broker (`contains`, else `attrs.broker`, else the only broker), `operation` and `endpoint`
 into their service (`part_of`). Flows are the edge kinds in FLOW_KINDS, lifted to those components.
 Platform components take part in service→service flows (gateway routes, config and registry clients) and,
-like services, in service→datastore and service→broker flows; clients take part in none.
+like services, in service→datastore and service→broker flows; clients take part in none. The service→service
+pairs that touch a platform component are also scored on their own ("of which platform"), so the figure for
+calls between services can be told from the one for platform wiring.
 
 Matching names (both sides lowercased to letters and digits): a predicted component first takes the label
 of its own kind with the same name, then one sharing any name or alias with it (its `attrs.aliases` and
@@ -72,7 +74,7 @@ NODE_CATEGORIES = {
     "platform": "platform",
     "clients": "client",
 }
-EDGE_CATEGORIES = ("svc_ds", "svc_svc", "svc_svc_directed", "svc_broker")
+EDGE_CATEGORIES = ("svc_ds", "svc_svc", "svc_svc_directed", "svc_platform", "svc_broker")
 CATEGORIES = (*NODE_CATEGORIES, *EDGE_CATEGORIES)
 CATEGORY_TITLES = {
     "services": "services",
@@ -83,6 +85,7 @@ CATEGORY_TITLES = {
     "svc_ds": "svc→ds",
     "svc_svc": "svc→svc",
     "svc_svc_directed": "svc→svc (directed)",
+    "svc_platform": "of which platform",
     "svc_broker": "svc→broker",
 }
 
@@ -286,6 +289,8 @@ def categorise(side: Side, kind_of: dict[str, str], rename: dict[str, str]) -> d
         cats[cat].add(tuple(sorted((a, b))))
         if cat == "svc_svc":
             cats["svc_svc_directed"].add((a, b))
+            if "platform" in (kind_of[a], kind_of[b]):  # routes, registrations, config and telemetry
+                cats["svc_platform"].add(tuple(sorted((a, b))))
     return cats
 
 

@@ -112,6 +112,7 @@ def test_perfect_match() -> None:
         "svc_ds": (1, 0, 0),
         "svc_svc": (3, 0, 0),
         "svc_svc_directed": (3, 0, 0),
+        "svc_platform": (1, 0, 0),
         "svc_broker": (1, 0, 0),
     }
     assert {cat: counts(res, cat) for cat in expected} == expected
@@ -161,6 +162,7 @@ def test_output_alias_and_gateway_reported_as_service() -> None:
     assert counts(res, "services") == (3, 1, 0)  # the gateway is no service ...
     assert counts(res, "platform") == (0, 0, 1)  # ... and the platform component is missed
     assert counts(res, "svc_svc") == (3, 0, 0)  # but its routes are the labelled calls
+    assert counts(res, "svc_platform") == (1, 0, 0)  # a matched node's edges take the label's kinds
     assert res["mapping"] == {"orders-svc-v2": "orders"}
 
 
