@@ -20,7 +20,8 @@ Written by `make corpus` (`benchmarks/corpus/run.py`, then `score.py`); how to r
 [README.md](README.md). Each section below is replaced by the next run of its kind; "Baseline" is the
 code before the corpus round, kept for comparison. Cells are `P/R/F1 [labelled items]` (— where
 undefined); totals are micro-averaged (summed TP/FP/FN). Peak RSS is the scan process's own
-(`wait4` rusage: the largest of it and the workers it waited for).
+(`wait4` rusage: the largest of it and the workers it waited for). Seconds are wall time on whatever else the
+machine was doing (the cores may be shared): compare them within a section, loosely across sections.
 
 microSecEnD apps are scored with `../shared/corpus/msecend_score.py` against their third-party ground
 truth. That script knows only service/datastore/broker/external nodes, so it reads a translated copy of
