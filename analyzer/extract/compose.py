@@ -56,6 +56,29 @@ _BASES = {
     "compose.override.yml": ("compose.yml", "compose.yaml"),
     "compose.override.yaml": ("compose.yaml", "compose.yml"),
 }
+_SERVICE_KEYS = frozenset(
+    {
+        "image",
+        "build",
+        "environment",
+        "env_file",
+        "ports",
+        "expose",
+        "depends_on",
+        "command",
+        "entrypoint",
+        "volumes",
+        "extends",
+        "links",
+        "healthcheck",
+        "restart",
+        "deploy",
+        "container_name",
+        "profiles",
+        "labels",
+        "networks",
+    }
+)
 _DEFAULT_SETS = {"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"}
 _DATABASE_KEYS = (
     "POSTGRES_DB",
@@ -683,9 +706,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             continue
         try:
             spec = _with_extends(set_, str(name), spec, services)
-            if "image" not in spec and "build" not in spec:
+            if not (_SERVICE_KEYS & set(spec)):
                 # NOTE: e.g. `networks:` indented under `services:` by mistake: not a container.
-                set_.diag(source, f"service '{name}' has neither 'image' nor 'build'; not a container")
+                set_.diag(source, f"'{name}' under 'services' has no service keys; not a container")
                 continue
             image, _ = set_.value(spec.get("image"), spec.line_of("image"))
             tech = _technology(set_, spec, image)
