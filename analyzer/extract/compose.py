@@ -49,7 +49,7 @@ from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, Sour
 
 NAME = "compose"
 
-_FILE = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$")
+_FILE = re.compile(r"^(docker-)?compose([._-][\w.-]+)?\.ya?ml$")
 _BASES = {
     "docker-compose.override.yml": ("docker-compose.yml", "docker-compose.yaml"),
     "docker-compose.override.yaml": ("docker-compose.yaml", "docker-compose.yml"),
@@ -141,7 +141,8 @@ def _service_names(text: str | None) -> set[str]:
 def primary_variant(repo: _Repo, path: str) -> str:
     """The file that stands for the deployment when several compose files in one folder define
     the same containers (``docker-compose-mysql.yml`` beside ``docker-compose-postgres.yml``):
-    the default file, else the one with the most containers, else the shortest name. Files
+    the default file (or one named ``*default*``), else the one with the most containers, else the
+    shortest name. Files
     that define other containers (or only refine them: overlays) are not variants of it."""
     folder = posixpath.dirname(path)
     mine = _service_names(repo.read(path))
@@ -160,11 +161,17 @@ def primary_variant(repo: _Repo, path: str) -> str:
         group,
         key=lambda item: (
             posixpath.basename(item[0]).lower() not in _DEFAULT_SETS,
+            "default" not in posixpath.basename(item[0]).lower(),
             -len(item[1]),
             len(item[0]),
             item[0],
         ),
     )[0]
+
+
+def is_variant(root: str, path: str) -> bool:
+    """Whether a compose file is a deployment variant another file of its folder stands for."""
+    return primary_variant(_Repo(FileContext(path, root)), path) != path
 
 
 def _merge(base: Any, over: Any) -> Any:

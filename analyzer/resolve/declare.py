@@ -58,7 +58,12 @@ def index_units(r: Resolver, units: Sequence[Unit]) -> None:
 def index_declarations(r: Resolver, decls: Sequence[ServiceDecl]) -> None:
     for fact in decls:
         store = r.stores.lookup(fact.name)
-        if store is not None and (fact.evidence.source == SourceKind.TRACE or store in r.built_stores):
+        # NOTE: a declaration with neither image nor build refines a container declared elsewhere
+        # (`orders-db: {ports: []}` in an override): when that is a datastore, it stays one.
+        refines = not fact.image and not fact.root and fact.evidence.source != SourceKind.TRACE
+        if store is not None and (
+            fact.evidence.source == SourceKind.TRACE or store in r.built_stores or refines
+        ):
             continue
         canonical = r.services.lookup(fact.name) or normalise(fact.name)
         r.services.add(canonical, fact.name, *fact.aliases)

@@ -9,12 +9,14 @@ extractors read everything else with lines.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import yaml
 
 from analyzer.discovery import is_compose_file
+from analyzer.extract.compose import is_variant
 from analyzer.extract.images import technology_for_dockerfile, technology_for_image
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"})
@@ -33,6 +35,7 @@ class Deployment:
     ports: tuple[int, ...]
     primary: bool
     dockerfile: str = ""  # the Dockerfile it is built from (repo-relative), when built here
+    client: bool = False  # runs tests or load against the system (a test build target, a test file)
 
 
 def read_text(root: Path, path: str, limit: int = 1024 * 1024) -> str | None:
@@ -81,6 +84,19 @@ def _dockerfile(path: str, spec: dict[str, object]) -> str:
     return "" if norm.startswith("..") else norm
 
 
+_TEST_NAME = re.compile(r"(^|[-_.])(unit|functional|integration|e2e)?[-_]?tests?$", re.I)
+
+
+def _runs_tests(path: str, name: str, spec: dict[str, object]) -> bool:
+    """A compose service that runs a test suite: a test build target, a test-named service in a
+    test compose file (``docker-compose-tests.yml``)."""
+    build = spec.get("build")
+    target = build.get("target") if isinstance(build, dict) else None
+    if isinstance(target, str) and "test" in target.lower():
+        return True
+    return "test" in PurePosixPath(path).name.lower() and _TEST_NAME.search(name) is not None
+
+
 def _compose_root(path: str, spec: dict[str, object]) -> str:
     build = spec.get("build")
     context = build.get("context", ".") if isinstance(build, dict) else build
@@ -111,7 +127,7 @@ def deployments(root: Path, files: list[str]) -> tuple[list[Deployment], set[str
     found: list[Deployment] = []
     infra: set[str] = set()
     for path in files:
-        if is_compose_file(path):
+        if is_compose_file(path) and not is_variant(str(root), path):
             default = PurePosixPath(path).name in DEFAULT_COMPOSE
             for name, spec in _compose_services(root, path):
                 image = spec.get("image") if isinstance(spec.get("image"), str) else ""
@@ -126,8 +142,9 @@ def deployments(root: Path, files: list[str]) -> tuple[list[Deployment], set[str
                     continue
                 if not image and spec.get("build") is None:
                     continue
+                tests = _runs_tests(path, name, spec)
                 found.append(
-                    Deployment(name, build_root, str(image), path, _ports(spec), default, dockerfile)
+                    Deployment(name, build_root, str(image), path, _ports(spec), default, dockerfile, tests)
                 )
         elif path.endswith((".yml", ".yaml")) and "/templates/" not in f"/{path}":
             found.extend(_workloads(root, path))

@@ -68,10 +68,18 @@ GENERIC_FOLDERS = frozenset(
     }
 )
 CLIENT_NAME = re.compile(
-    r"(^|[-_./])(load[-_]?gen(erator)?|loadgen|load[-_]?test(s|ing)?|locust|gatling|jmeter|k6|"
-    r"stress[-_]?test|perf(ormance)?[-_]?test(s)?|traffic[-_]?gen(erator)?)($|[-_./])",
+    r"load[-_]?gen(erator)?|load[-_]?test(s|ing)?|traffic[-_]?gen(erator)?|"
+    r"(^|[-_./])(locust|gatling|jmeter|k6|wrk2?|stress[-_]?tests?|perf(ormance)?[-_]?tests?)($|[-_./])",
     re.I,
 )
+# Test projects that drive the deployed system from outside (not unit tests of one service).
+SYSTEM_TEST_NAME = re.compile(
+    r"(^|[-_.])(e2e|end[-_]?to[-_]?end([-_]?tests?)?|ui[-_]?tests?|acceptance[-_]?tests?|system[-_]?tests?|"
+    r"smoke[-_]?tests?)$",
+    re.I,
+)
+# Scripts of load tools: their folder is a client even without a build file.
+LOAD_SCRIPT = re.compile(r"(^locustfile[\w-]*\.py|\.jmx|\.lua)$", re.I)
 CLIENT_IMAGES = frozenset({"locust", "locustio/locust", "k6", "grafana/k6", "loadimpact/k6", "justb4/jmeter"})
 MAX_ENTRY_BYTES = 256 * 1024
 
@@ -148,6 +156,7 @@ class _Candidate:
     dockerfile: bool = False
     ports: set[int] = field(default_factory=set)
     uses_module: str = ""  # a Go main package: the module folder it belongs to
+    drives: bool = False  # a load generator or system-test project (a client)
 
     @property
     def project_name(self) -> str:
@@ -218,6 +227,12 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
         and (c.entry or c.flag("entry"))
         and not (c.flag("aggregator") and not c.entry)
     }
+    for folder in [f for f, c in runnable.items() if c.dockerfile]:
+        # a unit whose image is built FROM a datastore or broker is that infrastructure with
+        # extras (a RabbitMQ image that also serves a log viewer war), not a service
+        if technology_for_dockerfile(read_text(root, f"{folder}/Dockerfile".lstrip("/")) or "") is not None:
+            del runnable[folder]
+    clients = {f: c for f, c in cands.items() if _is_client(f, c) and f not in runnable}
     by_name: dict[str, set[str]] = defaultdict(set)  # every name of every build unit -> folders
     for folder, cand in cands.items():
         for name in cand.names():
@@ -226,7 +241,8 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     standalone: list[Deployment] = []
     prefix = _image_prefix(deployed)
     for dep in sorted(deployed, key=lambda d: (not d.primary, d.path, d.name)):
-        target = _join_deployment(root, dep, cands, by_name, runnable, prefix)
+        # a container running a test suite built from a service's folder is not that service
+        target = None if dep.client else _join_deployment(root, dep, cands, by_name, runnable, prefix)
         if target is None:
             standalone.append(dep)
         else:
@@ -255,7 +271,7 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     # repositories are often partial (a compose file for a demo subset of the system).
     taken: set[str] = set()
     # deployed units choose their names first; a later unit whose name is taken uses its next one
-    for folder in sorted(set(runnable) | set(joined), key=lambda f: (f not in joined, f)):
+    for folder in sorted(set(runnable) | set(joined) | set(clients), key=lambda f: (f not in joined, f)):
         unit = _unit(folder, cands.get(folder, _Candidate(folder)), joined.get(folder, []), taken)
         if unit is not None:
             units[folder] = unit
@@ -272,7 +288,9 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
         seen.add(_key(dep.name))
         folder = dep.root if dep.root and dep.root not in units and dep.root not in shared else ""
         kind = (
-            "client" if repository(dep.image) in CLIENT_IMAGES or CLIENT_NAME.search(dep.name) else "service"
+            "client"
+            if dep.client or repository(dep.image) in CLIENT_IMAGES or CLIENT_NAME.search(dep.name)
+            else "service"
         )
         units[folder or f"@{dep.name}"] = Unit(dep.name, folder, kind, (), (), dep.ports, dep.path)
     _apply_config(root, config, units, inv)
@@ -288,9 +306,19 @@ def _candidates(root: Path, files: list[str], inv: Inventory) -> dict[str, _Cand
     """Build units by folder, with their names, entry points, ports; test projects excluded."""
     cands: dict[str, _Candidate] = {}
     for path in files:
-        if is_test_path(path):
-            continue
         folder, name = parent(path), PurePosixPath(path).name
+        if LOAD_SCRIPT.search(name) and (name.endswith(".lua") is False or CLIENT_NAME.search(path)):
+            client_folder = _client_folder(folder)
+            cands.setdefault(client_folder, _Candidate(client_folder)).drives = True
+        if is_test_path(path):
+            if is_build_file(path) and SYSTEM_TEST_NAME.search(PurePosixPath(folder).name):
+                # an e2e or UI test project: it drives the system, it is no part of it
+                text = read_text(root, path)
+                info = read_build_file(path, text) if text is not None else None
+                cand = cands.setdefault(folder, _Candidate(folder))
+                cand.drives = True
+                cand.infos.extend([info] if info is not None else [])
+            continue
         if is_build_file(path):
             text = read_text(root, path)
             info = read_build_file(path, text) if text is not None else None
@@ -301,6 +329,8 @@ def _candidates(root: Path, files: list[str], inv: Inventory) -> dict[str, _Cand
     for folder, cand in cands.items():
         if cand.flag("test") or (cand.infos and _is_test_folder(folder)):
             inv.excluded.add(folder)
+            if SYSTEM_TEST_NAME.search(PurePosixPath(folder).name):
+                cand.drives = True
     owners = [f for f in cands if f not in inv.excluded]
     for path in files:
         if is_test_path(path) or inv.is_excluded(path):
@@ -350,10 +380,8 @@ def _unit(folder: str, cand: _Candidate, deps: list[Deployment], taken: set[str]
     primary = next((n for n in ranked if _key(n) not in taken), ranked[0])
     images = [repository(d.image).rsplit("/", 1)[-1] for d in deps if d.image]
     aliases = tuple(n for n in dict.fromkeys([*deploy_names, *cand.names(), *images]) if n and n != primary)
-    is_client = (
-        cand.flag("load_generator")
-        or CLIENT_NAME.search(folder) is not None
-        or any(repository(d.image) in CLIENT_IMAGES for d in deps)
+    is_client = _is_client(folder, cand) or any(
+        d.client or repository(d.image) in CLIENT_IMAGES for d in deps
     )
     return Unit(
         primary,
@@ -390,6 +418,24 @@ def _apply_config(root: Path, config: Config, units: dict[str, Unit], inv: Inven
                         f"service '{svc.name}' root folder '{folder}' does not exist",
                     )
                 )
+
+
+def _is_client(folder: str, cand: _Candidate) -> bool:
+    """A load generator or a system-test project: drives the system from outside."""
+    return (
+        cand.drives
+        or cand.flag("load_generator")
+        or (bool(cand.infos) and CLIENT_NAME.search(folder) is not None)
+    )
+
+
+def _client_folder(folder: str) -> str:
+    """The folder a load script stands for: the nearest one named like a load tool, else its own."""
+    parts = PurePosixPath(folder).parts
+    for depth in range(len(parts), 0, -1):
+        if CLIENT_NAME.search(parts[depth - 1]):
+            return "/".join(parts[:depth])
+    return folder
 
 
 def _is_test_folder(folder: str) -> bool:

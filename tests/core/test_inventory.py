@@ -68,11 +68,21 @@ def test_maven_aggregator_images_join_the_module_that_builds_them() -> None:
 
 def test_dotnet_solution_test_projects_and_libraries_are_no_services() -> None:
     graph = model("dotnet-solution")
-    assert nodes(graph) == {"service:ordering-api", "service:webapp", "datastore:sqldata"}
+    assert nodes(graph) == {
+        "service:ordering-api",
+        "service:webapp",
+        "datastore:sqldata",
+        # a compose service running the functional tests, and the Cypress suite: clients
+        "client:ordering-api-functional-test",
+        "client:shop-e2e",
+    }
     api = graph.node("service:ordering-api").attrs
     assert api["root"] == "src/Services/Ordering/Ordering.API"
     assert set(api["aliases"]) >= {"ordering.api", "shop.ordering.api"}
-    assert flows(graph) == {("service:ordering-api", "connects", "database:sqldata/Shop.Ordering")}
+    assert flows(graph) == {
+        ("service:ordering-api", "connects", "database:sqldata/Shop.Ordering"),
+        ("client:ordering-api-functional-test", "connects", "database:sqldata/Shop.Ordering.Tests"),
+    }
 
 
 def test_compose_v1_local_dockerfile_from_mongo_and_a_load_generator() -> None:
