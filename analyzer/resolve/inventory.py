@@ -266,9 +266,13 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
             runnable.pop(folder, None)
             shared.add(folder)
 
+    if joined:
+        # NOTE: where descriptors deploy this repository's units, a runnable unit they leave out
+        # is still a service when it carries its own image recipe (descriptors in real
+        # repositories are often partial); without one it is a tool, a sample or a module.
+        recipes = {_owner(parent(f), runnable) for f in found.files if PurePosixPath(f).name == "Dockerfile"}
+        runnable = {f: c for f, c in runnable.items() if f in joined or f in recipes}
     units: dict[str, Unit] = {}
-    # NOTE: a runnable unit no descriptor deploys is still a service: descriptors in real
-    # repositories are often partial (a compose file for a demo subset of the system).
     taken: set[str] = set()
     # deployed units choose their names first; a later unit whose name is taken uses its next one
     for folder in sorted(set(runnable) | set(joined) | set(clients), key=lambda f: (f not in joined, f)):

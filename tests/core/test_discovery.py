@@ -26,6 +26,9 @@ def test_roots_from_compose_markers_and_config(tmp_path: Path) -> None:
             "apps/basket/src/main.py": "",
             "payments/go.mod": "module example.com/payments",
             "payments/main.go": "package main\n\nfunc main() {}\n",
+            "payments/Dockerfile": "FROM golang:1.22",
+            "tools/gen/go.mod": "module example.com/gen",
+            "tools/gen/main.go": "package main\n\nfunc main() {}\n",
             "legacy/pom.xml": "<project/>",
             "legacy/App.java": "",
             "node_modules/x/package.json": "{}",
@@ -44,6 +47,8 @@ def test_roots_from_compose_markers_and_config(tmp_path: Path) -> None:
     assert inventory.services_for("svc/ord/app.py") == ("orders",)
     assert inventory.services_for("apps/basket/src/main.py") == ("shared",)
     assert inventory.services_for("docker-compose.yml") == ()
+    # runnable, but neither deployed nor carrying an image recipe while others are: a tool
+    assert inventory.services_for("tools/gen/main.go") == ()
     assert not any(f.startswith("node_modules/") for f in found.files)
 
 
