@@ -42,7 +42,11 @@ from analyzer.extract.facts import (
     FileContext,
     ServiceDecl,
 )
-from analyzer.extract.images import technology_for_dockerfile, technology_for_image
+from analyzer.extract.images import (
+    technology_for_dockerfile,
+    technology_for_environment,
+    technology_for_image,
+)
 from analyzer.extract.interpolate import interpolate, parse_env_entries
 from analyzer.extract.yamlsrc import LineDict, LineList, Source, YamlError, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
@@ -490,13 +494,23 @@ def _technology(set_: _Set, spec: LineDict, image: str) -> tuple[str, str] | Non
     if found:
         return found
     if build is None:
-        return None
+        # NOTE: an image this repository does not build, configured like a datastore image
+        return technology_for_environment(_env_names(spec)) if image else None
     context = build.get("context", ".") if isinstance(build, dict) else build
     dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
     if not isinstance(context, str) or "://" in context or not isinstance(dockerfile, str):
         return None
     text = set_.repo.read(posixpath.join(set_.folder, context, dockerfile))
     return technology_for_dockerfile(text) if text else None
+
+
+def _env_names(spec: LineDict) -> list[str]:
+    environment = spec.get("environment")
+    if isinstance(environment, dict):
+        return [str(k) for k in environment]
+    if isinstance(environment, list):
+        return [str(item).split("=", 1)[0] for item in environment]
+    return []
 
 
 def _build_root(set_: _Set, spec: LineDict) -> str:
@@ -703,7 +717,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             found = technology_for_image(
                 set_.value(store_spec.get("image"), store_spec.line_of("image"))[0],
                 vendor_builds="build" not in store_spec,
-            )
+            ) or (technology_for_environment(_env_names(store_spec)) if "image" in store_spec else None)
             if found is not None:
                 stores[str(store_name).lower()] = found[0]
     for name, spec in services.items():

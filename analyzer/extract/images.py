@@ -12,6 +12,7 @@ datastore, not datastores.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # repository last component (or org/name) -> (technology, role)
 _STORES: dict[str, str] = {
@@ -115,3 +116,34 @@ def technology_for_dockerfile(text: str) -> tuple[str, str] | None:
     (``FROM mongo:3`` plus seed data is still MongoDB). The last stage decides."""
     stages = _FROM.findall(text)
     return technology_for_image(stages[-1]) if stages else None
+
+
+# Variables only a datastore or broker image reads (its initialisation interface): a container of
+# an unknown image configured through them runs that image's entry point (a vendor's seeded
+# MongoDB, `acmeshop-user-db`). Variables applications also read to connect (POSTGRES_USER,
+# POSTGRES_PASSWORD) are left out.
+_INIT_VARIABLES: dict[str, tuple[str, str]] = {
+    "MONGO_INITDB_ROOT_USERNAME": ("mongodb", "datastore"),
+    "MONGO_INITDB_ROOT_PASSWORD": ("mongodb", "datastore"),
+    "MYSQL_ROOT_PASSWORD": ("mysql", "datastore"),
+    "MYSQL_RANDOM_ROOT_PASSWORD": ("mysql", "datastore"),
+    "MYSQL_ALLOW_EMPTY_PASSWORD": ("mysql", "datastore"),
+    "MARIADB_ROOT_PASSWORD": ("mariadb", "datastore"),
+    "POSTGRES_INITDB_ARGS": ("postgresql", "datastore"),
+    "MSSQL_SA_PASSWORD": ("sqlserver", "datastore"),
+    "MSSQL_PID": ("sqlserver", "datastore"),
+    "NEO4J_AUTH": ("neo4j", "datastore"),
+    "RABBITMQ_DEFAULT_USER": ("rabbitmq", "broker"),
+    "KAFKA_ADVERTISED_LISTENERS": ("kafka", "broker"),
+    "KAFKA_BROKER_ID": ("kafka", "broker"),
+}
+
+
+def technology_for_environment(names: Iterable[str]) -> tuple[str, str] | None:
+    """The datastore or broker whose initialisation variables a container sets, if exactly one.
+
+    >>> technology_for_environment(["MONGO_INITDB_ROOT_USERNAME", "TZ"])
+    ('mongodb', 'datastore')
+    """
+    found = {_INIT_VARIABLES[n.upper()] for n in names if n.upper() in _INIT_VARIABLES}
+    return next(iter(found)) if len(found) == 1 else None

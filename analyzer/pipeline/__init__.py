@@ -104,7 +104,7 @@ def _build(
     trace_facts, diags = read_traces(root, trace_paths)
     facts.extend(trace_facts)
     diagnostics.extend(diags)
-    graph, diags = build_graph(facts, config, inventory.units, inventory.stores)
+    graph, diags = build_graph(facts, config, inventory.units, inventory.stores, inventory.store_aliases)
     diagnostics.extend(diags)
     diagnostics.extend(enrich(graph, config))
     codeowners = read_codeowners(root)

@@ -199,6 +199,7 @@ def build_graph(
     config: Config,
     units: Sequence[Unit] | dict[str, str] = (),
     stores: Sequence[BuiltStore] = (),
+    store_aliases: Sequence[tuple[str, tuple[str, ...]]] = (),
 ) -> tuple[ArchGraph, list[Diagnostic]]:
     """Resolve facts into one graph. ``units`` is the inventory (or a folder → name mapping),
     ``stores`` the datastores it found built from this repository's Dockerfiles."""
@@ -213,7 +214,7 @@ def build_graph(
     # 1. declarations
     declarations = [f for f in by_type[ServiceDecl] if isinstance(f, ServiceDecl)]
     index_units(r, units)
-    index_stores(r, stores)
+    index_stores(r, stores, store_aliases)
     for fact in by_type[DatastoreDecl]:
         assert isinstance(fact, DatastoreDecl)
         canonical = r.declare_store(fact.name, fact.technology, fact.role, fact.aliases)

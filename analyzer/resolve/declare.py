@@ -22,9 +22,14 @@ if TYPE_CHECKING:
     from analyzer.resolve.build import Resolver
 
 
-def index_stores(r: Resolver, stores: Sequence[BuiltStore]) -> None:
+def index_stores(
+    r: Resolver, stores: Sequence[BuiltStore], aliases: Sequence[tuple[str, tuple[str, ...]]] = ()
+) -> None:
     """Datastores built from this repository's Dockerfiles: known before any declaration, so
-    that a workload running one is not taken for a service."""
+    that a workload running one is not taken for a service. ``aliases``: other names of one
+    datastore container in other descriptors."""
+    for name, others in aliases:
+        r.stores.add(r.stores.lookup(name) or normalise(name), *others)
     for store in stores:
         canonical = r.declare_store(store.name, store.technology, store.role)
         r.built_stores.add(canonical)

@@ -17,7 +17,11 @@ import yaml
 
 from analyzer.discovery import is_compose_file
 from analyzer.extract.compose import is_variant
-from analyzer.extract.images import technology_for_dockerfile, technology_for_image
+from analyzer.extract.images import (
+    technology_for_dockerfile,
+    technology_for_environment,
+    technology_for_image,
+)
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"})
 DEFAULT_COMPOSE = frozenset({"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"})
@@ -36,6 +40,7 @@ class Deployment:
     primary: bool
     dockerfile: str = ""  # the Dockerfile it is built from (repo-relative), when built here
     client: bool = False  # runs tests or load against the system (a test build target, a test file)
+    technology: str = ""  # the datastore or broker it runs, if it runs one
 
 
 def read_text(root: Path, path: str, limit: int = 1024 * 1024) -> str | None:
@@ -97,6 +102,15 @@ def _runs_tests(path: str, name: str, spec: dict[str, object]) -> bool:
     return "test" in PurePosixPath(path).name.lower() and _TEST_NAME.search(name) is not None
 
 
+def _env_names(spec: dict[str, object]) -> list[str]:
+    environment = spec.get("environment")
+    if isinstance(environment, dict):
+        return [str(k) for k in environment]
+    if isinstance(environment, list):
+        return [str(item).split("=", 1)[0] for item in environment]
+    return []
+
+
 def _compose_root(path: str, spec: dict[str, object]) -> str:
     build = spec.get("build")
     context = build.get("context", ".") if isinstance(build, dict) else build
@@ -121,11 +135,10 @@ def _ports(spec: dict[str, object]) -> tuple[int, ...]:
     return tuple(found)
 
 
-def deployments(root: Path, files: list[str]) -> tuple[list[Deployment], set[str]]:
-    """Application containers of compose files and Kubernetes workloads, and the names of
-    containers that run a datastore or broker (by image or Dockerfile ``FROM``)."""
+def deployments(root: Path, files: list[str]) -> list[Deployment]:
+    """The containers of compose files and Kubernetes workloads; those that run a datastore or
+    broker (by image, Dockerfile ``FROM`` or initialisation variables) carry its technology."""
     found: list[Deployment] = []
-    infra: set[str] = set()
     for path in files:
         if is_compose_file(path) and not is_variant(str(root), path):
             default = PurePosixPath(path).name in DEFAULT_COMPOSE
@@ -137,8 +150,10 @@ def deployments(root: Path, files: list[str]) -> tuple[list[Deployment], set[str
                 if tech is None and dockerfile:
                     text = read_text(root, dockerfile)
                     tech = technology_for_dockerfile(text) if text else None
+                elif tech is None and image:
+                    tech = technology_for_environment(_env_names(spec))
                 if tech is not None:
-                    infra.add(name)
+                    found.append(Deployment(name, "", str(image), path, (), default, technology=tech[0]))
                     continue
                 if not image and spec.get("build") is None:
                     continue
@@ -148,7 +163,7 @@ def deployments(root: Path, files: list[str]) -> tuple[list[Deployment], set[str
                 )
         elif path.endswith((".yml", ".yaml")) and "/templates/" not in f"/{path}":
             found.extend(_workloads(root, path))
-    return found, infra
+    return found
 
 
 def _workloads(root: Path, path: str) -> list[Deployment]:
@@ -174,7 +189,8 @@ def _workloads(root: Path, path: str) -> list[Deployment]:
         images = [
             c.get("image") for c in containers if isinstance(c, dict) and isinstance(c.get("image"), str)
         ]
-        if not images or technology_for_image(str(images[0])) is not None:
+        if not images:
             continue
-        out.append(Deployment(name, "", str(images[0]), path, (), False))
+        tech = technology_for_image(str(images[0]))
+        out.append(Deployment(name, "", str(images[0]), path, (), False, technology=tech[0] if tech else ""))
     return out

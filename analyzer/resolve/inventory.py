@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from analyzer.config import Config
-from analyzer.discovery import Discovery, is_test_path
+from analyzer.discovery import Discovery, is_compose_file, is_test_path
 from analyzer.extract.buildfiles import (
     ENTRY_SUFFIXES,
     BuildInfo,
@@ -121,6 +121,7 @@ class Inventory:
     roots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # folder -> unit names
     excluded: set[str] = field(default_factory=set)  # folders of test projects
     stores: list[BuiltStore] = field(default_factory=list)
+    store_aliases: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # name, others
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def services_for(self, path: str) -> tuple[str, ...]:
@@ -219,7 +220,10 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     """Decide the services, clients and libraries of the scan and map files to them."""
     inv = Inventory()
     cands = _candidates(root, found.files, inv)
-    deployed, infra = deployments(root, found.files)
+    every = deployments(root, found.files)
+    deployed = [d for d in every if not d.technology]
+    infra = {d.name for d in every if d.technology}
+    inv.store_aliases = _same_image(d for d in every if d.technology)
     runnable = {
         f: c
         for f, c in cands.items()
@@ -281,6 +285,7 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
             units[folder] = unit
             taken.add(_key(unit.name))
     seen = {_key(n) for u in units.values() for n in (u.name, *u.aliases)}
+    same = dict(_same_image(standalone))
     for dep in standalone:
         if _key(dep.name) in seen or dep.name in infra:
             continue
@@ -296,7 +301,9 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
             if dep.client or repository(dep.image) in CLIENT_IMAGES or CLIENT_NAME.search(dep.name)
             else "service"
         )
-        units[folder or f"@{dep.name}"] = Unit(dep.name, folder, kind, (), (), dep.ports, dep.path)
+        aliases = same.get(dep.name, ())
+        seen.update(_key(a) for a in aliases)
+        units[folder or f"@{dep.name}"] = Unit(dep.name, folder, kind, aliases, (), dep.ports, dep.path)
     _apply_config(root, config, units, inv)
     inv.units = sorted(units.values(), key=lambda u: (u.name, u.root))
     for key, unit in units.items():
@@ -522,6 +529,26 @@ def _built_store(
         line = max(i for i, ln in enumerate(text.splitlines(), 1) if ln.strip().upper().startswith("FROM"))
         return BuiltStore(dep.name, found[0], found[1], path, line)
     return None
+
+
+def _same_image(deps: Iterable[Deployment]) -> list[tuple[str, tuple[str, ...]]]:
+    """Containers of different descriptors that are the one container running an image there
+    (compose `catalog-db` and Kubernetes `catalog-mongo`, both `acmeshop-catalog-db`) are one
+    thing: (first name, the other names). Within one file, two containers of an image are two."""
+    by_image: dict[str, list[Deployment]] = defaultdict(list)
+    for dep in deps:
+        if dep.image and not dep.root:
+            by_image[repository(dep.image)].append(dep)
+    groups: list[tuple[str, tuple[str, ...]]] = []
+    for group in by_image.values():
+        paths = [d.path for d in group]
+        if len(set(paths)) < 2 or len(set(paths)) != len(paths):
+            continue
+        ordered = sorted(group, key=lambda d: (not d.primary, not is_compose_file(d.path), d.path))
+        others = tuple(dict.fromkeys(d.name for d in ordered[1:] if d.name != ordered[0].name))
+        if others:
+            groups.append((ordered[0].name, others))
+    return groups
 
 
 def _image_prefix(deployed: list[Deployment]) -> str:
