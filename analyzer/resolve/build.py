@@ -107,7 +107,7 @@ class Resolver:
     embedded: dict[str, tuple[str, ...]] = field(default_factory=dict)  # service -> in-process engines
     ports: dict[int, set[str]] = field(default_factory=dict)  # listening port -> services
     unresolved_said: set[str] = field(default_factory=set)
-    built_stores: set[str] = field(default_factory=set)  # datastores built FROM a datastore image
+    built_stores: set[str] = field(default_factory=set)  # datastores the inventory identified
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     # -- identities ---------------------------------------------------------------------

@@ -29,7 +29,9 @@ def index_stores(
     that a workload running one is not taken for a service. ``aliases``: other names of one
     datastore container in other descriptors."""
     for name, others in aliases:
-        r.stores.add(r.stores.lookup(name) or normalise(name), *others)
+        canonical = r.stores.lookup(name) or normalise(name)
+        r.stores.add(canonical, *others)
+        r.built_stores.add(canonical)
     for store in stores:
         canonical = r.declare_store(store.name, store.technology, store.role)
         r.built_stores.add(canonical)

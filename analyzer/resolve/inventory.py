@@ -38,7 +38,7 @@ from analyzer.extract.buildfiles import (
     source_entry,
     spring_app_names,
 )
-from analyzer.extract.images import repository, technology_for_dockerfile
+from analyzer.extract.images import repository, technology_for_dockerfile, technology_for_image
 from analyzer.model import Diagnostic, DiagnosticLevel
 from analyzer.resolve.deployments import Deployment, deployments, parent, read_text
 
@@ -221,9 +221,13 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     inv = Inventory()
     cands = _candidates(root, found.files, inv)
     every = deployments(root, found.files)
-    deployed = [d for d in every if not d.technology]
     infra = {d.name for d in every if d.technology}
-    inv.store_aliases = _same_image(d for d in every if d.technology)
+    groups = _same_image(every)
+    # the same image run under two names: infrastructure when any descriptor says what it runs
+    inv.store_aliases = [(name, others) for name, others in groups if {name, *others} & infra]
+    for name, others in inv.store_aliases:
+        infra.update((name, *others))
+    deployed = [d for d in every if d.name not in infra]
     runnable = {
         f: c
         for f, c in cands.items()
@@ -285,7 +289,7 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
             units[folder] = unit
             taken.add(_key(unit.name))
     seen = {_key(n) for u in units.values() for n in (u.name, *u.aliases)}
-    same = dict(_same_image(standalone))
+    same = dict(_same_image(standalone))  # the same own image under two names is one service
     for dep in standalone:
         if _key(dep.name) in seen or dep.name in infra:
             continue
@@ -537,7 +541,9 @@ def _same_image(deps: Iterable[Deployment]) -> list[tuple[str, tuple[str, ...]]]
     thing: (first name, the other names). Within one file, two containers of an image are two."""
     by_image: dict[str, list[Deployment]] = defaultdict(list)
     for dep in deps:
-        if dep.image and not dep.root:
+        # NOTE: a stock image (`postgres:16`) names no component: two descriptors may each run
+        # their own. A system's own image (`acmeshop-catalog-db`) does.
+        if dep.image and not dep.root and technology_for_image(dep.image) is None:
             by_image[repository(dep.image)].append(dep)
     groups: list[tuple[str, tuple[str, ...]]] = []
     for group in by_image.values():

@@ -189,3 +189,13 @@ def test_operator_resources_chart_dependencies_and_built_images_are_infrastructu
         ("service:orders", "connects", "broker:events"),
         ("service:orders", "connects", "database:redis/0"),
     }
+
+
+def test_one_own_image_in_compose_and_kubernetes_is_one_thing() -> None:
+    graph = model("compose-and-k8s")
+    # catalog-db is MongoDB by its initialisation variables; Kubernetes runs the same image as
+    # catalog-mongo, and the catalog image as catalog-service
+    assert nodes(graph) == {"service:catalog", "datastore:catalog-db"}
+    assert graph.node("datastore:catalog-db").attrs["technology"] == "mongodb"
+    assert graph.node("service:catalog").attrs["aliases"] == ("catalog-service",)
+    assert ("service:catalog", "connects", "database:catalog-db/catalog") in flows(graph)
