@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -63,6 +64,7 @@ TEST_SEGMENTS = frozenset(
         "functional-tests",
     }
 )
+_TEST_COMPOSE = re.compile(r"[-_.](tests?|e2e|it)[-_.]")
 _TEST_FILE_SUFFIXES = ("_test.go", ".test.js", ".test.ts", ".spec.js", ".spec.ts", ".test.tsx", ".spec.tsx")
 
 
@@ -77,6 +79,8 @@ def is_test_path(path: str) -> bool:
     if any(p in TEST_SEGMENTS for p in lowered):
         return True
     name = pure.name.lower()
+    if is_compose_file(path) and _TEST_COMPOSE.search(name):
+        return True  # a test harness deployment (docker-compose-tests.yml): runners and fixtures
     return name.endswith(_TEST_FILE_SUFFIXES) or (
         name.endswith(".py")
         and (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py")
