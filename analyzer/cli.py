@@ -1,15 +1,23 @@
 """The ``archconform`` command line (the composition root).
 
-Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or config error.
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or config error
+(including a scan that finds no service, unless ``--allow-empty``); 3 an internal error or a rule
+that failed to load or evaluate (the run did not check everything, so it cannot pass).
+A user mistake never prints a traceback; an internal error prints one only with
+``ARCHCONFORM_DEBUG=1``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -31,16 +39,58 @@ from analyzer.reporting import (
 )
 
 FAIL_LEVELS = ("error", "warning", "note", "never")
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str) -> None:
     click.echo(f"archconform: {message}", err=True)
-    sys.exit(2)
+    sys.exit(EXIT_USAGE)
+
+
+def _guard(command: F) -> F:
+    """Exit 3 with one readable line for an internal error (the traceback only with
+    ARCHCONFORM_DEBUG=1); user mistakes are handled before they get here and exit 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except ConfigError as exc:
+            _fail(str(exc))
+        except Exception as exc:
+            if os.environ.get("ARCHCONFORM_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"archconform: internal error: {exc!r} — please report it "
+                "(set ARCHCONFORM_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse an output path that cannot be written before a long scan, not after it."""
+    if path.is_dir():
+        _fail(f"cannot write {path}: it is a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror or exc}")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        _fail(f"cannot write {path}: permission denied")
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def _config(root: Path, config_path: Path | None) -> Config:
@@ -125,6 +175,8 @@ def main() -> None:
     "or the GitHub Actions commit when run there).",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--allow-empty", is_flag=True, help="Exit 0 even when no service is found (default: exit 2).")
+@_guard
 def scan_command(
     path: Path,
     config_path: Path | None,
@@ -139,6 +191,7 @@ def scan_command(
     jobs: int | None,
     source_url: str | None,
     quiet: bool,
+    allow_empty: bool,
 ) -> None:
     """Scan the repository at PATH and report findings."""
     config = _config(path, config_path)
@@ -147,6 +200,9 @@ def scan_command(
         config = dataclasses.replace(config, source_url=url.rstrip("/"))
     if baseline and baseline_ref:
         _fail("use either --baseline or --baseline-ref, not both")
+    for target in (json_out, sarif_out, html_out, md_out):
+        if target is not None:
+            _check_writable(target)
     try:
         baseline_data: Path | dict[str, object] | None = baseline
         if baseline_ref:
@@ -161,6 +217,12 @@ def scan_command(
         (html_out, render_html),
         (md_out, render_markdown),
     ]
+    services = sum(1 for n in result.graph.nodes() if n.kind == "service")
+    if not services and not allow_empty:
+        _fail(
+            f"no service found under {path}: is it the repository root? "
+            "(pass --allow-empty to accept an empty scan)"
+        )
     for target, render in outputs:
         if target is not None:
             _write(target, render(result))
@@ -171,7 +233,14 @@ def scan_command(
                 click.echo(f"wrote {target}")
     threshold = fail_on or config.fail_on or "error"
     failing = [f for f in result.findings if counts_toward_failure(f, threshold, baseline_data is not None)]
-    sys.exit(1 if failing else 0)
+    if result.failed_rules:
+        click.echo(
+            f"archconform: {len(result.failed_rules)} rule(s) failed to load or evaluate: "
+            f"{', '.join(result.failed_rules)}; the scan is incomplete",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
 @main.command("graph")
@@ -180,6 +249,7 @@ def scan_command(
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--traces", "traces", multiple=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@_guard
 def graph_command(
     path: Path, fmt: str, config_path: Path | None, traces: tuple[Path, ...], output: Path | None
 ) -> None:
@@ -200,7 +270,11 @@ def rules_group() -> None:
 
 def _loaded_rules(config_path: Path | None):  # type: ignore[no-untyped-def]
     config = _config(Path.cwd(), config_path)
-    rules, diagnostics = load_rules(config)
+    try:
+        rules, diagnostics = load_rules(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable
     for diag in diagnostics:
         click.echo(f"{diag.path}:{diag.line}: {diag.level}: {diag.message}", err=True)
     return rules
@@ -208,6 +282,7 @@ def _loaded_rules(config_path: Path | None):  # type: ignore[no-untyped-def]
 
 @rules_group.command("list")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_guard
 def rules_list(config_path: Path | None) -> None:
     """One line per rule: id, name, severity, title."""
     for rule in sorted(_loaded_rules(config_path), key=lambda r: r.meta.id):
@@ -218,6 +293,7 @@ def rules_list(config_path: Path | None) -> None:
 @rules_group.command("show")
 @click.argument("name")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_guard
 def rules_show(name: str, config_path: Path | None) -> None:
     """Metadata and help of one rule (by name or id)."""
     for rule in _loaded_rules(config_path):
@@ -236,6 +312,7 @@ def rules_show(name: str, config_path: Path | None) -> None:
 @rules_group.command("docs")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@_guard
 def rules_docs(config_path: Path | None, output: Path | None) -> None:
     """Markdown reference generated from rule metadata."""
     text = render_rules_docs([r.meta for r in _loaded_rules(config_path)])
@@ -248,6 +325,7 @@ def rules_docs(config_path: Path | None, output: Path | None) -> None:
 @rules_group.command("test")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_guard
 def rules_test(directory: Path, config_path: Path | None) -> None:
     """Run rule test cases (pass_*/fail_* folders with expected.yaml) under DIRECTORY."""
     ok, report = run_rule_tests(directory, config_path)
@@ -265,6 +343,7 @@ def baseline_group() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--traces", "traces", multiple=True, type=click.Path(exists=True, path_type=Path))
+@_guard
 def baseline_create(path: Path, output: Path, config_path: Path | None, traces: tuple[Path, ...]) -> None:
     """Scan PATH and write its findings as a baseline file."""
     config = _config(path, config_path)

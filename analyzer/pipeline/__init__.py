@@ -178,7 +178,8 @@ def scan(
     graph, diagnostics, files = _build(root, config, traces, jobs)
     rules, diags = load_rules(config)
     diagnostics.extend(diags)
-    findings, diags = evaluate(graph, rules, config)
+    failed = [d.path or d.message for d in diags if d.level == "error" and "failed to load" in d.message]
+    findings, diags = evaluate(graph, rules, config, failed)
     diagnostics.extend(diags)
     comments = find_inline_suppressions(root, files)
     findings, diags = apply_suppressions(
@@ -198,6 +199,8 @@ def scan(
         root_name=root.name,
         source_url=config.source_url,
         absent=absent,
+        failed_rules=tuple(sorted(set(failed))),
+        config_path=config.path,
     )
 
 

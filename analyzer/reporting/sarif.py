@@ -124,6 +124,15 @@ def render_sarif(result: ScanResult) -> str:
     kept = sorted(result.findings, key=lambda f: f.sort_key)[:MAX_RESULTS]
     findings = sorted(kept, key=lambda f: (f.rule_id, f.location, f.subjects))
     notifications = [_notification(d) for d in sorted(result.diagnostics)]
+    by_name = {m.name: m for m in metas}
+    for name in result.failed_rules:
+        note: dict[str, Any] = {
+            "level": "error",
+            "message": {"text": f"rule '{name}' failed to load or evaluate; its findings are missing"},
+        }
+        if name in by_name:
+            note["associatedRule"] = {"id": by_name[name].id, "index": rule_index[by_name[name].id]}
+        notifications.append(note)
     if len(result.findings) > MAX_RESULTS:
         notifications.append(
             {
@@ -148,9 +157,8 @@ def render_sarif(result: ScanResult) -> str:
         "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The root of the scanned repository."}}},
         "invocations": [
             {
-                "executionSuccessful": not any(
-                    str(d.level) == "error" and not d.path for d in result.diagnostics
-                ),
+                "executionSuccessful": not result.failed_rules
+                and not any(str(d.level) == "error" and not d.path for d in result.diagnostics),
                 "toolExecutionNotifications": notifications,
             }
         ],
