@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.config import Config, ConfigError, did_you_mean
+from analyzer.engine.dedupe import FactKeys, drop_non_production, is_non_production, merge_duplicates
 from analyzer.engine.index import GraphIndex
 from analyzer.engine.loader import RuleError, load_entry_points, load_python_file, parse_rule, rule
 from analyzer.engine.rules import Report, Rule
@@ -27,6 +28,7 @@ from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, Finding
 from analyzer.resources import rules_dir
 
 __all__ = [
+    "FactKeys",
     "InlineSuppression",
     "Report",
     "Rule",
@@ -35,9 +37,12 @@ __all__ = [
     "apply_suppressions",
     "check_rule_config",
     "create_baseline",
+    "drop_non_production",
     "evaluate",
+    "is_non_production",
     "load_rule_file",
     "load_rules",
+    "merge_duplicates",
     "parse_inline",
     "rule",
 ]

@@ -35,6 +35,7 @@ class ScanResult:
     not_read: tuple[tuple[str, int], ...] = ()
     # Findings dropped because they sit in tests, generated code or examples (include_tests: false).
     hidden_test_findings: int = 0
+    merged_duplicates: int = 0  # findings merged into another one about the same fact
 
     @property
     def active_findings(self) -> list[Finding]:

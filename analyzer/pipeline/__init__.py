@@ -17,9 +17,12 @@ from analyzer.discovery import codeowners_for, discover, read_codeowners
 from analyzer.engine import (
     InlineSuppression,
     apply_baseline,
+    FactKeys,
     apply_suppressions,
+    drop_non_production,
     evaluate,
     load_rules,
+    merge_duplicates,
     parse_inline,
 )
 from analyzer.enrich import enrich
@@ -181,6 +184,10 @@ def scan(
     failed = [d.path or d.message for d in diags if d.level == "error" and "failed to load" in d.message]
     findings, diags = evaluate(graph, rules, config, failed)
     diagnostics.extend(diags)
+    hidden = 0
+    if not config.include_tests:
+        findings, hidden = drop_non_production(findings)
+    findings, merged = merge_duplicates(findings, FactKeys.from_rules(rules))
     comments = find_inline_suppressions(root, files)
     findings, diags = apply_suppressions(
         findings, config, _LineReader(root), today or dt.date.today(), comments
@@ -201,6 +208,8 @@ def scan(
         absent=absent,
         failed_rules=tuple(sorted(set(failed))),
         config_path=config.path,
+        hidden_test_findings=hidden,
+        merged_duplicates=merged,
     )
 
 
