@@ -15,9 +15,9 @@ import analyzer
 from analyzer.config import Config, ConfigError, find_config, load_config
 from analyzer.discovery import codeowners_for, discover, read_codeowners
 from analyzer.engine import (
+    FactKeys,
     InlineSuppression,
     apply_baseline,
-    FactKeys,
     apply_suppressions,
     drop_non_production,
     evaluate,
