@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := build/demo
 
-.PHONY: demo test lint typecheck layers unit browser-deps bench clean
+.PHONY: demo test lint typecheck layers unit browser-deps bench clean golden docs
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ unit: $(STAMP) browser-deps
 	$(VENV)/bin/pytest
 
 test: lint typecheck layers unit
+
+# Regenerate the golden reports of the fixture systems (review the diff like code) and the rule pages.
+golden: $(STAMP)
+	ARCHCONFORM_UPDATE_GOLDEN=1 $(VENV)/bin/pytest -q tests/reporting/test_golden.py
+
+docs: $(STAMP)
+	$(PY) -m analyzer rules docs --split docs/rules
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -24,10 +24,10 @@ import click
 import analyzer
 from analyzer.config import Config, ConfigError
 from analyzer.engine import create_baseline, load_rules
-from analyzer.model import Finding, Severity
+from analyzer.model import Finding, ScanResult, Severity
 from analyzer.pipeline import build_model, load_project_config, scan
 from analyzer.pipeline.gitref import baseline_from_revision
-from analyzer.pipeline.rulesdoc import render_rules_docs
+from analyzer.pipeline.rulesdoc import render_rule_pages, render_rules_docs
 from analyzer.pipeline.ruletest import run_rule_tests
 from analyzer.reporting import (
     export_graph,
@@ -175,6 +175,12 @@ def main() -> None:
     "or the GitHub Actions commit when run there).",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--sarif-suppressed",
+    "sarif_suppressed",
+    is_flag=True,
+    help="Keep suppressed findings in the SARIF file (with their justification); GitHub would show them.",
+)
 @click.option("--allow-empty", is_flag=True, help="Exit 0 even when no service is found (default: exit 2).")
 @_guard
 def scan_command(
@@ -191,6 +197,7 @@ def scan_command(
     jobs: int | None,
     source_url: str | None,
     quiet: bool,
+    sarif_suppressed: bool,
     allow_empty: bool,
 ) -> None:
     """Scan the repository at PATH and report findings."""
@@ -211,9 +218,9 @@ def scan_command(
     except ConfigError as exc:
         _fail(str(exc))
         return
-    outputs = [
+    outputs: list[tuple[Path | None, Callable[[ScanResult], str]]] = [
         (json_out, render_json),
-        (sarif_out, render_sarif),
+        (sarif_out, functools.partial(render_sarif, include_suppressed=sarif_suppressed)),
         (html_out, render_html),
         (md_out, render_markdown),
     ]
@@ -312,10 +319,22 @@ def rules_show(name: str, config_path: Path | None) -> None:
 @rules_group.command("docs")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--split",
+    "split",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write one page per rule plus index.md into this folder (what SARIF helpUri links to).",
+)
 @_guard
-def rules_docs(config_path: Path | None, output: Path | None) -> None:
+def rules_docs(config_path: Path | None, output: Path | None, split: Path | None) -> None:
     """Markdown reference generated from rule metadata."""
-    text = render_rules_docs([r.meta for r in _loaded_rules(config_path)])
+    metas = [r.meta for r in _loaded_rules(config_path)]
+    if split is not None:
+        for name, page in sorted(render_rule_pages(metas).items()):
+            _write(split / name, page)
+        click.echo(f"wrote {len(metas)} rule pages and index.md to {split}")
+        return
+    text = render_rules_docs(metas)
     if output:
         _write(output, text)
     else:

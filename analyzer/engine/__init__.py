@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.config import Config, ConfigError, did_you_mean
+from analyzer.engine.advice import advise
 from analyzer.engine.dedupe import FactKeys, drop_non_production, is_non_production, merge_duplicates
 from analyzer.engine.index import GraphIndex
 from analyzer.engine.loader import RuleError, load_entry_points, load_python_file, parse_rule, rule
@@ -33,6 +34,7 @@ __all__ = [
     "Report",
     "Rule",
     "RuleError",
+    "advise",
     "apply_baseline",
     "apply_suppressions",
     "check_rule_config",

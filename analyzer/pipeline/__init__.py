@@ -17,6 +17,7 @@ from analyzer.discovery import codeowners_for, discover, read_codeowners
 from analyzer.engine import (
     FactKeys,
     InlineSuppression,
+    advise,
     apply_baseline,
     apply_suppressions,
     drop_non_production,
@@ -188,10 +189,10 @@ def scan(
     if not config.include_tests:
         findings, hidden = drop_non_production(findings)
     findings, merged = merge_duplicates(findings, FactKeys.from_rules(rules))
+    read_line = _LineReader(root)
+    findings = advise(findings, graph, [r.meta for r in rules], read_line)
     comments = find_inline_suppressions(root, files)
-    findings, diags = apply_suppressions(
-        findings, config, _LineReader(root), today or dt.date.today(), comments
-    )
+    findings, diags = apply_suppressions(findings, config, read_line, today or dt.date.today(), comments)
     diagnostics.extend(diags)
     absent: list[dict[str, str]] = []
     if baseline is not None:
@@ -209,8 +210,20 @@ def scan(
         failed_rules=tuple(sorted(set(failed))),
         config_path=config.path,
         hidden_test_findings=hidden,
+        repo_prefix=repository_prefix(root),
+        automation_id=config.automation_id,
         merged_duplicates=merged,
     )
+
+
+def repository_prefix(root: Path) -> str:
+    """Where ``root`` sits inside its git repository (``services/shop``), or '' at the top or
+    outside git: SARIF URIs and source links are relative to the repository, not the scan."""
+    for parent in [root, *root.parents]:
+        if (parent / ".git").exists():
+            rel = root.relative_to(parent).as_posix()
+            return "" if rel == "." else rel
+    return ""
 
 
 def _read_baseline(path: Path) -> dict[str, object]:

@@ -82,8 +82,10 @@ def test_sarif_stays_within_github_limits(monkeypatch: pytest.MonkeyPatch) -> No
     many = _finding("a.yml", 1, related=related)
     doc = json.loads(render_sarif(_result([many])))
     result = doc["runs"][0]["results"][0]
-    assert [r["id"] for r in result["relatedLocations"]] == list(range(1, 101))
-    assert result["properties"]["relatedOmitted"] == 50
+    # Only related locations the message links are shown by GitHub: we include (and link) 20.
+    assert [r["id"] for r in result["relatedLocations"]] == list(range(1, 21))
+    assert result["properties"]["relatedOmitted"] == 130
+    assert "[ev 20](20) and 130 more related locations" in result["message"]["text"]
 
     monkeypatch.setattr(sarif, "MAX_RESULTS", 1)
     findings = [_finding("b.yml", 2, Severity.NOTE), _finding("c.yml", 3, Severity.ERROR)]

@@ -99,7 +99,8 @@ def build_result() -> ScanResult:
 
 
 def test_sarif_is_schema_valid_and_complete() -> None:
-    text = render_sarif(build_result())
+    assert len(json.loads(render_sarif(build_result()))["runs"][0]["results"]) == 1  # suppressed: out
+    text = render_sarif(build_result(), include_suppressed=True)
     doc = json.loads(text)
     schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(doc)
@@ -115,12 +116,15 @@ def test_sarif_is_schema_valid_and_complete() -> None:
     }
     assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 5, "startColumn": 1}
     assert first["relatedLocations"][0]["message"]["text"] == "env DATABASE_URL"
-    assert first["partialFingerprints"] == {"archconform/v1": "f" * 32}
+    assert first["partialFingerprints"] == {
+        "archconform/v1": "f" * 32,
+        "primaryLocationLineHash": "f" * 16 + ":1",
+    }
     assert first["baselineState"] == "new" and second["baselineState"] == "unchanged"
     assert second["suppressions"][0]["justification"] == "accepted until rotation"
     (note,) = run["invocations"][0]["toolExecutionNotifications"]
     assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
-    assert render_sarif(build_result()) == text
+    assert render_sarif(build_result(), include_suppressed=True) == text
 
 
 def test_json_contract() -> None:
