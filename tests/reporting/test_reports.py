@@ -173,7 +173,8 @@ def test_markdown_console_and_graph_exports() -> None:
     result = build_result()
     md = render_markdown(result)
     assert "**1** error · **0** warnings · **0** notes · **1** new since the baseline · **1** fixed" in md
-    assert "| error 🆕 | `shared-database` | `compose.yaml:5:1` |" in md
+    assert "### Errors (1)" in md and "#### `shared-database` (1, 1 new)" in md
+    assert "| 🆕 | `compose.yaml:5:1` |" in md
     assert "```mermaid" in md and "<script>" not in md
     console = render_console(result)
     assert "compose.yaml:5:1: error shared-database [new]" in console and "(1 suppressed)" in console
