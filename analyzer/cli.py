@@ -14,6 +14,8 @@ import functools
 import json
 import os
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -71,6 +73,56 @@ def _guard(command: F) -> F:
             sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+class _Progress:
+    """A one-line "scanning… N s" on a terminal for scans that take more than a few seconds
+    (stderr only, erased when done; nothing at all in CI logs or pipes)."""
+
+    def __init__(self, label: str, enabled: bool, delay: float = 2.0) -> None:
+        self.label = label
+        self.enabled = enabled
+        self.delay = delay
+        self.start = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._shown = False
+
+    def _run(self) -> None:
+        if self._stop.wait(self.delay):
+            return
+        while not self._stop.is_set():
+            seconds = time.monotonic() - self.start
+            sys.stderr.write(f"\r\033[Karchconform: scanning {self.label}… {seconds:.0f} s")
+            sys.stderr.flush()
+            self._shown = True
+            self._stop.wait(1.0)
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self.enabled:
+            self._thread.join()
+            if self._shown:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+
+def use_color(choice: str, stream_is_tty: bool, environ: dict[str, str] | os._Environ[str]) -> bool:
+    """``--color always|never|auto``; auto means a terminal and no ``NO_COLOR`` (https://no-color.org)."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return stream_is_tty and not environ.get("NO_COLOR")
 
 
 def _check_writable(path: Path) -> None:
@@ -176,6 +228,16 @@ def main() -> None:
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option(
+    "-v", "--verbose", is_flag=True, help="List every finding with its suggested change and every diagnostic."
+)
+@click.option(
+    "--color",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    help="Colour the console output (auto: on a terminal unless NO_COLOR is set).",
+)
+@click.option(
     "--sarif-suppressed",
     "sarif_suppressed",
     is_flag=True,
@@ -197,6 +259,8 @@ def scan_command(
     jobs: int | None,
     source_url: str | None,
     quiet: bool,
+    verbose: bool,
+    color: str,
     sarif_suppressed: bool,
     allow_empty: bool,
 ) -> None:
@@ -214,7 +278,8 @@ def scan_command(
         baseline_data: Path | dict[str, object] | None = baseline
         if baseline_ref:
             baseline_data = baseline_from_revision(path, baseline_ref, config, traces, jobs)
-        result = scan(path, config, traces=traces, baseline=baseline_data, jobs=jobs)
+        with _Progress(str(path), enabled=not quiet and sys.stderr.isatty()) as progress:
+            result = scan(path, config, traces=traces, baseline=baseline_data, jobs=jobs)
     except ConfigError as exc:
         _fail(str(exc))
         return
@@ -234,7 +299,10 @@ def scan_command(
         if target is not None:
             _write(target, render(result))
     if not quiet:
-        click.echo(render_console(result, color=sys.stdout.isatty()))
+        painted = use_color(color, sys.stdout.isatty(), os.environ)
+        click.echo(
+            render_console(result, color=painted, verbose=verbose, elapsed=progress.elapsed), color=painted
+        )
         for target, _ in outputs:
             if target is not None:
                 click.echo(f"wrote {target}")

@@ -23,39 +23,79 @@ def _term(text: str) -> str:
     return " ".join(safe_text(text).split())
 
 
-def render_console(result: ScanResult, color: bool = False) -> str:
-    """A terminal summary: totals, one line per active finding (``path:line:col: level rule:
-    message``), then the diagnostics (at most 50). Colour only when ``color``."""
+# Above this many findings the console leads with counts per rule and lists only the first ones.
+CONSOLE_MANY = 30
+CONSOLE_SHOWN = 20
+DIAGNOSTICS_SHOWN = 10
+
+
+def _paint(text: str, severity: Severity, color: bool) -> str:
+    return f"{_COLORS[severity]}{text}{_RESET}" if color else text
+
+
+def render_console(
+    result: ScanResult, color: bool = False, verbose: bool = False, elapsed: float | None = None
+) -> str:
+    """A terminal summary, most severe first. Totals; with many findings, counts per rule and the
+    first few findings (``verbose``: all of them with their suggested change); the diagnostics
+    (``verbose``: all of them, else the first errors and warnings and how to see the rest); which
+    config was used; the elapsed time. Colour only when ``color``."""
     counts = _counts(result)
     graph = result.graph
     services = sum(1 for n in graph.nodes() if n.kind == "service")
     stores = sum(1 for n in graph.nodes() if n.kind in ("datastore", "broker"))
+    active = sorted(result.active_findings, key=lambda f: f.sort_key)
     lines = [
         f"archconform {result.tool_version}: {_term(result.root_name) or '.'}: "
         f"{services} services, {stores} datastores/brokers, "
-        f"{len(result.active_findings)} findings "
+        f"{len(active)} findings "
         f"({counts[Severity.ERROR]} error, {counts[Severity.WARNING]} warning, "
         f"{counts[Severity.NOTE]} note), {len(result.diagnostics)} diagnostics"
     ]
-    for f in sorted(result.active_findings, key=lambda f: f.sort_key):
-        level = f.severity.value
-        if color:
-            level = f"{_COLORS[f.severity]}{level}{_RESET}"
+    many = len(active) > CONSOLE_MANY and not verbose
+    if many:
+        per_rule = Counter((f.severity, f.rule) for f in active)
+        lines.append("by rule:")
+        for (severity, rule), count in sorted(
+            per_rule.items(), key=lambda i: (-i[0][0].weight, -i[1], i[0][1])
+        ):
+            lines.append(f"  {_paint(f'{severity.value:8}', severity, color)}{count:5}  {rule}")
+        lines.append(f"first {CONSOLE_SHOWN} findings (--verbose lists all {len(active)}):")
+    for f in active[:CONSOLE_SHOWN] if many else active:
+        level = _paint(f.severity.value, f.severity, color)
         state = f" [{f.baseline_state}]" if f.baseline_state else ""
         lines.append(f"  {_term(str(f.location))}: {level} {f.rule}{state}: {_term(f.message)}")
-    suppressed = len(result.findings) - len(result.active_findings)
+        if verbose and f.suggestion:
+            lines.append(f"      fix: {_term(f.suggestion)}")
+    suppressed = len(result.findings) - len(active)
     if suppressed:
         lines.append(f"  ({suppressed} suppressed)")
     if result.absent:
         lines.append(f"  ({len(result.absent)} baseline findings no longer present)")
-    problems = [d for d in result.diagnostics if str(d.level) != "info"]
-    if problems:
-        lines.append(f"{len(problems)} diagnostics:")
-        lines.extend(
-            f"  {_term(d.path) or '-'}:{d.line}: {d.level}: {_term(d.message)}" for d in problems[:50]
+    if result.hidden_test_findings:
+        lines.append(
+            f"  ({result.hidden_test_findings} in tests, generated code or examples not shown; "
+            "include_tests: true shows them)"
         )
-        if len(problems) > 50:
-            lines.append(f"  ... and {len(problems) - 50} more (see the JSON or SARIF output)")
+    if result.merged_duplicates:
+        lines.append(f"  ({result.merged_duplicates} duplicate findings merged into the ones above)")
+    if result.failed_rules:
+        lines.append(f"rules that failed to run: {', '.join(_term(r) for r in result.failed_rules)}")
+    shown = result.diagnostics if verbose else [d for d in result.diagnostics if str(d.level) != "info"]
+    if shown:
+        limit = len(shown) if verbose else DIAGNOSTICS_SHOWN
+        lines.append(f"{len(shown)} diagnostics{'' if verbose else ' (errors and warnings)'}:")
+        lines.extend(
+            f"  {_term(d.path) or '-'}:{d.line}: {d.level}: {_term(d.message)}" for d in shown[:limit]
+        )
+        if len(shown) > limit:
+            lines.append(f"  ... and {len(shown) - limit} more (--verbose lists them all)")
+    infos = len(result.diagnostics) - len(shown)
+    if infos and not verbose:
+        lines.append(f"{infos} informational diagnostics (--verbose lists them)")
+    lines.append(f"config: {_term(result.config_path) if result.config_path else 'none (defaults)'}")
+    if elapsed is not None:
+        lines.append(f"done in {elapsed:.1f} s")
     return "\n".join(lines)
 
 

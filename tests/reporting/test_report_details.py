@@ -220,4 +220,5 @@ def test_console_keeps_terminal_control_out_of_repository_text() -> None:
         "archconform 9.9.9: demo: 1 services, 0 datastores/brokers, 1 findings "
         "(0 error, 1 warning, 0 note), 0 diagnostics",
         "  a.yml:2:1: \x1b[33mwarning\x1b[0m demo-rule: boom\ufffd[2J next line",
+        "config: none (defaults)",
     ]
