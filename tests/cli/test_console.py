@@ -14,7 +14,6 @@ from analyzer.model import (
     DiagnosticLevel,
     Finding,
     Location,
-    RuleMeta,
     ScanResult,
     Severity,
 )
