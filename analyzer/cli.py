@@ -34,8 +34,10 @@ from analyzer.pipeline.ruletest import run_rule_tests
 from analyzer.reporting import (
     export_graph,
     render_console,
+    render_gitlab,
     render_html,
     render_json,
+    render_junit,
     render_markdown,
     render_sarif,
 )
@@ -205,6 +207,15 @@ def main() -> None:
     "--markdown", "md_out", type=click.Path(dir_okay=False, path_type=Path), help="Write a Markdown summary."
 )
 @click.option(
+    "--gitlab",
+    "gitlab_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a GitLab Code Quality report (JSON).",
+)
+@click.option(
+    "--junit", "junit_out", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML."
+)
+@click.option(
     "--baseline",
     "baseline",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -253,6 +264,8 @@ def scan_command(
     sarif_out: Path | None,
     html_out: Path | None,
     md_out: Path | None,
+    gitlab_out: Path | None,
+    junit_out: Path | None,
     baseline: Path | None,
     baseline_ref: str | None,
     fail_on: str | None,
@@ -271,7 +284,7 @@ def scan_command(
         config = dataclasses.replace(config, source_url=url.rstrip("/"))
     if baseline and baseline_ref:
         _fail("use either --baseline or --baseline-ref, not both")
-    for target in (json_out, sarif_out, html_out, md_out):
+    for target in (json_out, sarif_out, html_out, md_out, gitlab_out, junit_out):
         if target is not None:
             _check_writable(target)
     try:
@@ -288,6 +301,8 @@ def scan_command(
         (sarif_out, functools.partial(render_sarif, include_suppressed=sarif_suppressed)),
         (html_out, render_html),
         (md_out, render_markdown),
+        (gitlab_out, render_gitlab),
+        (junit_out, render_junit),
     ]
     services = sum(1 for n in result.graph.nodes() if n.kind == "service")
     if not services and not allow_empty:
