@@ -79,7 +79,7 @@ def test_action_scan_step_on_push_and_on_a_pull_request(git_repo: Path, tmp_path
     assert out == "exit-code=1\n" and summary.startswith("## archconform architecture review")
     assert (git_repo / "archconform.sarif").is_file()
     # On a pull request only new findings fail: against its own base nothing is new.
-    out, summary, stdout = _run_scan_step(git_repo, tmp_path, EVENT_NAME="pull_request", BASELINE_REF="main")
+    out, summary, _ = _run_scan_step(git_repo, tmp_path, EVENT_NAME="pull_request", BASELINE_REF="main")
     assert out == "exit-code=0\n" and "**0** new since the baseline" in summary
 
 
