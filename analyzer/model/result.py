@@ -36,6 +36,8 @@ class ScanResult:
     # Findings dropped because they sit in tests, generated code or examples (include_tests: false).
     hidden_test_findings: int = 0
     merged_duplicates: int = 0  # findings merged into another one about the same fact
+    # "path:line" -> that line with a line of context either side, credentials masked (HTML report).
+    excerpts: dict[str, str] = field(default_factory=dict)
 
     @property
     def active_findings(self) -> list[Finding]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import analyzer
 from analyzer.config import Config, ConfigError, find_config, load_config
-from analyzer.discovery import codeowners_for, discover, read_codeowners
+from analyzer.discovery import MARKER_FILES, codeowners_for, discover, read_codeowners
 from analyzer.engine import (
     FactKeys,
     InlineSuppression,
@@ -32,6 +32,7 @@ from analyzer.extract.facts import Connection, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import ArchGraph, Diagnostic, ScanResult
 from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
+from analyzer.pipeline.coverage import excerpts, not_read
 from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, run_tasks
 from analyzer.pipeline.traces import read_traces
 from analyzer.resolve import build_graph, normalise
@@ -211,8 +212,19 @@ def scan(
         config_path=config.path,
         hidden_test_findings=hidden,
         repo_prefix=repository_prefix(root),
+        excerpts=excerpts(findings, read_line),
+        not_read=_not_read(files),
         automation_id=config.automation_id,
         merged_duplicates=merged,
+    )
+
+
+def _not_read(files: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """Files no extractor reads (build markers discovery reads count as read)."""
+    extractors = all_extractors()
+    return not_read(
+        files,
+        lambda path: Path(path).name in MARKER_FILES or any(e.wants(path) for e in extractors),
     )
 
 

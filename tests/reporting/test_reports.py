@@ -224,6 +224,13 @@ def test_html_in_a_real_browser(tmp_path: Path) -> None:
     assert 'data-shown="1"' in by_rule and "1 of 2 shown" in by_rule
     by_service = dom("#service=orders&suppressed=1")
     assert 'data-shown="1"' in by_service
+    # Zoom, search and keyboard, driven through the page's own handlers (see report.js).
+    checked = dom("#selftest")
+    assert 'data-test-zoomed="true"' in checked
+    assert 'data-matches="1"' in checked and 'data-test-search-focus="true"' in checked
+    assert 'data-test-keyboard="true"' in checked and 'data-test-tabbable="3/3"' in checked
+    found = dom("#find=order&group=")
+    assert 'data-matches="1"' in found and 'class="node service match"' in found
 
 
 def test_reports_link_evidence_when_the_source_url_is_known() -> None:
