@@ -8,7 +8,7 @@ DEMO   := build/demo
 # install (all three editable modes do); only that notice is filtered, deprecations still show.
 EDITABLE_QUIET := PYTHONWARNINGS=ignore::UserWarning:setuptools.command.editable_wheel
 
-.PHONY: demo test lint typecheck layers unit browser-deps bench clean golden docs
+.PHONY: demo test lint typecheck layers unit browser-deps bench corpus corpus-baseline clean golden docs
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,18 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# The scored corpus (benchmarks/corpus/README.md): needs bare mirrors of the systems, so not part of `test`.
+MIRRORS     ?= ../.mirror
+CORPUS_JOBS ?= 1
+CORPUS_ARGS ?=
+corpus: $(STAMP)
+	$(PY) benchmarks/corpus/run.py --mirrors $(MIRRORS) --jobs $(CORPUS_JOBS) $(CORPUS_ARGS)
+
+# The same run with another checkout's code (BASELINE=DIR, its venv made with `make .venv/.installed-stamp`).
+corpus-baseline: $(STAMP)
+	$(PY) benchmarks/corpus/run.py --mirrors $(MIRRORS) --jobs $(CORPUS_JOBS) --section baseline \
+		--python $(BASELINE)/.venv/bin/python --analyzer-root $(BASELINE) $(CORPUS_ARGS)
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
