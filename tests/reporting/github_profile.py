@@ -117,3 +117,11 @@ def check(
 def check_file(path: Path, repo: Path, schema_path: Path | None = None) -> list[str]:
     schema = json.loads(schema_path.read_text()) if schema_path else None
     return check(json.loads(path.read_text()), repo, schema)
+
+
+if __name__ == "__main__":  # python -m tests.reporting.github_profile REPORT.sarif REPO [SCHEMA]
+    import sys
+
+    found = check_file(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) > 3 else None)
+    print("\n".join(found) or "ok: no problems for GitHub code scanning")
+    sys.exit(1 if found else 0)
