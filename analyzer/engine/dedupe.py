@@ -37,7 +37,7 @@ NON_PRODUCTION_DIRS = frozenset(
 NON_PRODUCTION_FILES = re.compile(
     r"""(^test_.*\.py$|_test\.(py|go)$|^conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$
         |(Test|Tests|IT|Spec)\.(java|kt|cs|scala)$|_pb2(_grpc)?\.py$|\.pb(\.gw)?\.go$|\.g\.cs$
-        |\.designer\.cs$|(^|[.-])(test|e2e|ci)\.ya?ml$)""",
+        |\.designer\.cs$|(^|[._-])(tests?|testing|e2e|ci)([._-].*)?\.(ya?ml|json|properties|env)$)""",
     re.IGNORECASE | re.VERBOSE,
 )
 

@@ -38,10 +38,19 @@ def _uri_problems(where: str, location: dict[str, Any], repo: Path) -> list[str]
     return problems
 
 
+ARCHCONFORM = Path(__file__).resolve().parents[2]  # where helpUri pages live (docs/rules/)
+
+
 def check(
-    doc: dict[str, Any], repo: Path, schema: dict[str, Any] | None = None, *, suppressed_ok: bool = False
+    doc: dict[str, Any],
+    repo: Path,
+    schema: dict[str, Any] | None = None,
+    *,
+    suppressed_ok: bool = False,
+    docs: Path = ARCHCONFORM,
 ) -> list[str]:
-    """Problems GitHub code scanning would have with ``doc``, for a repository checked out at ``repo``."""
+    """Problems GitHub code scanning would have with ``doc``, for the scanned repository checked
+    out at ``repo`` (result URIs) and archconform's own checkout at ``docs`` (``helpUri`` pages)."""
     problems: list[str] = []
     if schema is not None:
         problems += [f"schema: {e.message}" for e in jsonschema.Draft4Validator(schema).iter_errors(doc)]
@@ -62,7 +71,7 @@ def check(
                 problems.append(f"rule {rule['id']}: security-severity {sev!r} is not a number")
             help_uri = rule.get("helpUri", "")
             page = help_uri.split("/blob/main/", 1)[-1] if "/blob/main/" in help_uri else ""
-            if not page or not (repo / page).is_file():
+            if not page or not (docs / page).is_file():
                 problems.append(f"rule {rule['id']}: helpUri {help_uri!r} names no page in the repository")
             if not (rule.get("help") or {}).get("markdown"):
                 problems.append(f"rule {rule['id']}: no help.markdown")

@@ -46,10 +46,11 @@ def test_what_counts_as_tests_generated_code_and_examples() -> None:
         "orders/src/test/java/OrdersTest.java", "tests/e2e/compose.yml", "pkg/orders_test.go",
         "web/src/cart.spec.ts", "api/orders_pb2.py", "api/orders.pb.go", "examples/shop/docker-compose.yml",
         "docker-compose.test.yml", "testdata/app.env", "orders/Migrations/Init.Designer.cs",
+        "src/docker-compose-tests.override.yml", "orders/src/main/resources/application-test.yml",
     ]  # fmt: skip
     no = [
         "orders/src/main/java/Orders.java", "docker-compose.yml", "contest/app.py", "latest/app.py",
-        "services/testimonials/app.py", "deploy/k8s/orders.yaml",
+        "services/testimonials/app.py", "deploy/k8s/orders.yaml", "contest.yml", "latest.yml",
     ]  # fmt: skip
     assert [p for p in yes if not is_non_production(p)] == []
     assert [p for p in no if is_non_production(p)] == []
