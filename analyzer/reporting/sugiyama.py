@@ -127,6 +127,32 @@ def _total_crossings(order: list[list[str]], down: Mapping[str, list[str]]) -> i
     return sum(_crossings(order[i], order[i + 1], down) for i in range(len(order) - 1))
 
 
+def _pair_crossings(u: str, v: str, pos: Mapping[str, int], links: Mapping[str, list[str]]) -> int:
+    """Crossings between the edges of ``u`` and of ``v`` (u placed before v) to one fixed layer."""
+    return sum(
+        1 for a in links.get(u, ()) for b in links.get(v, ()) if a in pos and b in pos and pos[a] > pos[b]
+    )
+
+
+def _transpose(order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]]) -> None:
+    """Swap neighbours in a layer while that removes crossings with both adjacent layers."""
+    improved = True
+    rounds = 0
+    while improved and rounds < 6:
+        improved = False
+        rounds += 1
+        for i, layer in enumerate(order):
+            above = {n: p for p, n in enumerate(order[i - 1])} if i else {}
+            below = {n: p for p, n in enumerate(order[i + 1])} if i + 1 < len(order) else {}
+            for j in range(len(layer) - 1):
+                u, v = layer[j], layer[j + 1]
+                now = _pair_crossings(u, v, above, up) + _pair_crossings(u, v, below, down)
+                swapped = _pair_crossings(v, u, above, up) + _pair_crossings(v, u, below, down)
+                if swapped < now:
+                    layer[j], layer[j + 1] = v, u
+                    improved = True
+
+
 def _reduce_crossings(
     order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]],
     group: Mapping[str, str], sweeps: int,
@@ -159,7 +185,8 @@ def _reduce_crossings(
             best, best_count = [list(layer) for layer in current], count
         if best_count == 0:
             break
-    return best, best_count
+    _transpose(best, down, up)
+    return best, _total_crossings(best, down)
 
 
 def _assign_y(
