@@ -120,3 +120,28 @@ def test_readme_ci_recipes_parse_and_use_real_options() -> None:
         for option in re.findall(r"archconform scan [^\n]*", text):
             for flag in re.findall(r"(--[a-z-]+)", option):
                 assert flag in options, (marker, flag)
+
+
+def test_a_scanned_subfolder_gets_repository_relative_uris_and_links(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from analyzer.cli import main
+
+    repo = tmp_path / "mono"
+    shutil.copytree(SYSTEM, repo / "systems" / "shop")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    sarif, md = tmp_path / "r.sarif", tmp_path / "s.md"
+    args = ["scan", str(repo / "systems" / "shop"), "--sarif", str(sarif), "--markdown", str(md)]
+    CliRunner().invoke(main, [*args, "--source-url", "https://github.com/acme/mono/blob/abc", "--quiet"])
+    run = json.loads(sarif.read_text())["runs"][0]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert uris and all(u.startswith("systems/shop/") and (repo / u).is_file() for u in uris)
+    assert run["automationDetails"]["id"] == "archconform/systems/shop/"
+    assert "(https://github.com/acme/mono/blob/abc/systems/shop/docker-compose.yml#L" in md.read_text()
+    html = tmp_path / "r.html"
+    CliRunner().invoke(
+        main, [*args, "--html", str(html), "--source-url", "https://github.com/acme/mono/blob/abc", "--quiet"]
+    )
+    assert 'href="https://github.com/acme/mono/blob/abc/systems/shop/docker-compose.yml#L' in html.read_text()

@@ -102,3 +102,20 @@ def test_rule_pages_in_docs_match_rules_docs(tmp_path: Path) -> None:
     generated = {p.name: p.read_text() for p in tmp_path.iterdir()}
     committed = {p.name: p.read_text() for p in (REPO / "docs" / "rules").iterdir()}
     assert committed == generated, "docs/rules is stale: run 'archconform rules docs --split docs/rules'"
+
+
+def test_a_real_system_one_finding_per_fact_and_github_ready(tmp_path: Path) -> None:
+    """eShopOnContainers' compose files (../shared/real-data): no duplicate findings, none from
+    its test compose files, Markdown under the comment limit, SARIF that passes the profile."""
+    from analyzer.engine import is_non_production
+    from analyzer.reporting.summary import MARKDOWN_LIMIT
+    from tests.extract.manifests.realdata import restore
+
+    repo = restore(tmp_path / "eshop", "compose/dotnet-architecture__eShopOnContainers")
+    result = scan(repo)
+    places = [(f.rule, f.location.path, f.location.line) for f in result.findings]
+    assert result.findings and len(places) == len(set(places))
+    assert not [f for f in result.findings if is_non_production(f.location.path)]
+    assert len(render_markdown(result)) < MARKDOWN_LIMIT
+    schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    assert github_profile.check(json.loads(render_sarif(result)), repo, schema) == []
