@@ -22,6 +22,7 @@ from analyzer.engine import (
     apply_suppressions,
     drop_non_production,
     evaluate,
+    is_non_production,
     load_rules,
     merge_duplicates,
     parse_inline,
@@ -193,6 +194,8 @@ def scan(
     read_line = _LineReader(root)
     findings = advise(findings, graph, [r.meta for r in rules], read_line)
     comments = find_inline_suppressions(root, files)
+    if not config.include_tests:  # their findings are left out, so their suppressions are not unused
+        comments = [c for c in comments if not is_non_production(c.path)]
     findings, diags = apply_suppressions(findings, config, read_line, today or dt.date.today(), comments)
     diagnostics.extend(diags)
     absent: list[dict[str, str]] = []

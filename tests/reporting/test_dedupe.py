@@ -54,3 +54,17 @@ def test_what_counts_as_tests_generated_code_and_examples() -> None:
     ]  # fmt: skip
     assert [p for p in yes if not is_non_production(p)] == []
     assert [p for p in no if is_non_production(p)] == []
+
+
+def test_a_suppression_in_a_left_out_test_file_is_not_reported_unused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    repo = tmp_path / "shop"
+    shutil.copytree(NOISY, repo)
+    test = repo / "orders" / "src" / "test" / "python" / "test_pay.py"
+    test.write_text(
+        test.read_text().replace('/pay")', '/pay")  # archconform: ignore[hardcoded-endpoint] fake')
+    )
+    assert not [d for d in scan(repo).diagnostics if "matches no finding" in d.message]
+    suppressed = [f for f in scan(repo, Config(include_tests=True)).findings if f.suppressed]
+    assert [f.location.path for f in suppressed] == ["orders/src/test/python/test_pay.py"]
