@@ -17,6 +17,7 @@ import yaml
 
 from analyzer.config import Config
 from analyzer.model import Diagnostic, DiagnosticLevel
+from analyzer.model.limits import LimitExceeded, safe_load_bounded
 
 # NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
 # the code extractors skip bundled JavaScript in them instead.
@@ -114,8 +115,8 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
     extractor does the full job)."""
     roots: dict[str, str] = {}
     try:
-        data = yaml.safe_load((root / path).read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        data = safe_load_bounded((root / path).read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, LimitExceeded, OSError, UnicodeDecodeError):
         return roots, []  # the compose extractor reports the problem with its line
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):

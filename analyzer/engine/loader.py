@@ -2,7 +2,8 @@
 
 The YAML rule language is documented by ``rules/schema/rule.schema.json`` (for editors) and in
 the README; this module is its validator and compiler. Python rules are loaded only from
-``rule_paths`` when the config opts in (``allow_python_rules: true``) — loading one runs it — and
+``rule_paths`` the trusted side named, when it opts in (``--allow-python-rules`` or a trusted
+config's ``allow_python_rules: true``) — loading one runs it — and
 from installed packages exposing the entry-point group ``archconform.rules``.
 """
 
@@ -21,6 +22,7 @@ from analyzer.engine.expr import ExpressionError, compile_condition, compile_tem
 from analyzer.engine.rules import DeclarativeRule, PythonRule, Report, Rule
 from analyzer.engine.spec import WILDCARD, EdgePattern, MatchSpec, NodePattern, OutputSpec, WalkSpec
 from analyzer.model import Diagnostic, DiagnosticLevel, EdgeKind, NodeKind, RuleMeta, Severity
+from analyzer.model.limits import LimitExceeded, compose_bounded, safe_load_bounded
 
 ENTRY_POINT_GROUP = "archconform.rules"
 
@@ -165,8 +167,10 @@ def _walk(doc: _Doc, mode: str, raw: Any) -> WalkSpec:
 def parse_rule(text: str, path: str) -> DeclarativeRule:
     """Compile one YAML rule. Raises :class:`RuleError` with the file and line of the mistake."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = compose_bounded(text)
+        data = safe_load_bounded(text)
+    except LimitExceeded as exc:
+        raise RuleError(path, 1, f"rule not read: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RuleError(path, mark.line + 1 if mark else 1, f"not valid YAML: {exc}") from None

@@ -234,7 +234,7 @@ def _follow(ctx: FileContext, includes: list[_Include], result: ExtractResult, s
                     Diagnostic(ctx.path, include.line, DiagnosticLevel.WARNING, f"cannot read {path}: {exc}")
                 )
                 continue
-            child = FileContext(path, ctx.root, ctx.service, ctx.technology, ctx.profile)
+            child = FileContext(path, ctx.root, ctx.service, ctx.technology, ctx.profile, ctx.limits)
             _read(child, text, result, seen)
 
 
