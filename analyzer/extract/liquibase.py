@@ -10,7 +10,9 @@ changelog are resolved (relative to the changelog or to the classpath root ``src
 an include that names no file is a diagnostic at its line, and included changelogs whose path
 discovery would not hand to this extractor are read through the master. ChangeSets whose
 ``context`` names only test contexts never run in production and yield no facts. XML is parsed with expat
-(no external entities or DTDs are fetched); a malformed file is one diagnostic with its line.
+with entity expansion off: a document that declares entities (the "billion laughs" bomb, or an
+external entity) is refused with a diagnostic at the declaration, before anything expands; no
+DTD is fetched. A malformed file is one diagnostic with its line.
 """
 
 from __future__ import annotations
@@ -59,8 +61,29 @@ class _Include:
     folder: bool
 
 
-def _xml_changes(text: str, includes: list[_Include]) -> list[_Change]:
+class EntitiesRefused(ValueError):
+    """A changelog declares XML entities, which are never expanded (see the module docstring)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__("XML entity declarations are not read (entity expansion is off); file skipped")
+        self.line = line
+
+
+def _xml_parser() -> expat.XMLParserType:
     parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def refuse(*_: object) -> Any:
+        raise EntitiesRefused(parser.CurrentLineNumber)
+
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    return parser
+
+
+def _xml_changes(text: str, includes: list[_Include]) -> list[_Change]:
+    parser = _xml_parser()
     changes: list[_Change] = []
     stack: list[_Change | None] = []
     changeset_depth = [-1]  # stack depth of the open changeSet element
@@ -255,6 +278,9 @@ def _read(ctx: FileContext, text: str, result: ExtractResult, seen: set[str]) ->
             changes = _xml_changes(text, includes)
         else:
             changes = _yaml_changes(load(text, ctx.path), includes)
+    except EntitiesRefused as exc:
+        result.diagnostics.append(Diagnostic(ctx.path, exc.line, DiagnosticLevel.ERROR, str(exc)))
+        return
     except expat.ExpatError as exc:
         result.diagnostics.append(
             Diagnostic(
