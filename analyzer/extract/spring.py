@@ -90,12 +90,23 @@ def _properties(text: str) -> list[Entry]:
             continue
         line = pending + line
         pending = ""
-        match = re.match(r"^((?:\\.|[^=:\s])+)\s*[=:\s]\s*(.*)$", line)
-        if match:
-            entries.append((match.group(1).replace("\\", ""), match.group(2).strip(), start))
-        else:
-            entries.append((line, "", start))
+        entries.append((*_key_value(line), start))
     return entries
+
+
+def _key_value(line: str) -> tuple[str, str]:
+    """Split one logical ``.properties`` line: the key ends at the first unescaped ``=``, ``:`` or
+    whitespace; one separator (with whitespace around it) follows. A scan, not a regex: a line of
+    backslashes made the old pattern backtrack exponentially (44 bytes took minutes)."""
+    index, size = 0, len(line)
+    while index < size and not (line[index] in "=:" or line[index].isspace()):
+        index += 2 if line[index] == "\\" else 1
+    if index == 0 or index >= size:
+        return line, ""
+    rest = line[index:].lstrip()
+    if rest[:1] in ("=", ":"):
+        rest = rest[1:]
+    return line[:index].replace("\\", ""), rest.strip()
 
 
 def _documents(ctx: FileContext, text: str, result: ExtractResult) -> list[tuple[str, list[Entry]]]:
