@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,15 +37,15 @@ class Limits:
     - ``yaml_max_depth``: nesting depth of one YAML document.
     - ``trace_max_ratio``: decompressed bytes per compressed byte of a gzipped trace.
     - ``trace_max_bytes``: decompressed bytes of one gzipped trace, whatever the ratio.
-    - ``query_max_millis``: wall time of the tree-sitter queries of one source file.
+    - ``query_max_millis``: wall time of the tree-sitter queries over one source file.
     - ``query_match_limit``: in-progress matches a tree-sitter query cursor may hold.
     """
 
     yaml_max_nodes: int = 1_000_000
     yaml_max_depth: int = 100
-    trace_max_ratio: int = 200
+    trace_max_ratio: int = 100
     trace_max_bytes: int = 1 << 30
-    query_max_millis: int = 10_000
+    query_max_millis: int = 5_000
     query_match_limit: int = 10_000
 
     def lowered(self, other: Limits) -> Limits:
@@ -66,14 +67,27 @@ def current_limits() -> Limits:
     return _current.get()
 
 
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("archconform_deadline", default=None)
+
+
 @contextmanager
-def using_limits(limits: Limits) -> Iterator[Limits]:
-    """Make ``limits`` the ones in force for the block (per thread / task)."""
+def using_limits(limits: Limits, *, one_file: bool = False) -> Iterator[Limits]:
+    """Make ``limits`` the ones in force for the block (per thread / task). ``one_file``: the
+    block reads one file, so its time budgets (``query_max_millis``) start now."""
     token = _current.set(limits)
+    clock = _deadline.set(time.monotonic() + limits.query_max_millis / 1000) if one_file else None
     try:
         yield limits
     finally:
+        if clock is not None:
+            _deadline.reset(clock)
         _current.reset(token)
+
+
+def query_deadline() -> float:
+    """When the file being read runs out of query time (``time.monotonic()`` seconds): the
+    per-file deadline if one is running, else ``query_max_millis`` from now."""
+    return _deadline.get() or time.monotonic() + current_limits().query_max_millis / 1000
 
 
 # -- YAML ------------------------------------------------------------------------------------

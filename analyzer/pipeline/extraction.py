@@ -62,7 +62,7 @@ def run_one(task: tuple[str, FileContext]) -> ExtractResult:
     if text is None:
         return result
     try:
-        with using_limits(ctx.limits):  # a worker process starts with the defaults
+        with using_limits(ctx.limits, one_file=True):  # a worker process starts with the defaults
             result.extend(extractor.extract(ctx, text))
     except LimitExceeded as exc:  # an extractor that does not report its own limit
         result.diagnostics.append(Diagnostic(ctx.path, 0, DiagnosticLevel.ERROR, f"{name}: not read: {exc}"))

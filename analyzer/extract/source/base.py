@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.facts import Call, Connection, ExtractResult, Marker, TableAccess, Value
 from analyzer.extract.sqltables import analyze_sql, dialect_for
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+from analyzer.model.limits import LimitExceeded, current_limits, query_deadline
 
 MUTATING_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -73,8 +75,33 @@ def _query(name: str, types: tuple[str, ...]) -> Query:
 
 def nodes_of(name: str, root: Node, types: tuple[str, ...]) -> list[Node]:
     """Every node of the given types, in document order, found by one combined tree-sitter
-    query (the matching runs in C; Python sees only the nodes it will look at)."""
-    captures = QueryCursor(_query(name, types)).captures(root)
+    query (the matching runs in C; Python sees only the nodes it will look at).
+
+    The query runs under the limits in force (``query_max_millis``, ``query_match_limit``):
+    hostile text such as one long line of ``(`` makes tree-sitter's matching superlinear, so
+    over budget the query is cancelled and :class:`LimitExceeded` names the limit."""
+    limits = current_limits()
+    deadline = query_deadline()
+    cursor = QueryCursor(_query(name, types), match_limit=limits.query_match_limit)
+    cancelled = [False]
+
+    def over_budget(_: int) -> bool:
+        cancelled[0] = time.monotonic() > deadline
+        return cancelled[0]
+
+    # NOTE: the stub marks the arguments positional-only, but the binding rejects a None predicate
+    # given by position; the keyword is what it accepts.
+    captures = cursor.captures(root, progress_callback=over_budget)  # type: ignore[call-arg]
+    if cancelled[0]:
+        raise LimitExceeded(
+            f"tree-sitter queries took over {limits.query_max_millis} ms "
+            "(limit query_max_millis); file skipped"
+        )
+    if cursor.did_exceed_match_limit:
+        raise LimitExceeded(
+            f"tree-sitter query held over {limits.query_match_limit} partial matches "
+            "(limit query_match_limit); file skipped"
+        )
     found = [node for nodes in captures.values() for node in nodes]
     return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
 
