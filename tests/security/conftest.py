@@ -79,7 +79,7 @@ def scan_measured(root: Path, *, memory_mb: int = 1500, timeout: float = 120) ->
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=root,  # analyzer comes from the installed package (or PYTHONPATH), not the cwd
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
