@@ -9,6 +9,7 @@ child process capped at 1.5 GB of address space and prints wall time and peak RS
 from __future__ import annotations
 
 import gzip
+import itertools
 import sys
 import zlib
 from collections.abc import Callable
@@ -26,7 +27,7 @@ def _alias_levels(levels: int = 9, width: int = 9) -> list[str]:
     """Lines of a YAML alias bomb: each level is ``width`` copies of the one before."""
     names = [f"l{i}" for i in range(levels + 1)]
     lines = [f"{names[0]}: &{names[0]} [" + ", ".join(["lol"] * width) + "]"]
-    for prev, name in zip(names, names[1:], strict=False):
+    for prev, name in itertools.pairwise(names):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * width) + "]")
     return lines
 
@@ -82,7 +83,8 @@ def gzip_trace(repo: Path, gigabytes: float = 1.0) -> str:
         out.write(packer.compress(b"]}"))
         out.write(packer.flush())
     (repo / "archconform.yml").write_text("traces: ['traces/*.gz']\n")
-    assert gzip.open(target).read(19) == b'{"resourceSpans": ['
+    with gzip.open(target) as check:
+        assert check.read(19) == b'{"resourceSpans": ['
     return path
 
 
