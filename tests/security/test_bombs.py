@@ -52,13 +52,20 @@ def test_a_properties_line_of_backslashes_does_not_hang(tmp_path: Path) -> None:
     assert out["seconds"] < MAX_SECONDS, out["seconds"]  # 44 bytes used to take minutes
 
 
-def test_a_line_of_parens_stops_at_the_query_budget(tmp_path: Path) -> None:
+def test_a_line_of_parens_is_read_in_linear_time(tmp_path: Path) -> None:
+    path = tree_sitter_parens(tmp_path)  # 100 KB: minutes per file before
+    out = scan_measured(tmp_path)
+    assert any("syntax errors" in m for m in _diagnostics_at(out, path)), out["diagnostics"]
+    assert out["seconds"] < MAX_SECONDS / 2, out["seconds"]
+
+
+def test_source_over_the_query_budget_is_a_diagnostic(tmp_path: Path) -> None:
     path = tree_sitter_parens(tmp_path)
-    # Configuration inside the tree may lower a limit (never raise it): keeps this test quick.
-    (tmp_path / "archconform.yml").write_text("limits: {query_max_millis: 1000}\n")
+    (tmp_path / path).write_text("def broken(:\n" + "requests.get(url)\n" * 20000)
+    # Configuration inside the tree may lower a limit (never raise it).
+    (tmp_path / "archconform.yml").write_text("limits: {query_max_millis: 1}\n")
     out = scan_measured(tmp_path)
     assert any("limit query_max_millis" in m for m in _diagnostics_at(out, path)), out["diagnostics"]
-    assert out["seconds"] < MAX_SECONDS, out["seconds"]
 
 
 def test_deep_nesting_and_recursive_aliases_are_diagnostics(tmp_path: Path) -> None:
