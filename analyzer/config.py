@@ -164,7 +164,7 @@ def load_config(path: Path, display: str | None = None, *, scanned_root: Path | 
     Without it, the caller vouches for the file (an explicit API or test call).
     """
     shown = display or path.name
-    trusted = scanned_root is None or not is_inside(path, scanned_root)
+    trusted = scanned_root is None or not lies_within(path, scanned_root)
     refused: list[Diagnostic] = []
     try:
         text = path.read_text(encoding="utf-8")
@@ -382,3 +382,13 @@ def _limits(raw: object, fail: Callable[[str], ConfigError]) -> Limits:
             raise fail(f"limit '{name}' must be a positive integer")
         values[str(name)] = value
     return dataclasses.replace(DEFAULT_LIMITS, **values)
+
+
+def lies_within(path: Path, root: Path) -> bool:
+    """Whether ``path`` is in the tree at ``root`` as written *or* once symlinks are followed: a
+    config reached through the tree is the tree's, wherever a link sends it."""
+    written = Path(os.path.abspath(path))
+    for base in {Path(os.path.abspath(root)), root.resolve()}:
+        if written == base or base in written.parents:
+            return True
+    return is_inside(path, root)

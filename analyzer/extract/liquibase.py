@@ -30,6 +30,7 @@ from analyzer.extract.sqlfiles import failure_diagnostic, sql_facts
 from analyzer.extract.sqltables import dialect_for
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+from analyzer.model.paths import inside_or_none
 
 NAME = "liquibase"
 
@@ -213,14 +214,12 @@ def _resolve(ctx: FileContext, include: _Include) -> list[str]:
     target = include.path.removeprefix("classpath:").removeprefix("classpath*:").lstrip("/")
     here = posixpath.dirname(ctx.path)
     bases = [here] if include.relative else [_classpath_root(ctx.path), here]
-    root = os.path.realpath(ctx.root)
     for base in bases:
         candidate = posixpath.normpath(posixpath.join(base, target)) if base else posixpath.normpath(target)
-        if candidate.startswith("../"):
-            continue
-        full = os.path.realpath(os.path.join(root, candidate))
-        if not full.startswith(root + os.sep):
+        inside = inside_or_none(ctx.root, candidate)
+        if inside is None:
             continue  # never read outside the scanned repo (symlinks, ../ tricks)
+        full = str(inside)
         if include.folder and os.path.isdir(full):
             names = sorted(
                 n for n in os.listdir(full) if n.lower().endswith((".xml", ".yaml", ".yml", ".sql"))
@@ -249,8 +248,19 @@ def _follow(ctx: FileContext, includes: list[_Include], result: ExtractResult, s
         for path in found:
             if wants(path) or path.lower().endswith(".sql") or path in seen or len(seen) >= _MAX_INCLUDED:
                 continue
+            target = inside_or_none(ctx.root, path)  # a file of an included folder may be a link out
+            if target is None:
+                result.diagnostics.append(
+                    Diagnostic(
+                        ctx.path,
+                        include.line,
+                        DiagnosticLevel.WARNING,
+                        f"{path} leads outside the repository",
+                    )
+                )
+                continue
             try:
-                with open(os.path.join(ctx.root, path), encoding="utf-8", errors="replace") as handle:
+                with open(target, encoding="utf-8", errors="replace") as handle:
                     text = handle.read()
             except OSError as exc:
                 result.diagnostics.append(

@@ -55,6 +55,13 @@ def load_project_config(
     """
     path = config_path or find_config(root)
     config = Config()
+    if path is not None and config_path is None and not is_inside(path, root):
+        # A committed archconform.yml that is a symlink to a file elsewhere: not the tree's to name.
+        refusal = Diagnostic(
+            path.name, 0, DiagnosticLevel.WARNING, "config is a link out of the repository; not read"
+        )
+        config = Config(refused=(refusal,))
+        path = None
     if path is not None:
         try:
             display = path.resolve().relative_to(root.resolve()).as_posix()
