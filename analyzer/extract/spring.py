@@ -43,7 +43,9 @@ from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, Sour
 NAME = "spring"
 
 _FILE = re.compile(r"^(application|bootstrap)(-(?P<profile>[\w.-]+))?\.(ya?ml|properties)$", re.I)
-_PLACEHOLDER = re.compile(r"\$\{([^}:]+)(?::([^}]*))?\}")
+# NOTE: neither part runs past the start of another "${": on "${${${..." or "${a:${a:..." without a
+# closing brace every start would otherwise scan to the end of the value (quadratic).
+_PLACEHOLDER = re.compile(r"\$\{([^{}:]+)(?::((?:[^}$]|\$(?!\{))*))?\}")
 
 
 def wants(path: str) -> bool:
@@ -171,7 +173,10 @@ def _resolve(value: str, keys: dict[str, str], depth: int = 0) -> tuple[str, str
         origin = "reference"
         return match.group(0)
 
-    return _PLACEHOLDER.sub(replace, value), origin
+    resolved = _PLACEHOLDER.sub(replace, value)
+    if resolved != value and "${" in resolved:  # a nested default: ${A:${B:x}} → ${A:x} → x
+        resolved = _resolve(resolved, keys, depth + 1)[0]
+    return resolved, origin
 
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:

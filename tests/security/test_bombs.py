@@ -5,6 +5,8 @@ machine must not make them flaky): the bombs used to take gigabytes or minutes."
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,45 @@ def test_deep_nesting_and_recursive_aliases_are_diagnostics(tmp_path: Path) -> N
     out = scan_measured(tmp_path)
     assert _diagnostics_at(out, "k8s/deep.yaml"), out["diagnostics"]
     assert _diagnostics_at(out, "k8s/loop.yaml"), out["diagnostics"]
+
+
+def _scanners() -> dict[str, Callable[[str], object]]:
+    from analyzer.extract.connstr import parse_connection_string
+    from analyzer.extract.images import technology_for_dockerfile
+    from analyzer.extract.interpolate import parse_env_entries
+    from analyzer.extract.spring import _properties, _resolve
+    from analyzer.extract.sqltables import split_statements
+    from analyzer.extract.traces.problems import Problems
+    from analyzer.extract.traces.servicegraph import read_servicegraph
+
+    return {
+        "properties": _properties,
+        "sql": split_statements,
+        "env": parse_env_entries,
+        "dockerfile": technology_for_dockerfile,
+        "libpq": parse_connection_string,
+        "prometheus": lambda text: read_servicegraph([text], Problems("m.prom")),
+        "placeholders": lambda text: _resolve(text, {}),
+    }
+
+
+@pytest.mark.parametrize(
+    ("scanner", "text"),
+    [
+        ("properties", "\\" * 200_000 + "!"),
+        ("sql", " g" * 200_000),
+        ("sql", "$" * 400_000),
+        ("env", "A=a" + " " * 400_000 + "b"),
+        ("dockerfile", "\n" * 400_000),
+        ("libpq", "host=x " + "a_" * 200_000),
+        ("prometheus", "calls_total{" + "a_" * 200_000 + "} 1"),
+        ("placeholders", "${" * 200_000),
+        ("placeholders", "${a:" * 100_000),
+    ],
+)
+def test_text_scanners_stay_linear_on_hostile_lines(scanner: str, text: str) -> None:
+    """Regexes over repository text, reviewed for backtracking: each input took minutes or more
+    (quadratic or exponential) before; now well under a second each on a quiet machine."""
+    start = time.perf_counter()
+    _scanners()[scanner](text)
+    assert time.perf_counter() - start < 15
