@@ -37,7 +37,7 @@ from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, ScanResult
 from analyzer.model.limits import using_limits
 from analyzer.model.paths import is_inside
 from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
-from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, run_tasks
+from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, MAX_FILE_BYTES, run_tasks
 from analyzer.pipeline.traces import read_traces
 from analyzer.resolve import build_graph, normalise
 
@@ -162,6 +162,8 @@ def find_inline_suppressions(root: Path, files: Sequence[str]) -> list[InlineSup
     found: list[InlineSuppression] = []
     for path in files:
         try:
+            if (root / path).stat().st_size > MAX_FILE_BYTES:  # not extracted either: no evidence
+                continue
             data = (root / path).read_bytes()
         except OSError:
             continue

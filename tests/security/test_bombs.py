@@ -120,3 +120,13 @@ def test_text_scanners_stay_linear_on_hostile_lines(scanner: str, text: str) -> 
     start = time.perf_counter()
     _scanners()[scanner](text)
     assert time.perf_counter() - start < 15
+
+
+def test_a_plain_trace_over_trace_max_bytes_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "traces").mkdir()
+    (tmp_path / "traces" / "big.json").write_text('{"resourceSpans": [' + " " * 4000 + "]}")
+    (tmp_path / "archconform.yml").write_text("traces: ['traces/*.json']\nlimits: {trace_max_bytes: 1000}\n")
+    out = scan_measured(tmp_path)
+    assert any("limit trace_max_bytes" in m for m in _diagnostics_at(out, "traces/big.json")), out[
+        "diagnostics"
+    ]

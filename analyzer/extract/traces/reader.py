@@ -288,6 +288,9 @@ def read_trace_file(path: Path, display_path: str) -> ExtractResult:
     try:
         with open(path, "rb") as probe:
             compressed = probe.read(2) == b"\x1f\x8b"
+        limit = current_limits().trace_max_bytes
+        if not compressed and path.stat().st_size > limit:
+            raise LimitExceeded(f"is over {limit} bytes (limit trace_max_bytes); not read")
         raw: Any = _open_gzip(path) if compressed else open(path, "rb")  # noqa: SIM115
         with raw:
             stream: Any = raw
