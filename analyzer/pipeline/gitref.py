@@ -57,7 +57,17 @@ def git_environment(home: str) -> dict[str, str]:
         "GIT_NO_REPLACE_OBJECTS": "1",
         "GIT_OPTIONAL_LOCKS": "0",
         "GIT_ATTR_NOSYSTEM": "1",
+        "GIT_PAGER": "cat",
+        "PAGER": "cat",
     }
+
+
+def _work_tree_top(folder: Path) -> Path | None:
+    """The nearest folder at or above ``folder`` with a ``.git`` entry (folder or worktree file)."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 class _Git:
@@ -66,9 +76,15 @@ class _Git:
     def __init__(self, cwd: Path, home: str) -> None:
         self.cwd = cwd
         self.env = git_environment(home)
+        # NOTE: the clean environment drops the global config, and with it a safe.directory entry
+        # CI adds for a checkout owned by another user (actions/checkout in containers). Naming the
+        # one work tree we read keeps --baseline-ref working there; the settings above already
+        # disarm what a hostile .git/config could make these read-only commands run.
+        top = _work_tree_top(cwd)
+        self.extra = (f"safe.directory={top}",) if top is not None else ()
 
     def command(self, *args: str) -> list[str]:
-        settings = [part for item in SAFE_GIT_CONFIG for part in ("-c", item)]
+        settings = [part for item in (*SAFE_GIT_CONFIG, *self.extra) for part in ("-c", item)]
         return ["git", "--no-replace-objects", *settings, *args]
 
     def run(self, *args: str) -> bytes:

@@ -17,7 +17,12 @@ import pytest
 _RECORDING: list[list[str]] = []
 
 
+_SPAWNS: list[list[list[str]]] = []
+
+
 def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _SPAWNS and event == "subprocess.Popen" and len(args) > 1:
+        _SPAWNS[-1].append([os.fsdecode(a) for a in args[1] or ()])
     if not _RECORDING or event not in ("open", "os.listdir", "os.scandir"):
         return
     target = args[0] if args else None
@@ -37,6 +42,17 @@ def opened() -> Iterator[list[str]]:
         yield seen
     finally:
         _RECORDING.remove(seen)
+
+
+@pytest.fixture
+def spawned() -> Iterator[list[list[str]]]:
+    """The argv of every process started while the test runs."""
+    seen: list[list[str]] = []
+    _SPAWNS.append(seen)
+    try:
+        yield seen
+    finally:
+        _SPAWNS.remove(seen)
 
 
 def touched_under(seen: list[str], folder: Path) -> list[str]:

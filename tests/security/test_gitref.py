@@ -47,7 +47,9 @@ def repo(tmp_path: Path) -> Path:
         "HEAD\n--output={victim}",
     ],
 )
-def test_hostile_refs_are_refused_before_git_sees_them(repo: Path, tmp_path: Path, ref: str) -> None:
+def test_hostile_refs_are_refused_before_git_sees_them(
+    repo: Path, tmp_path: Path, ref: str, spawned: list[list[str]]
+) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
     marker = tmp_path / "marker"
@@ -56,6 +58,7 @@ def test_hostile_refs_are_refused_before_git_sees_them(repo: Path, tmp_path: Pat
     assert result.exit_code == 2, result.output
     assert victim.read_text() == "precious\n"  # not truncated
     assert not marker.exists()  # no shell, no command
+    assert spawned == []  # refused before any process started: git never saw it
     assert "Traceback" not in result.output
 
 
@@ -89,6 +92,24 @@ def test_filters_fsmonitor_and_textconv_of_the_repository_do_not_run(repo: Path,
     result = CliRunner().invoke(main, ["scan", str(repo), "--baseline-ref", "HEAD", "--fail-on", "never"])
     assert result.exit_code == 0, result.output
     assert not marker.exists()
+
+
+def test_git_gets_the_commit_id_after_end_of_options_and_a_clean_environment(
+    repo: Path, tmp_path: Path, spawned: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere"))  # must not reach git
+    monkeypatch.setenv("GIT_CONFIG_PARAMETERS", f"'core.fsmonitor'='touch {tmp_path / 'marker'}'")
+    out = tmp_path / "out"
+    out.mkdir()
+    export_revision(repo, "HEAD", out)
+    assert not (tmp_path / "marker").exists()
+    assert spawned and all(argv[0] == "git" for argv in spawned)
+    verify = next(argv for argv in spawned if "--verify" in argv)
+    assert verify[verify.index("--end-of-options") + 1] == "HEAD^{commit}"
+    for argv in spawned:
+        assert "protocol.allow=never" in argv and "core.hooksPath=/dev/null" in argv
+        if "ls-tree" in argv:
+            assert len(argv[-1].split(":")[0]) == 40  # the verified commit id, never the ref
 
 
 def test_committed_symlinks_are_not_followed_out_of_the_export(repo: Path, tmp_path: Path) -> None:
