@@ -147,9 +147,9 @@ def _write(path: Path, text: str) -> None:
         _fail(f"cannot write {path}: {exc.strerror or exc}")
 
 
-def _config(root: Path, config_path: Path | None) -> Config:
+def _config(root: Path, config_path: Path | None, allow_python_rules: bool = False) -> Config:
     try:
-        return load_project_config(root, config_path)
+        return load_project_config(root, config_path, allow_python_rules=allow_python_rules)
     except ConfigError as exc:
         _fail(str(exc))
         raise  # unreachable
@@ -255,6 +255,12 @@ def main() -> None:
     help="Keep suppressed findings in the SARIF file (with their justification); GitHub would show them.",
 )
 @click.option("--allow-empty", is_flag=True, help="Exit 0 even when no service is found (default: exit 2).")
+@click.option(
+    "--allow-python-rules",
+    is_flag=True,
+    help="Run Python rules from rule folders named by a --config file outside PATH (they run code; "
+    "configuration inside PATH can never enable them).",
+)
 @_guard
 def scan_command(
     path: Path,
@@ -276,9 +282,10 @@ def scan_command(
     color: str,
     sarif_suppressed: bool,
     allow_empty: bool,
+    allow_python_rules: bool,
 ) -> None:
     """Scan the repository at PATH and report findings."""
-    config = _config(path, config_path)
+    config = _config(path, config_path, allow_python_rules)
     url = source_url or config.source_url or _github_source_url()
     if url:
         config = dataclasses.replace(config, source_url=url.rstrip("/"))

@@ -38,11 +38,23 @@ def shop(tmp_path: Path) -> Path:
 
 
 def test_a_rule_that_throws_exits_3_and_sarif_names_it(shop: Path, tmp_path: Path) -> None:
-    (shop / "team-rules").mkdir()
-    (shop / "team-rules" / "throws.py").write_text(THROWING_RULE)
-    (shop / "archconform.yml").write_text("rule_paths: [team-rules]\nallow_python_rules: true\n")
+    rules = tmp_path / "team-rules"  # Python rules run only from a config outside the scanned tree
+    rules.mkdir()
+    (rules / "throws.py").write_text(THROWING_RULE)
+    trusted = tmp_path / "archconform.yml"
+    trusted.write_text("rule_paths: [team-rules]\nallow_python_rules: true\n")
     sarif = tmp_path / "r.sarif"
-    code, out = run("scan", str(shop), "--sarif", str(sarif), "--fail-on", "never")
+    code, out = run(
+        "scan",
+        str(shop),
+        "--sarif",
+        str(sarif),
+        "--fail-on",
+        "never",
+        "--config",
+        str(trusted),
+        "--allow-python-rules",
+    )
     assert code == 3, out
     assert "always-throws" in out and "Traceback" not in out
     invocation = json.loads(sarif.read_text())["runs"][0]["invocations"][0]
