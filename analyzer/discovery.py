@@ -12,8 +12,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import pathspec
+
 from analyzer.config import Config
 from analyzer.model import Diagnostic
+from analyzer.model.paths import is_inside
 
 # NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
 # the code extractors skip bundled JavaScript in them instead.
@@ -42,6 +45,21 @@ SKIP_DIRS = frozenset(
         ".ruff_cache",
         ".next",
         "coverage",
+    }
+)
+# Build files the inventory reads (analyzer.extract.buildfiles), besides *.csproj.
+MARKER_FILES = frozenset(
+    {
+        "Dockerfile",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "settings.gradle",
+        "settings.gradle.kts",
+        "package.json",
+        "go.mod",
+        "pyproject.toml",
+        "requirements.txt",
     }
 )
 COMPOSE_NAMES = frozenset({"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"})
@@ -106,33 +124,74 @@ class Discovery:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def _ignored(path: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, p.rstrip("/") + "/*") for p in patterns)
+class IgnoreRules:
+    """Which paths a scan leaves out, with gitignore semantics (``pathspec``): the config's
+    ``ignore`` patterns from the scan root, and every ``.gitignore`` in the tree, each relative to
+    its own folder. A path is left out when any of them ignores it (a ``!`` re-include works within
+    its own file).
+
+    >>> rules = IgnoreRules(("**/testdata/**", "legacy/"))
+    >>> rules.ignored("testdata/app.env"), rules.ignored("legacy", True), rules.ignored("app/main.py")
+    (True, True, False)
+    """
+
+    def __init__(self, patterns: tuple[str, ...] = (), gitignore: bool = True) -> None:
+        self.config = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self.gitignore = gitignore
+        self.nested: list[tuple[str, pathspec.GitIgnoreSpec]] = []  # (folder, its .gitignore)
+
+    def enter(self, root: Path, rel_dir: str) -> None:
+        """Read the ``.gitignore`` of a folder as the walk enters it."""
+        if not self.gitignore:
+            return
+        path = root / rel_dir / ".gitignore"
+        if path.is_file():
+            try:
+                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return
+            self.nested.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(self, rel: str, is_dir: bool = False) -> bool:
+        probe = rel + "/" if is_dir else rel
+        if self.config.match_file(probe):
+            return True
+        for folder, spec in self.nested:
+            if not folder:
+                if spec.match_file(probe):
+                    return True
+            elif probe.startswith(folder + "/") and spec.match_file(probe[len(folder) + 1 :]):
+                return True
+        return False
 
 
-def walk_files(root: Path, ignore: tuple[str, ...] = ()) -> list[str]:
-    """Repo-relative POSIX paths of regular files, sorted; never follows symlinks out of the tree."""
+def walk_files(root: Path, ignore: tuple[str, ...] = (), gitignore: bool = True) -> list[str]:
+    """Repo-relative POSIX paths of regular files, sorted; never follows symlinks out of the tree.
+    ``ignore`` and the tree's ``.gitignore`` files (unless ``gitignore`` is false) leave paths out."""
+    rules = IgnoreRules(ignore, gitignore)
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir
+        rules.enter(root, rel_dir)
         dirnames[:] = sorted(
             d
             for d in dirnames
             if d not in SKIP_DIRS
             and not d.endswith(".egg-info")
-            and not _ignored(f"{rel_dir}/{d}".lstrip("/"), ignore)
+            and not rules.ignored(f"{rel_dir}/{d}".lstrip("/"), is_dir=True)
         )
         for name in filenames:
             rel = f"{rel_dir}/{name}".lstrip("/")
             full = Path(dirpath) / name
-            if full.is_symlink() or not full.is_file() or _ignored(rel, ignore):
+            if full.is_symlink() or not full.is_file() or rules.ignored(rel):
                 continue
             found.append(rel)
     return sorted(found)
 
 
-def _descriptor_folder_files(root: Path, ignore: tuple[str, ...]) -> list[str]:
+def _descriptor_folder_files(root: Path, ignore: tuple[str, ...], gitignore: bool) -> list[str]:
+    """Compose files inside `build/` or `deploy/` folders (which the walk skips as build output)."""
     found: list[str] = []
     for dirpath, dirnames, _files in os.walk(root, followlinks=False):
         dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS or d in DESCRIPTOR_FOLDERS]
@@ -140,10 +199,11 @@ def _descriptor_folder_files(root: Path, ignore: tuple[str, ...]) -> list[str]:
         if rel.count("/") > 3:
             dirnames[:] = []
         if PurePosixPath(rel).name in DESCRIPTOR_FOLDERS:
-            for path in walk_files(Path(dirpath), ignore):
-                full = f"{rel}/{path}"
-                if is_compose_file(full) and not _ignored(full, ignore):
-                    found.append(full)
+            found.extend(
+                f"{rel}/{path}"
+                for path in walk_files(Path(dirpath), ignore, gitignore)
+                if is_compose_file(path)
+            )
             dirnames[:] = []
     return found
 
@@ -152,11 +212,11 @@ def discover(root: Path, config: Config) -> Discovery:
     """Find the files to scan under ``root`` (which of them belong to which service is the
     inventory's job: :mod:`analyzer.resolve.inventory`)."""
     result = Discovery(root=root)
-    result.files = walk_files(root, config.ignore)
+    result.files = walk_files(root, config.ignore, config.gitignore)
     if not any(is_compose_file(f) for f in result.files):
         # NOTE: `build/` is skipped as a build output, but some repositories keep their only
         # deployment descriptors there: read its compose files (never its other files) then.
-        extra = _descriptor_folder_files(root, config.ignore)
+        extra = _descriptor_folder_files(root, config.ignore, config.gitignore)
         result.files = sorted({*result.files, *extra})
     return result
 
@@ -168,7 +228,7 @@ def read_codeowners(root: Path) -> list[tuple[str, tuple[str, ...]]]:
     """(pattern, owners) rules of the repository's CODEOWNERS file, in file order."""
     for place in CODEOWNERS_PLACES:
         path = root / place
-        if path.is_file():
+        if path.is_file() and is_inside(path, root):  # a committed link to a file elsewhere: not read
             try:
                 lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
             except OSError:

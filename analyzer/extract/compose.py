@@ -13,7 +13,8 @@ File sets: ``docker-compose.yml`` + ``docker-compose.override.yml`` (and ``compo
 base exists. Any other compose file is its own set; its name goes into ``Evidence.profile``.
 Files in one folder that define the same containers are deployment *variants*
 (``docker-compose-mysql.yml`` beside ``docker-compose-postgres.yml``): the default file (else the
-largest) stands for the deployment, the others yield only a note. Compose file format 1 (services
+largest) declares the containers; a variant never redeclares them (a database would get two
+technologies), its wiring and literals stay, marked with its file name. Compose file format 1 (services
 at the top level, no ``services:`` key) is read too.
 
 Every fact's evidence is the exact line of the YAML key (or list item) that proves it; a value
@@ -50,6 +51,8 @@ from analyzer.extract.images import (
 from analyzer.extract.interpolate import interpolate, parse_env_entries
 from analyzer.extract.yamlsrc import LineDict, LineList, Source, YamlError, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+from analyzer.model.limits import LimitExceeded, safe_load_bounded
+from analyzer.model.paths import OutsideRoot, resolve_inside
 
 NAME = "compose"
 
@@ -98,19 +101,20 @@ def wants(path: str) -> bool:
 
 
 class _Repo:
-    """Reads sibling files of the set, only inside the repository."""
+    """Reads sibling files of the set (``env_file``, ``extends``, ``include``, overrides, build
+    contexts' Dockerfiles), only inside the repository: a path that leads outside it, by ``..``,
+    an absolute path or a symlink, is remembered for a diagnostic and never opened."""
 
     def __init__(self, ctx: FileContext) -> None:
         self.root = Path(ctx.root).resolve()
+        self.path = ctx.path
+        self.refused: set[str] = set()
 
     def read(self, rel: str) -> str | None:
-        rel = posixpath.normpath(rel)
-        if rel.startswith("..") or rel.startswith("/"):
-            return None
-        target = (self.root / rel).resolve()
         try:
-            target.relative_to(self.root)
-        except ValueError:
+            target = resolve_inside(self.root, posixpath.normpath(rel))
+        except OutsideRoot:
+            self.refused.add(rel)
             return None
         try:
             if target.is_file() and target.stat().st_size < 2_000_000:
@@ -127,12 +131,20 @@ class _Repo:
             return []
         return [posixpath.join(folder, n) for n in names if _FILE.match(n.lower())]
 
+    def diagnostics(self) -> list[Diagnostic]:
+        return [
+            Diagnostic(
+                self.path, 0, DiagnosticLevel.WARNING, f"'{rel}' leads outside the repository; not read"
+            )
+            for rel in sorted(self.refused)
+        ]
+
 
 def _service_names(text: str | None) -> set[str]:
     """The names of the containers a compose file defines (a light read, for variants)."""
     try:
-        data = yaml.safe_load(text) if text else None
-    except yaml.YAMLError:
+        data = safe_load_bounded(text) if text else None
+    except (yaml.YAMLError, LimitExceeded):
         return set()
     services = data.get("services") if isinstance(data, dict) else None
     if isinstance(data, dict) and services is None and "version" not in data:
@@ -676,6 +688,12 @@ def _link_aliases(services: LineDict) -> dict[str, set[str]]:
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
     repo = _Repo(ctx)
+    result = _extract(ctx, text, repo)
+    result.diagnostics.extend(repo.diagnostics())
+    return result
+
+
+def _extract(ctx: FileContext, text: str, repo: _Repo) -> ExtractResult:
     folder = posixpath.dirname(ctx.path)
     base_name = posixpath.basename(ctx.path).lower()
     if base_name in _BASES:
@@ -686,15 +704,16 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     profile = "" if base_name in _DEFAULT_SETS or base_name in _BASES else posixpath.basename(ctx.path)
     set_ = _Set(ctx, repo, folder, profile)
     primary = primary_variant(repo, ctx.path)
+    shadowed: set[str] = set()
     if primary != ctx.path:
-        # NOTE: a deployment variant's facts never merge with the primary's (one database
-        # would get two technologies, a service two sets of connections).
+        # NOTE: a deployment variant never redeclares the primary's containers (a database would
+        # get two technologies); its wiring and literals stay, marked with the variant's name.
+        shadowed = _service_names(repo.read(primary))
         set_.diag(
             (ctx.path, 1),
-            f"deployment variant of {primary}: not merged into the graph",
+            f"deployment variant of {primary}: its containers are declared by {primary}",
             DiagnosticLevel.INFO,
         )
-        return set_.result
     doc = _load(set_, ctx.path, text)
     if doc is None:
         return set_.result
@@ -739,4 +758,10 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                 _app_facts(set_, str(name), spec, source, image, names, stores)
         except (TypeError, ValueError, AttributeError) as exc:
             set_.diag(source, f"service '{name}' could not be read: {exc}")
+    if shadowed:
+        set_.result.facts[:] = [
+            f
+            for f in set_.result.facts
+            if not (isinstance(f, DatastoreDecl | ServiceDecl) and f.name in shadowed)
+        ]
     return set_.result

@@ -22,6 +22,8 @@ from analyzer.extract.images import (
     technology_for_environment,
     technology_for_image,
 )
+from analyzer.model.limits import LimitExceeded, load_all_bounded, safe_load_bounded
+from analyzer.model.paths import OutsideRoot, resolve_inside
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"})
 DEFAULT_COMPOSE = frozenset({"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"})
@@ -44,12 +46,14 @@ class Deployment:
 
 
 def read_text(root: Path, path: str, limit: int = 1024 * 1024) -> str | None:
+    """A repository file's text, or None when it is missing, too big, or leads outside the
+    repository (``..``, an absolute path, a symlink out)."""
     try:
-        full = root / path
+        full = resolve_inside(root, path)
         if full.stat().st_size > limit:
             return None
         return full.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:
+    except (OutsideRoot, OSError):
         return None
 
 
@@ -63,8 +67,8 @@ def _compose_services(root: Path, path: str) -> list[tuple[str, dict[str, object
     if text is None:
         return []
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = safe_load_bounded(text)
+    except (yaml.YAMLError, LimitExceeded):
         return []  # the compose extractor reports it with its line
     if not isinstance(data, dict):
         return []
@@ -172,8 +176,8 @@ def _workloads(root: Path, path: str) -> list[Deployment]:
         return []
     out: list[Deployment] = []
     try:
-        docs = list(yaml.safe_load_all(text))
-    except yaml.YAMLError:
+        docs = load_all_bounded(text)
+    except (yaml.YAMLError, LimitExceeded):
         return []
     for doc in docs:
         if not isinstance(doc, dict) or doc.get("kind") not in WORKLOAD_KINDS:
