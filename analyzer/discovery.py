@@ -7,6 +7,7 @@ Which files belong to which service is decided by the inventory
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -94,8 +95,10 @@ def is_test_path(path: str) -> bool:
     """
     pure = PurePosixPath(path)
     lowered = [p.lower() for p in pure.parts[:-1]]
-    if any(p in TEST_SEGMENTS for p in lowered):
-        return True
+    if any(p in TEST_SEGMENTS for p in lowered) or any(
+        a == "src" and b == "it" for a, b in itertools.pairwise(lowered)
+    ):
+        return True  # (src/it: Maven Failsafe's integration tests)
     name = pure.name.lower()
     if is_compose_file(path) and _TEST_COMPOSE.search(name):
         return True  # a test harness deployment (docker-compose-tests.yml): runners and fixtures

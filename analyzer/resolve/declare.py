@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from analyzer.extract.facts import ServiceDecl
-from analyzer.model import Evidence, Location, NodeKind, SourceKind
+from analyzer.model import EdgeKind, Evidence, Location, NodeKind, SourceKind
 from analyzer.resolve.inventory import BuiltStore, Unit
 from analyzer.resolve.names import normalise
 
@@ -58,6 +58,10 @@ def index_units(r: Resolver, units: Sequence[Unit]) -> None:
             r.clients.add(canonical)
         if unit.embedded:
             r.embedded[canonical] = unit.embedded
+        for engine, database, path, line in unit.embedded_urls:
+            _embedded_database(
+                r, canonical, engine, database, Evidence(SourceKind.CONFIG, Location(path, line))
+            )
         for port in unit.ports:
             r.ports.setdefault(port, set()).add(canonical)
 
@@ -113,16 +117,38 @@ def add_declared_nodes(r: Resolver, decls: Sequence[ServiceDecl]) -> None:
         )
 
 
+def _embedded_store(r: Resolver, service: str, engine: str) -> str:
+    name = f"{service}-{engine}"
+    if r.stores.lookup(name) is None:
+        r.declare_store(name, engine, "datastore")
+        r.graph.add_node(NodeKind.DATASTORE, name, attrs={"technology": engine, "embedded": True})
+    return name
+
+
+def _embedded_database(r: Resolver, service: str, engine: str, database: str, evidence: Evidence) -> None:
+    """A service's configuration opens an in-process database (``jdbc:h2:mem:devDb``): its
+    embedded datastore, that database, and the service's connection to it."""
+    store = _embedded_store(r, service, engine)
+    store_id = r.graph.add_node(NodeKind.DATASTORE, store, evidence=[evidence])
+    db_id = r.graph.add_node(
+        NodeKind.DATABASE,
+        store,
+        database,
+        name=database,
+        attrs={"datastore": store, "database": database, "technology": engine},
+    )
+    r.graph.add_edge(EdgeKind.CONTAINS, store_id, db_id)
+    service_id = r.graph.add_node(NodeKind.CLIENT if service in r.clients else NodeKind.SERVICE, service)
+    r.graph.add_edge(EdgeKind.CONNECTS, service_id, db_id, attrs={"embedded": True}, evidence=[evidence])
+    r.service_dbs[service].add(db_id)
+
+
 def home_for_tables(r: Resolver, service: str) -> str:
     """The datastore of a service whose tables have no known database: its embedded engine,
     or a per-service placeholder (said once in a diagnostic)."""
     engines = r.embedded.get(service, ())
     if engines:
-        name = f"{service}-{engines[0]}"
-        if r.stores.lookup(name) is None:
-            r.declare_store(name, engines[0], "datastore")
-            r.graph.add_node(NodeKind.DATASTORE, name, attrs={"technology": engines[0], "embedded": True})
-        return name
+        return _embedded_store(r, service, engines[0])
     return f"unresolved@{service or 'repo'}"
 
 

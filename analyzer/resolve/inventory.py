@@ -89,7 +89,8 @@ class Unit:
     """One service or client: its name, source folder ('' when only deployed), other names.
 
     ``embedded`` lists in-process database engines on its runtime classpath (h2, hsqldb, ...);
-    ``ports`` the ports it listens on (``server.port``, compose published ports).
+    ``embedded_urls`` the in-process databases its configuration opens (engine, database, path,
+    line); ``ports`` the ports it listens on (``server.port``, compose published ports).
     """
 
     name: str
@@ -99,6 +100,7 @@ class Unit:
     embedded: tuple[str, ...] = ()
     ports: tuple[int, ...] = ()
     evidence_path: str = ""
+    embedded_urls: tuple[tuple[str, str, str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,7 @@ class _Candidate:
     dockerfile: bool = False
     ports: set[int] = field(default_factory=set)
     uses_module: str = ""  # a Go main package: the module folder it belongs to
+    embedded_urls: list[tuple[str, str, str, int]] = field(default_factory=list)
     drives: bool = False  # a load generator or system-test project (a client)
 
     @property
@@ -199,6 +202,20 @@ def _config_resources(path: str) -> bool:
 
 _SERVER_PORT = re.compile(r"(?m)^\s*server\.port\s*[=:]\s*(\d{2,5})\s*$")
 _YAML_SERVER_PORT = re.compile(r"(?m)^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*['\"]?(\d{2,5})['\"]?\s*$")
+
+
+_EMBEDDED_URL = re.compile(r"jdbc:(h2|hsqldb|derby|sqlite):(?:(?:mem|file|memory|tcp)?:)?([\w./-]*)", re.I)
+
+
+def _embedded_urls(path: str, text: str) -> list[tuple[str, str, str, int]]:
+    """In-process databases a configuration file opens: ``jdbc:h2:mem:devDb`` → (h2, devDb)."""
+    found: list[tuple[str, str, str, int]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _EMBEDDED_URL.search(line)
+        if match and not line.lstrip().startswith("#"):
+            database = PurePosixPath(match.group(2)).name or "(default)"
+            found.append((match.group(1).lower(), database, path, number))
+    return found
 
 
 def _server_port(text: str) -> int | None:
@@ -362,6 +379,7 @@ def _candidates(root: Path, files: list[str], inv: Inventory) -> dict[str, _Cand
                 port = _server_port(text)
                 if port:
                     cand.ports.add(port)
+                cand.embedded_urls.extend(_embedded_urls(path, text))
         elif suffix in ENTRY_SUFFIXES and not (cand.entry and suffix != ".go"):
             try:
                 with open(root / path, "rb") as handle:
@@ -403,9 +421,10 @@ def _unit(folder: str, cand: _Candidate, deps: list[Deployment], taken: set[str]
         folder,
         "client" if is_client else "service",
         aliases,
-        tuple(sorted({e for info in cand.infos for e in info.embedded})),
+        tuple(sorted({e for info in cand.infos for e in info.embedded} | {u[0] for u in cand.embedded_urls})),
         tuple(sorted({*cand.ports, *(p for d in deps for p in d.ports)})),
         deps[0].path if deps else (cand.infos[0].path if cand.infos else ""),
+        tuple(dict.fromkeys(cand.embedded_urls)),
     )
 
 

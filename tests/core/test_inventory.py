@@ -123,11 +123,16 @@ def test_compose_variants_never_merge() -> None:
 
 def test_localhost_port_and_embedded_h2_without_deployment_descriptors() -> None:
     graph = model("localhost-ports")
-    # named by spring.application.name, not by folder or artifactId
-    assert nodes(graph) == {"service:catalog", "service:order", "datastore:catalog-h2"}
+    # named by spring.application.name, not by folder or artifactId; catalog's H2 holds its
+    # entities (driver on the classpath), order's is opened by its configuration (jdbc:h2:mem:)
+    assert nodes(graph) == {"service:catalog", "service:order", "datastore:catalog-h2", "datastore:order-h2"}
     assert graph.node("datastore:catalog-h2").attrs["embedded"] is True
-    assert ("service:order", "calls", "service:catalog") in flows(graph)
-    assert ("service:catalog", "writes", "table:catalog-h2/(default)/product") in flows(graph)
+    assert flows(graph) == {
+        ("service:order", "calls", "service:catalog"),
+        ("service:catalog", "reads", "table:catalog-h2/(default)/product"),
+        ("service:catalog", "writes", "table:catalog-h2/(default)/product"),
+        ("service:order", "connects", "database:order-h2/orders"),
+    }
 
 
 @pytest.mark.parametrize(
