@@ -13,8 +13,9 @@ File sets: ``docker-compose.yml`` + ``docker-compose.override.yml`` (and ``compo
 base exists. Any other compose file is its own set; its name goes into ``Evidence.profile``.
 Files in one folder that define the same containers are deployment *variants*
 (``docker-compose-mysql.yml`` beside ``docker-compose-postgres.yml``): the default file (else the
-largest) declares the containers; a variant never redeclares them (a database would get two
-technologies), its wiring and literals stay, marked with its file name. Compose file format 1 (services
+largest) declares and wires the containers; a variant's facts about them never merge into the
+graph (a database would get two technologies), only its literals stay (a committed password is one
+wherever it is written), marked with its file name. Compose file format 1 (services
 at the top level, no ``services:`` key) is read too.
 
 Every fact's evidence is the exact line of the YAML key (or list item) that proves it; a value
@@ -35,11 +36,14 @@ import yaml
 from analyzer.extract.connstr import password_kind
 from analyzer.extract.envfacts import PASSWORD_KEY, classify
 from analyzer.extract.facts import (
+    Call,
+    Connection,
     Credential,
     DatastoreDecl,
     DependsOn,
     EnvVar,
     ExtractResult,
+    Fact,
     FileContext,
     ServiceDecl,
 )
@@ -759,9 +763,24 @@ def _extract(ctx: FileContext, text: str, repo: _Repo) -> ExtractResult:
         except (TypeError, ValueError, AttributeError) as exc:
             set_.diag(source, f"service '{name}' could not be read: {exc}")
     if shadowed:
-        set_.result.facts[:] = [
-            f
-            for f in set_.result.facts
-            if not (isinstance(f, DatastoreDecl | ServiceDecl) and f.name in shadowed)
-        ]
+        set_.result.facts[:] = _as_variant(set_.result.facts, shadowed)
     return set_.result
+
+
+def _as_variant(facts: list[Fact], shadowed: set[str]) -> list[Fact]:
+    """A variant's facts about the primary's containers: its literals stay (a committed password
+    is one wherever it is written, and findings name the variants it appears in); its
+    declarations and wiring do not merge into the primary's graph."""
+    kept: list[Fact] = []
+    for fact in facts:
+        if isinstance(fact, DatastoreDecl | ServiceDecl) and fact.name in shadowed:
+            continue
+        subject = getattr(fact, "service", None)
+        if isinstance(fact, Connection) and subject in shadowed:
+            if fact.info.password == "literal":
+                kept.append(Credential(fact.service, "connection string password", fact.evidence))
+            continue
+        if isinstance(fact, EnvVar | Call | DependsOn) and subject in shadowed:
+            continue
+        kept.append(fact)
+    return kept
