@@ -40,6 +40,7 @@ class NodeKind(StrEnum):
     OPERATION = "operation"
     EXTERNAL = "external"
     CONTEXT = "context"
+    CREDENTIAL = "credential"
 
 
 class EdgeKind(StrEnum):

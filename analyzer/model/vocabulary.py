@@ -32,6 +32,10 @@ Node attributes (all optional unless said):
     ``host``.
 ``context``
     ``team``.
+``credential`` (one per place a plaintext secret is written; id ``credential:<path>/<key>``)
+    ``key`` (variable, setting or ``password of user NAME``), ``path``, ``consumers`` (tuple of
+    the names of the services, datastores or brokers that read it). Evidence: the place (detail
+    ``plaintext credential KEY``) and each consumer's declaration (detail ``read by NAME``).
 
 Edge attributes:
 
@@ -51,7 +55,8 @@ broker → topic), ``depends_on`` (service → service | datastore | broker), ``
 Evidence ``detail`` prefixes that rules anchor on (one finding per such evidence is natural):
 
 ``plaintext credential KEY``
-    on the service or datastore node whose config holds a literal secret.
+    on the ``credential`` node of the place, and on the service or datastore node whose config
+    holds the literal secret.
 ``destructive migration CHANGE``
     on ``owns`` edges (service → table), e.g. ``destructive migration drop_column status``;
     the edge attribute ``destructive_changes`` lists them.

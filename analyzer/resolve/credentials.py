@@ -1,0 +1,92 @@
+"""Plaintext credentials: one ``credential`` node per place a secret value is written.
+
+Extractors say "``owner`` holds a literal secret ``key``, proven at this line"; a single ``.env``
+or ConfigMap line read by four services therefore arrives as four facts, and a Kubernetes
+overlay repeats it once per variant. The place is the fact worth reporting, so every place
+(repo-relative path and line) becomes one node:
+
+* id ``credential:<path>/<key>``, with ``#2``, ``#3``... for a key written at several lines of
+  one file (ordered by line). No line numbers in the id, so fingerprints survive edits above it;
+* attributes ``key``, ``path`` and ``consumers`` (sorted names of the services, datastores or
+  brokers that read it — empty for a SQL ``CREATE USER`` nobody else names);
+* evidence: the place (detail ``plaintext credential KEY``) and, for each consumer, its best
+  declaration (detail ``read by NAME``), which rules show as related locations.
+
+The owners keep their ``plaintext_credentials`` attribute for rules that ask "does this service
+hold a secret"; the built-in rule reports the credential nodes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from analyzer.model import ArchGraph, Evidence, NodeKind
+
+GENERIC_KEYS = ("connection string password",)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialUse:
+    """``owner`` (a node id, or ``""`` for none) holds the literal secret ``key`` proven by ``evidence``."""
+
+    owner: str
+    key: str
+    evidence: Evidence
+
+
+def add_credential_nodes(graph: ArchGraph, uses: Iterable[CredentialUse]) -> None:
+    """One ``credential`` node per written place, its consumers as related evidence."""
+    by_place: dict[tuple[str, int], list[CredentialUse]] = defaultdict(list)
+    for use in uses:
+        by_place[(use.evidence.location.path, use.evidence.location.line)].append(use)
+    named: dict[tuple[str, int], str] = {}
+    for place, found in by_place.items():
+        # A specific name (POSTGRES_PASSWORD) beats what a connection string parser calls it.
+        named[place] = min((u.key for u in found), key=lambda k: (k in GENERIC_KEYS, k))
+    ordinal: dict[tuple[str, str], int] = defaultdict(int)
+    for place in sorted(by_place):
+        path, _ = place
+        key = named[place]
+        ordinal[(path, key)] += 1
+        n = ordinal[(path, key)]
+        found = by_place[place]
+        consumers = sorted({u.owner for u in found if u.owner})
+        detail = f"plaintext credential {key}"
+        evidence = [
+            Evidence(u.evidence.source, u.evidence.location, detail, 1, u.evidence.profile) for u in found
+        ]
+        here = found[0].evidence.location
+        for owner in consumers:
+            declared = [
+                ev
+                for ev in graph.node(owner).evidence
+                if not ev.detail.startswith("plaintext credential") and ev.location != here
+            ]
+            if declared:
+                # The declaration nearest the credential: the workload of the same variant.
+                best = min(declared, key=lambda e: (-_shared_folders(e.location.path, path), e.rank))
+                evidence.append(Evidence(best.source, best.location, f"read by {graph.node(owner).name}"))
+        graph.add_node(
+            NodeKind.CREDENTIAL,
+            path,
+            key if n == 1 else f"{key}#{n}",
+            name=key,
+            attrs={
+                "key": key,
+                "path": path,
+                "consumers": tuple(sorted({graph.node(o).name for o in consumers})),
+            },
+            evidence=evidence,
+        )
+
+
+def _shared_folders(a: str, b: str) -> int:
+    """How many leading folders two repo-relative paths share."""
+    shared = 0
+    for x, y in zip(a.split("/")[:-1], b.split("/")[:-1], strict=False):
+        if x != y:
+            break
+        shared += 1
+    return shared
