@@ -10,7 +10,7 @@ overlay repeats it once per variant. The place is the fact worth reporting, so e
 * attributes ``key``, ``path`` and ``consumers`` (sorted names of the services, datastores or
   brokers that read it — empty for a SQL ``CREATE USER`` nobody else names);
 * evidence: the place (detail ``plaintext credential KEY``) and, for each consumer, its best
-  declaration (detail ``read by NAME``), which rules show as related locations.
+  declaration (detail ``used by NAME``), which rules show as related locations.
 
 The owners keep their ``plaintext_credentials`` attribute for rules that ask "does this service
 hold a secret"; the built-in rule reports the credential nodes.
@@ -43,8 +43,11 @@ def add_credential_nodes(graph: ArchGraph, uses: Iterable[CredentialUse]) -> Non
         by_place[(use.evidence.location.path, use.evidence.location.line)].append(use)
     named: dict[tuple[str, int], str] = {}
     for place, found in by_place.items():
-        # A specific name (POSTGRES_PASSWORD) beats what a connection string parser calls it.
-        named[place] = min((u.key for u in found), key=lambda k: (k in GENERIC_KEYS, k))
+        # The name where the value is declared (a Secret's key, owned by no reader) first; a
+        # specific name (POSTGRES_PASSWORD) beats what a connection string parser calls it.
+        named[place] = min(
+            ((u.key, bool(u.owner)) for u in found), key=lambda k: (k[0] in GENERIC_KEYS, k[1], k[0])
+        )[0]
     ordinal: dict[tuple[str, str], int] = defaultdict(int)
     for place in sorted(by_place):
         path, _ = place
@@ -54,10 +57,8 @@ def add_credential_nodes(graph: ArchGraph, uses: Iterable[CredentialUse]) -> Non
         found = by_place[place]
         consumers = sorted({u.owner for u in found if u.owner})
         detail = f"plaintext credential {key}"
-        evidence = [
-            Evidence(u.evidence.source, u.evidence.location, detail, 1, u.evidence.profile) for u in found
-        ]
-        here = found[0].evidence.location
+        here = min(u.evidence.location for u in found)  # one place: extractors may differ in column
+        evidence = [Evidence(u.evidence.source, here, detail, 1, u.evidence.profile) for u in found]
         for owner in consumers:
             declared = [
                 ev
@@ -67,7 +68,7 @@ def add_credential_nodes(graph: ArchGraph, uses: Iterable[CredentialUse]) -> Non
             if declared:
                 # The declaration nearest the credential: the workload of the same variant.
                 best = min(declared, key=lambda e: (-_shared_folders(e.location.path, path), e.rank))
-                evidence.append(Evidence(best.source, best.location, f"read by {graph.node(owner).name}"))
+                evidence.append(Evidence(best.source, best.location, f"used by {graph.node(owner).name}"))
         graph.add_node(
             NodeKind.CREDENTIAL,
             path,
