@@ -33,7 +33,10 @@ _SECRET_KEY = re.compile(
     re.IGNORECASE,
 )
 _PASSWORD_KEY = re.compile(r"(password|passwd|pwd|_pass)$", re.IGNORECASE)
-_NOT_SECRET_KEY = re.compile(r"(user(name)?|host|port|_file|path)$", re.IGNORECASE)
+_NOT_SECRET_KEY = re.compile(
+    r"(user(name)?|host|port|_file|path|\.pub|public|pubkey|\.crt|\.pem\.pub|cert|certificate|ca)$",
+    re.IGNORECASE,
+)  # public halves and certificates are not secrets
 
 
 def _decoded(value: str) -> str | None:

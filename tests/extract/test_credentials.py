@@ -137,6 +137,8 @@ ok2 = psycopg.connect(password="")
 ok3 = form.field(password_label="Enter your password")
 dsn = "postgres://{}:{}@db/x".format("u", "py-format-pw")
 ok4 = psycopg.connect(password="REPLACE_ME")
+EXAMPLE_USER = {"username": "test", "password": "user-pw"}
+client.post("/login", data={"username": "test", "password": "user-pw"})
 """,
     "javascript": """\
 const { Pool } = require('pg');
@@ -149,6 +151,8 @@ const ok = `mongodb://u:${process.env.PW}@mongo/x`;
 const SECRET = "js-const-pw";
 const s = new Sequelize('db', 'user', SECRET, {dialect: 'postgres'});
 const bypass = 'not-a-password';
+const user = { username: 'tom', firstName: 'Tom', password: 'bells' };
+request.post('/login').send({ username: 'tom', password: 'bells' });
 """,
     "java": """\
 class DataSourceConfig {
@@ -187,7 +191,7 @@ class Program {
     var cs = "Host=db;Database=x;Username=u;Password=cs-ado-pw;";
     var f = new ConnectionFactory { HostName = "rabbit", Password = "cs-init-pw" };
     var n = new NetworkCredential("u", "cs-netcred-pw");
-    var b = new NpgsqlConnectionStringBuilder(); b.Password = Pw;
+    var builder = new NpgsqlConnectionStringBuilder(); builder.Password = Pw;
     var e = Environment.GetEnvironmentVariable("DB_PASSWORD") ?? "cs-env-default";
     var ok = $"Host=db;Password={secret}";
     var t = string.Format("Server=db;User Id=sa;Password={0};", "cs-fmt-pw");

@@ -89,6 +89,27 @@ _POSITIONAL = {
     "passwordauthenticator": 1, "setbasicauth": 1, "sequelize": 2, "passwordcredential": 1,
 }  # fmt: skip
 _SETTER = re.compile(r"^(set_?|with_?)?pass(word|wd)?$", re.IGNORECASE)
+# A named password slot counts when its context is a datastore or broker client: a sibling key that
+# only connection settings have, a client constructor or call, or a settings-like object. The same
+# key in a user record (`{username, firstName, password}`), a login payload or a test fixture is an
+# application user's password, not a datastore credential.
+_CONNECTION_KEY = re.compile(
+    r"^(host(name)?|server|port|database|db|db_?name|engine|dialect|driver|url|uri|addr|socket"
+    r"|connection_?string|auth_?source|ssl(_?mode)?|replica_?set|v(irtual_?)?host|brokers"
+    r"|bootstrap_?servers|data_?source|initial_?catalog)$",
+    re.IGNORECASE,
+)
+_CLIENT_CALL = re.compile(
+    r"pool|client|conn|sequelize|redis|mongo|knex|datasource|cluster|kafka|amqp|rabbit|mysql|postgres|^pg$"
+    r"|sql|database|engine|credential|factory|builder|dsn|^db$|transport|smtp|ldap|elastic|cassandra"
+    r"|neo4j|nats|broker|producer|consumer|store|cache",
+    re.IGNORECASE,
+)
+_SETTINGS_OBJECT = re.compile(
+    r"client|conn|source|builder|^ds$|factory|props|properties|options|opts|settings|config|cfg|params"
+    r"|dsn|^db$|pool|credential|connection",
+    re.IGNORECASE,
+)
 _FORMAT_CALLS = frozenset({"sprintf", "format", "formatted", "errorf"})
 _ENV_READ = re.compile(r"process\.env|getenv|environ|GetEnvironmentVariable|LookupEnv", re.IGNORECASE)
 _PLACEHOLDER_DEFAULT = re.compile(r"\$\{([^}:]+):([^}]*)\}")
@@ -264,8 +285,9 @@ def _call(scan: _Scan, call: Node) -> None:
     callee = _callee(call)
     name = _last_name(callee)
     args, named = _arguments(call)
+    client = bool(_CLIENT_CALL.search(name)) or any(_CONNECTION_KEY.match(k) for k in named)
     for key, value in named.items():
-        if names_password(key):
+        if names_password(key) and client:
             scan.report(key, scan.value(value))
     lowered = name.lower()
     if _SETTER.match(name) and args:
@@ -322,9 +344,56 @@ def _credentials(grammar: _Syntax, owner: str, path: str, root: Node) -> list[Cr
             # `password = "x"` binds a name (reported where it is used); `ds.password = "x"`, a
             # C# initializer `Password = "x"` and a key `password: "x"` are the slot itself.
             in_initializer = node.parent is not None and node.parent.type == "initializer_expression"
-            if key and names_password(key) and (not bare or in_initializer):
+            if key and names_password(key) and (not bare or in_initializer) and _client_context(node, name):
                 scan.report(key, scan.value(value))
     return sorted(scan.found.values(), key=lambda c: (c.evidence.location, c.key))
+
+
+def _keys(container: Node | None) -> list[str]:
+    """The keys written in an object, dict, Go literal or C# initializer."""
+    out = []
+    for child in container.named_children if container is not None else ():
+        name, _ = _pairs(child) if child.named_child_count >= 2 else (None, None)
+        if name is not None:
+            out.append(_last_name(name) or text_of(name).strip("\"'`"))
+    return out
+
+
+_ARGUMENT_WRAPPERS = (
+    "arguments",
+    "argument_list",
+    "argument",
+    "annotation_argument_list",
+    "unary_expression",
+)
+
+
+def _client_context(node: Node, name: Node) -> bool:
+    """Whether a named password slot belongs to a datastore or broker client's settings."""
+    if name.type in ("attribute", "member_expression", "field_access", "selector_expression",
+                     "member_access_expression"):  # fmt: skip
+        owner = name.child_by_field_name("object") or name.child_by_field_name("operand")
+        owner = owner or name.child_by_field_name("expression")
+        return bool(_SETTINGS_OBJECT.search(_last_name(owner)))
+    container = node.parent
+    for _ in range(2):  # the object itself, then the object it is nested in (`auth: {user, password}`)
+        if container is None:
+            return False
+        if any(_CONNECTION_KEY.match(k) for k in _keys(container)):
+            return True
+        holder = container.parent
+        while holder is not None and holder.type in _ARGUMENT_WRAPPERS:
+            holder = holder.parent
+        if holder is not None:
+            typed = holder.child_by_field_name("type") or _callee(holder)
+            if holder.type in ("composite_literal", "object_creation_expression", "annotation",
+                               "new_expression", "call", "call_expression", "invocation_expression",
+                               "method_invocation"):  # fmt: skip
+                # `redis.Options{...}` names its package; `self.client.post(...)` is a post, not a client
+                named = text_of(typed)[:80] if holder.type == "composite_literal" else _last_name(typed)
+                return bool(_CLIENT_CALL.search(named))
+        container = holder.parent if holder is not None and holder.type == "pair" else None
+    return False
 
 
 def _nodes(root: Node, grammar: _Syntax) -> Iterator[Node]:
