@@ -41,6 +41,7 @@ _SET_VALUE = re.compile(r"=\s*(?:(?:OLD_)?PASSWORD\s*\(\s*)?" + _VALUE.format("p
 _BIND = re.compile(r"^(?:\?|\$\d+|:['\"]?\w+['\"]?|@\w+|&&?\w+|%s|%\(\w+\)s|\w+\s*\()")
 _HASHED_AFTER = re.compile(r"\s*HASHED\b", re.IGNORECASE)
 _MAX_STATEMENT = 2000
+_INTERESTING = re.compile(r"['\"`#]|--|/\*")
 
 
 def blank_comments(sql: str) -> str:
@@ -48,6 +49,10 @@ def blank_comments(sql: str) -> str:
     out = list(sql)
     i, n = 0, len(sql)
     while i < n:
+        found = _INTERESTING.search(sql, i)  # jump to the next quote or comment start
+        if found is None:
+            break
+        i = found.start()
         c = sql[i]
         if c in "'\"`":
             end = sql.find(c, i + 1)
@@ -70,8 +75,8 @@ def blank_comments(sql: str) -> str:
 
 
 def _statement_end(sql: str, start: int) -> int:
-    end = sql.find(";", start)
-    return min(start + _MAX_STATEMENT, len(sql) if end == -1 else end)
+    end = sql.find(";", start, start + _MAX_STATEMENT)  # bounded: no rescans of a long file
+    return min(start + _MAX_STATEMENT, len(sql)) if end == -1 else end
 
 
 def _unquote(text: str) -> str:
@@ -116,8 +121,13 @@ def sql_credentials(
         return []
     text = blank_comments(sql)
     found: list[Credential] = []
-    for statement in _STATEMENT.finditer(text):
+    statements = list(_STATEMENT.finditer(text))
+    for index, statement in enumerate(statements):
+        # A statement ends at its `;`, the next statement, or _MAX_STATEMENT characters: each
+        # character is read once however the file is written.
         end = _statement_end(text, statement.end())
+        if index + 1 < len(statements):
+            end = min(end, statements[index + 1].start())
         body = text[statement.end() : end]
         if statement.group("set"):
             kind, name = "user", _user(statement.group("for") or "")

@@ -237,3 +237,30 @@ def test_literal_passwords_in_code(grammar: str) -> None:
     found = FUNCTIONS[grammar]("svc", f"src/file.{grammar}", tree.root_node)
     assert places(found) == EXPECTED[grammar]
     assert {c.owner for c in found} == {"svc"}
+
+
+@pytest.mark.parametrize(
+    ("scanner", "text"),
+    [
+        ("sql", "CREATE USER a IDENTIFIED " * 50_000),
+        ("sql", "CREATE USER a PASSWORD " + " " * 400_000 + "x"),
+        ("sql", "password '" + "''" * 200_000),
+        ("secret", "a_" * 200_000 + "!"),
+        ("secret", "__" + "a" * 400_000),
+        ("python", 'x = "' + "${a_password:" * 50_000 + '"\n'),
+        ("python", 'x = "' + "://a:" * 80_000 + '"\n'),
+        ("go", 'package m\nvar d = fmt.Sprintf("' + "{a:" * 80_000 + '", "x")\n'),
+    ],
+)
+def test_credential_scanners_stay_linear_on_hostile_lines(scanner: str, text: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    if scanner == "sql":
+        sql_credentials("", "x.sql", text)
+    elif scanner == "secret":
+        is_plaintext_secret(text)
+    else:
+        tree, _ = parse(scanner, text)
+        FUNCTIONS["go" if scanner == "go" else "python"]("svc", "x", tree.root_node)
+    assert time.perf_counter() - start < 15

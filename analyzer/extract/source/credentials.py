@@ -31,8 +31,8 @@ and no whitespace (``label="Enter your password"`` is a label, not a password).
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -40,12 +40,13 @@ from tree_sitter import Node
 from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.facts import Credential
 from analyzer.extract.secrets import is_plaintext_secret
-from analyzer.extract.source.base import text_of, walk
+from analyzer.extract.source.base import nodes_of, text_of
 from analyzer.model import Evidence, Location, SourceKind
 
 
 @dataclass(frozen=True, slots=True)
 class _Syntax:
+    grammar: str
     strings: frozenset[str]  # string literal node types (interpolated ones are not literals)
     calls: frozenset[str]  # call / constructor node types
     slots: frozenset[str]  # name → value nodes: keyword arguments, pairs, keyed elements
@@ -56,27 +57,32 @@ class _Syntax:
 
 
 _PY = _Syntax(
+    "python",
     frozenset({"string"}), frozenset({"call"}), frozenset({"keyword_argument", "pair"}),
     frozenset({"assignment"}), frozenset({"assignment"}), frozenset({"attribute"}),
     frozenset({"boolean_operator"}),
 )  # fmt: skip
 _JS = _Syntax(
+    "javascript",
     frozenset({"string", "template_string"}), frozenset({"call_expression", "new_expression"}),
     frozenset({"pair"}), frozenset({"assignment_expression"}), frozenset({"variable_declarator"}),
     frozenset({"member_expression"}), frozenset({"binary_expression"}),
 )  # fmt: skip
 _JAVA = _Syntax(
+    "java",
     frozenset({"string_literal"}), frozenset({"method_invocation", "object_creation_expression"}),
     frozenset({"element_value_pair"}), frozenset({"assignment_expression"}),
     frozenset({"variable_declarator"}), frozenset({"field_access"}), frozenset({"binary_expression"}),
 )  # fmt: skip
 _GO = _Syntax(
+    "go",
     frozenset({"interpreted_string_literal", "raw_string_literal"}), frozenset({"call_expression"}),
     frozenset({"keyed_element"}), frozenset({"assignment_statement"}),
     frozenset({"const_spec", "var_spec", "short_var_declaration"}), frozenset({"selector_expression"}),
     frozenset({"binary_expression"}),
 )  # fmt: skip
 _CS = _Syntax(
+    "csharp",
     frozenset({"string_literal", "verbatim_string_literal", "raw_string_literal"}),
     frozenset({"invocation_expression", "object_creation_expression"}), frozenset({"argument"}),
     frozenset({"assignment_expression"}), frozenset({"variable_declarator"}),
@@ -112,11 +118,11 @@ _SETTINGS_OBJECT = re.compile(
 )
 _FORMAT_CALLS = frozenset({"sprintf", "format", "formatted", "errorf"})
 _ENV_READ = re.compile(r"process\.env|getenv|environ|GetEnvironmentVariable|LookupEnv", re.IGNORECASE)
-_PLACEHOLDER_DEFAULT = re.compile(r"\$\{([^}:]+):([^}]*)\}")
-_VERB = re.compile(r"%[-+# 0-9.*]*[svdqxX]|\{(\w*)(?::[^}]*)?\}")
+_PLACEHOLDER_DEFAULT = re.compile(r"\$\{([^}:${]+):([^}${]*)\}")
+_VERB = re.compile(r"%[-+# 0-9.*]*[svdqxX]|\{(\w*)(?::[^{}]*)?\}")
 _USERINFO_SLOT = re.compile(r"://[^/@\s:]*:(?P<slot>%[-+# 0-9.*]*[svq]|\{\w*\})@")
 _KEYWORD_SLOT = re.compile(r"(?i)\b(password|pwd|passwd)\s*=\s*(?P<slot>%[-+# 0-9.*]*[svq]|\{\w*\})")
-_USERINFO = re.compile(r"://[^:/@\s]*:([^@\s]*)@")
+_USERINFO = re.compile(r"://[^:/@\s]*:([^@\s/]*)@")
 _KEYWORD_PASSWORD = re.compile(r"(?i)\b(?:password|pwd)\s*=\s*([^;\s]*)")
 _QUERY_PASSWORD = re.compile(r"[?&;]password=([^&;]+)", re.IGNORECASE)
 _GO_MYSQL_DSN = re.compile(r"^[^:@/\s]+:(?P<pw>[^@/\s]+)@(tcp|unix)\(")
@@ -229,9 +235,7 @@ def _callee(call: Node) -> Node | None:
 def _constants(root: Node, syntax: _Syntax) -> dict[str, tuple[str, Node]]:
     """Names bound exactly once in the file, to a plain string literal."""
     seen: dict[str, list[tuple[str, Node] | None]] = {}
-    for node in walk(root):
-        if node.type not in syntax.bindings and node.type not in syntax.assignments:
-            continue
+    for node in nodes_of(syntax.grammar, root, tuple(sorted(syntax.bindings | syntax.assignments))):
         name, value = _pairs(node)
         if name is None or name.type not in ("identifier", *syntax.members):
             continue
@@ -396,9 +400,9 @@ def _client_context(node: Node, name: Node) -> bool:
     return False
 
 
-def _nodes(root: Node, grammar: _Syntax) -> Iterator[Node]:
+def _nodes(root: Node, grammar: _Syntax) -> list[Node]:
     wanted = grammar.strings | grammar.calls | grammar.slots | grammar.assignments | grammar.fallbacks
-    return (n for n in walk(root) if n.type in wanted)
+    return nodes_of(grammar.grammar, root, tuple(sorted(wanted)))
 
 
 def python_credentials(owner: str, path: str, root: Node) -> list[Credential]:
@@ -407,8 +411,9 @@ def python_credentials(owner: str, path: str, root: Node) -> list[Credential]:
 
 
 def javascript_credentials(owner: str, path: str, root: Node) -> list[Credential]:
-    """Literal passwords in a parsed JavaScript / TypeScript file."""
-    return _credentials(_JS, owner, path, root)
+    """Literal passwords in a parsed JavaScript / TypeScript file (the grammar follows the path)."""
+    grammar = "tsx" if path.endswith(".tsx") else "typescript" if path.endswith(".ts") else "javascript"
+    return _credentials(dataclasses.replace(_JS, grammar=grammar), owner, path, root)
 
 
 def java_credentials(owner: str, path: str, root: Node) -> list[Credential]:
