@@ -64,3 +64,14 @@ def is_plaintext_secret(value: str) -> bool:
     """
     text = value.strip()
     return bool(text) and not is_templated(text) and not is_encrypted(text)
+
+
+def names_password(name: str) -> bool:
+    """``dbPassword``, ``DB_PASSWORD``, ``spring.datasource.password``, ``pass`` — not ``bypass``,
+    ``password_file`` or ``passwordEncoder``.
+
+    >>> [names_password(n) for n in ("dbPassword", "spring.datasource.password", "bypass", "password_file")]
+    [True, True, False, False]
+    """
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip("\"'`")).lower()
+    return re.search(r"(^|[_.\-\s:])(password|passwd|pwd|pass|passphrase)$", snake) is not None

@@ -264,3 +264,16 @@ def test_credential_scanners_stay_linear_on_hostile_lines(scanner: str, text: st
         tree, _ = parse(scanner, text)
         FUNCTIONS["go" if scanner == "go" else "python"]("svc", "x", tree.root_node)
     assert time.perf_counter() - start < 15
+
+
+def test_a_kafka_connect_connector_config_carries_its_database_password() -> None:
+    from analyzer.extract import connectors
+    from analyzer.extract.facts import FileContext
+
+    from tests.conftest import FIXTURES
+
+    text = (FIXTURES / "systems/committed-secrets/kafka/connects/debezium-ledger.json").read_text()
+    found = connectors.extract(FileContext("kafka/connects/debezium-ledger.json", "."), text).facts
+    assert [(c.evidence.location.line, c.key, c.owner) for c in found if isinstance(c, Credential)] == [
+        (8, "database.password", "")
+    ]

@@ -39,7 +39,7 @@ from tree_sitter import Node
 
 from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.facts import Credential
-from analyzer.extract.secrets import is_plaintext_secret
+from analyzer.extract.secrets import is_plaintext_secret, names_password
 from analyzer.extract.source.base import nodes_of, text_of
 from analyzer.model import Evidence, Location, SourceKind
 
@@ -126,17 +126,6 @@ _USERINFO = re.compile(r"://[^:/@\s]*:([^@\s/]*)@")
 _KEYWORD_PASSWORD = re.compile(r"(?i)\b(?:password|pwd)\s*=\s*([^;\s]*)")
 _QUERY_PASSWORD = re.compile(r"[?&;]password=([^&;]+)", re.IGNORECASE)
 _GO_MYSQL_DSN = re.compile(r"^[^:@/\s]+:(?P<pw>[^@/\s]+)@(tcp|unix)\(")
-
-
-def names_password(name: str) -> bool:
-    """``dbPassword``, ``DB_PASSWORD``, ``spring.datasource.password``, ``pass`` — not ``bypass``,
-    ``password_file`` or ``passwordEncoder``.
-
-    >>> [names_password(n) for n in ("dbPassword", "spring.datasource.password", "bypass", "password_file")]
-    [True, True, False, False]
-    """
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip("\"'`")).lower()
-    return re.search(r"(^|[_.\-\s:])(password|passwd|pwd|pass|passphrase)$", snake) is not None
 
 
 def _literal(node: Node | None, syntax: _Syntax) -> str | None:
