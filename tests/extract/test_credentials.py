@@ -269,7 +269,6 @@ def test_credential_scanners_stay_linear_on_hostile_lines(scanner: str, text: st
 def test_a_kafka_connect_connector_config_carries_its_database_password() -> None:
     from analyzer.extract import connectors
     from analyzer.extract.facts import FileContext
-
     from tests.conftest import FIXTURES
 
     text = (FIXTURES / "systems/committed-secrets/kafka/connects/debezium-ledger.json").read_text()
