@@ -276,3 +276,24 @@ def test_a_kafka_connect_connector_config_carries_its_database_password() -> Non
     assert [(c.evidence.location.line, c.key, c.owner) for c in found if isinstance(c, Credential)] == [
         (8, "database.password", "")
     ]
+
+
+def test_liquibase_sql_bodies_are_read_for_logins(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from analyzer.extract import liquibase
+    from analyzer.extract.facts import FileContext
+
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n'
+        '  <changeSet id="1" author="ops">\n'
+        "    <sql>\n"
+        "      CREATE USER reporting WITH PASSWORD 'lb-reporting';\n"
+        "    </sql>\n"
+        "  </changeSet>\n"
+        "</databaseChangeLog>\n"
+    )
+    path = "svc/src/main/resources/db/changelog/db.changelog-master.xml"
+    found = liquibase.extract(FileContext(path, str(tmp_path), "svc", "postgresql"), xml).facts
+    assert [(c.evidence.location.line, c.key) for c in found if isinstance(c, Credential)] == [
+        (5, "password of user reporting")
+    ]
