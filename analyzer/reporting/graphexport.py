@@ -130,8 +130,15 @@ def _architecture_edges(graph: ArchGraph) -> list[tuple[str, str, str, bool]]:
 _NOT_DRAWN = (NodeKind.TABLE, NodeKind.OPERATION, NodeKind.CREDENTIAL)
 
 
+def _numbered(graph: ArchGraph) -> dict[str, str]:
+    """``n0``, ``n1``… in id order; credential places take no number, so adding one leaves the
+    drawing's ids as they were."""
+    kept = (n for n in graph.nodes() if n.kind != NodeKind.CREDENTIAL)
+    return {n.id: f"n{i}" for i, n in enumerate(kept)}
+
+
 def to_dot(graph: ArchGraph) -> str:
-    ids = {n.id: f"n{i}" for i, n in enumerate(graph.nodes())}
+    ids = _numbered(graph)
     lines = ["digraph architecture {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
     for node in graph.nodes():
         if node.kind in _NOT_DRAWN:
@@ -152,7 +159,7 @@ def to_dot(graph: ArchGraph) -> str:
 def to_mermaid(graph: ArchGraph, fence: bool = False) -> str:
     """A Mermaid flowchart of the system level (no tables or operations); runtime-only edges
     dotted. Node ids are ``n0``, ``n1``… in id order; names only ever appear as quoted labels."""
-    ids = {n.id: f"n{i}" for i, n in enumerate(graph.nodes())}
+    ids = _numbered(graph)
     lines = ["flowchart LR"]
     for node in graph.nodes():
         if node.kind in _NOT_DRAWN:

@@ -7,8 +7,9 @@ overlay repeats it once per variant. The place is the fact worth reporting, so e
 
 * id ``credential:<path>/<key>``, with ``#2``, ``#3``... for a key written at several lines of
   one file (ordered by line). No line numbers in the id, so fingerprints survive edits above it;
-* attributes ``key``, ``path`` and ``consumers`` (sorted names of the services, datastores or
-  brokers that read it — empty for a SQL ``CREATE USER`` nobody else names);
+* attributes ``key``, ``path``, ``consumers`` (sorted names of the services, datastores or
+  brokers that read it — empty for a SQL ``CREATE USER`` nobody else names) and ``consumer_ids``
+  (their node ids);
 * evidence: the place (detail ``plaintext credential KEY``) and, for each consumer, its best
   declaration (detail ``used by NAME``), which rules show as related locations.
 
@@ -66,8 +67,17 @@ def add_credential_nodes(graph: ArchGraph, uses: Iterable[CredentialUse]) -> Non
                 if not ev.detail.startswith("plaintext credential") and ev.location != here
             ]
             if declared:
-                # The declaration nearest the credential: the workload of the same variant.
-                best = min(declared, key=lambda e: (-_shared_folders(e.location.path, path), e.rank))
+                # The declaration nearest the credential: the workload of the same variant (compose
+                # file set, overlay), then of the nearest folder.
+                profiles = {u.evidence.profile for u in found if u.owner == owner}
+                best = min(
+                    declared,
+                    key=lambda e: (
+                        e.profile not in profiles,
+                        -_shared_folders(e.location.path, path),
+                        e.rank,
+                    ),
+                )
                 evidence.append(Evidence(best.source, best.location, f"used by {graph.node(owner).name}"))
         graph.add_node(
             NodeKind.CREDENTIAL,
@@ -78,6 +88,7 @@ def add_credential_nodes(graph: ArchGraph, uses: Iterable[CredentialUse]) -> Non
                 "key": key,
                 "path": path,
                 "consumers": tuple(sorted({graph.node(o).name for o in consumers})),
+                "consumer_ids": tuple(consumers),
             },
             evidence=evidence,
         )
