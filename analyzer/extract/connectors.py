@@ -38,8 +38,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     config = data.get("config") if isinstance(data.get("config"), LineDict) else data
     if not isinstance(config, LineDict) or "connector.class" not in config:
         return result
+    name = str(data.get("name") or config.get("name") or "")
     for key, value, line in flatten(config, "."):
         if names_password(key) and is_plaintext_secret(value):
             evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, max(line, 1)), f"connector {key}")
-            result.facts.append(Credential("", key, evidence))
+            result.facts.append(Credential("", f"{key} of connector {name}" if name else key, evidence))
     return result

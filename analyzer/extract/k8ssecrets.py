@@ -77,5 +77,8 @@ def committed_secrets(path: str, docs: list[tuple[str, LineDict]], profile: str 
                     continue
                 line = data.line_of(key)[1]
                 evidence = Evidence(SourceKind.K8S, Location(path, max(line, 1)), f"{kind} {key}", 1, profile)
-                found.append(Credential("", str(key), evidence))
+                # Named by its object too: two Secrets' `password` keys are two credentials, while
+                # one Secret in two overlays stays one claim the report can merge.
+                name = str((doc.get("metadata") or {}).get("name") or "")
+                found.append(Credential("", f"{key} of {kind} {name}" if name else str(key), evidence))
     return found

@@ -33,7 +33,8 @@ Node attributes (all optional unless said):
 ``context``
     ``team``.
 ``credential`` (one per place a plaintext secret is written; id ``credential:<path>/<key>``)
-    ``key`` (variable, setting or ``password of user NAME``), ``path``, ``consumers`` (tuple of
+    ``key`` (variable or setting; ``password of user NAME`` in SQL, ``KEY of Secret NAME``,
+    ``KEY of connector NAME``), ``path``, ``consumers`` (tuple of
     the names of the services, datastores or brokers that read it), ``consumer_ids`` (their node
     ids). Evidence: the place (detail
     ``plaintext credential KEY``) and each consumer's declaration (detail ``used by NAME``).

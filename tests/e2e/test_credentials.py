@@ -20,16 +20,19 @@ def test_each_place_is_one_finding_with_its_readers() -> None:
     found = {(f.location.path, f.location.line): f for f in credentials(SYSTEM)}
     secret = found[("deploy/k8s/secrets.yaml", 8)]
     assert secret.message == (
-        "Plaintext credential password in deploy/k8s/secrets.yaml, used by ledger, ledger-reports"
+        "Plaintext credential password of Secret ledger-db in deploy/k8s/secrets.yaml, "
+        "used by ledger, ledger-reports"
     )
     used = [r for r in secret.related if r.message.startswith("used by")]  # advice adds connections
     assert [(r.location.path, r.location.line, r.message) for r in used] == [
         ("deploy/k8s/ledger.yaml", 1, "used by ledger"),
         ("deploy/k8s/ledger.yaml", 23, "used by ledger-reports"),
     ]
-    assert secret.subjects == ("credential:deploy/k8s/secrets.yaml/password",)
+    assert secret.subjects == ("credential:deploy/k8s/secrets.yaml/password of Secret ledger-db",)
     unread = found[("deploy/k8s/secrets.yaml", 20)]
-    assert unread.message == "Plaintext credential RABBITMQ_DEFAULT_PASS in deploy/k8s/secrets.yaml"
+    assert unread.message == (
+        "Plaintext credential RABBITMQ_DEFAULT_PASS of Secret mq-credentials in deploy/k8s/secrets.yaml"
+    )
     login = found[("ledger/src/main/resources/db/migration/V2__application_logins.sql", 3)]
     assert login.message.startswith("Plaintext credential password of user ledger_app in ")
     assert found[("billing/Program.cs", 18)].message.startswith(
@@ -74,6 +77,7 @@ def test_a_line_read_by_many_services_in_many_overlays_is_one_finding(tmp_path: 
         (
             "base/config.yaml",
             6,
-            "Plaintext credential POSTGRES_PASSWORD in base/config.yaml, used by balances, history, ledger",
+            "Plaintext credential POSTGRES_PASSWORD of ConfigMap db in base/config.yaml, "
+            "used by balances, history, ledger",
         )
     ]

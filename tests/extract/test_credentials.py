@@ -115,9 +115,9 @@ sops:
 def test_committed_secrets_are_plaintext_but_sealed_and_sops_ones_are_not() -> None:
     docs = [("k8s/secrets.yaml", d) for d in load_all(SECRETS, "k8s/secrets.yaml")]
     assert places(committed_secrets("k8s/secrets.yaml", docs)) == [
-        (6, "password"),
-        (9, "DATABASE_URL"),
-        (17, "POSTGRES_PASSWORD"),
+        (6, "password of Secret db"),
+        (9, "DATABASE_URL of Secret db"),
+        (17, "POSTGRES_PASSWORD of ConfigMap settings"),
     ]
 
 
@@ -274,7 +274,7 @@ def test_a_kafka_connect_connector_config_carries_its_database_password() -> Non
     text = (FIXTURES / "systems/committed-secrets/kafka/connects/debezium-ledger.json").read_text()
     found = connectors.extract(FileContext("kafka/connects/debezium-ledger.json", "."), text).facts
     assert [(c.evidence.location.line, c.key, c.owner) for c in found if isinstance(c, Credential)] == [
-        (8, "database.password", "")
+        (8, "database.password of connector ledger-outbox", "")
     ]
 
 
