@@ -38,9 +38,10 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     config = data.get("config") if isinstance(data.get("config"), LineDict) else data
     if not isinstance(config, LineDict) or "connector.class" not in config:
         return result
-    name = str(data.get("name") or config.get("name") or "")
+    # A connector is named by its `name`, else by its file (debezium-product.json → debezium-product).
+    name = str(data.get("name") or config.get("name") or posixpath.splitext(posixpath.basename(ctx.path))[0])
     for key, value, line in flatten(config, "."):
         if names_password(key) and is_plaintext_secret(value):
             evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, max(line, 1)), f"connector {key}")
-            result.facts.append(Credential("", f"{key} of connector {name}" if name else key, evidence))
+            result.facts.append(Credential("", f"{key} of connector {name}", evidence))
     return result
