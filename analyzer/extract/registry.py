@@ -30,6 +30,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.source.migrations",
     "analyzer.extract.prisma",
     "analyzer.extract.proto",
+    "analyzer.extract.platform.spring_cloud",
 )
 
 

@@ -37,6 +37,7 @@ from analyzer.extract.facts import (
     ServiceDecl,
     Value,
 )
+from analyzer.extract.platform.spring_config import HANDLED_PREFIXES, platform_facts
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
@@ -51,12 +52,62 @@ def wants(path: str) -> bool:
     if _FILE.match(name):
         return True
     # Config-server layouts: config/<app>.yml or config-repo/<app>-<profile>.properties.
+    return _client_file(path) is not None
+
+
+# Folders of config-server layouts: a native backend's search location (``classpath:/shared``,
+# ``offline-repository``) or a git-backed repository checked in beside the services.
+_LAYOUT = re.compile(
+    r"(^|/)(config|config-repo|configuration|config-server|config-data|configs|shared|offline-repository)(/|$)"
+)
+_STRONG_LAYOUT = re.compile(r"(^|/)(config-repo|config-data|shared|offline-repository)(/|$)")
+_PROFILES = frozenset(
+    {
+        "docker",
+        "dev",
+        "development",
+        "prod",
+        "production",
+        "local",
+        "test",
+        "qa",
+        "staging",
+        "native",
+        "default",
+        "kubernetes",
+        "k8s",
+        "cloud",
+        "aws",
+        "azure",
+        "gcp",
+        "compose",
+        "integration",
+    }
+)
+
+
+def _client_file(path: str) -> tuple[str, str] | None:
+    """``(application, profile)`` of a config-server file ``<application>[-<profile>].yml`` in a
+    config-server layout folder; ``None`` for anything else (``application.yml`` there is shared by
+    all clients: ``("", profile)``)."""
+    name = posixpath.basename(path)
+    if not name.endswith((".properties", ".yml", ".yaml")) or name.startswith(
+        (".", "docker-compose", "compose", "kustomization")
+    ):
+        return None
     folder = posixpath.dirname(path).lower()
-    return (
-        bool(re.search(r"(^|/)(config|config-repo|configuration|config-server)(/|$)", folder))
-        and name.endswith((".properties", ".yml", ".yaml"))
-        and not name.startswith((".", "docker-compose", "compose", "kustomization"))
-    )
+    if not _LAYOUT.search(folder):
+        return None
+    stem = posixpath.splitext(name)[0]
+    match = _FILE.match(name)
+    if match:
+        if match.group(1).lower() == "bootstrap" or not _STRONG_LAYOUT.search(folder):
+            return None
+        return "", match.group("profile") or ""
+    head, _, tail = stem.rpartition("-")
+    if head and tail.lower() in _PROFILES:
+        return head, tail.lower()
+    return stem, ""
 
 
 Entry = tuple[str, str, int]  # (dotted key, value, line)
@@ -103,8 +154,9 @@ def _documents(ctx: FileContext, text: str, result: ExtractResult) -> list[tuple
     name = posixpath.basename(ctx.path)
     match = _FILE.match(name)
     file_profile = (match.group("profile") or "") if match else ""
-    if not match and "-" in posixpath.splitext(name)[0]:
-        file_profile = posixpath.splitext(name)[0].split("-", 1)[1]
+    client = _client_file(ctx.path)
+    if client is not None:
+        file_profile = client[1]
     if name.endswith(".properties"):
         docs = [_properties(text)]
         if "#---" in text:
@@ -168,13 +220,14 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     documents = _documents(ctx, text, result)
     all_keys = {k: v for _, entries in documents for k, v, _ in entries}
     app_name = next((v for k, v in all_keys.items() if k == "spring.application.name" and v), "")
-    stem = posixpath.splitext(posixpath.basename(ctx.path))[0].split("-")[0]
-    service = (
-        ctx.service
-        or (app_name if "${" not in app_name else "")
-        or ("" if _FILE.match(posixpath.basename(ctx.path)) else stem)
-    )
-    named_by_file = not ctx.service and not _FILE.match(posixpath.basename(ctx.path))
+    client = _client_file(ctx.path)
+    service = ctx.service
+    if client is not None and (not ctx.service or _STRONG_LAYOUT.search(posixpath.dirname(ctx.path).lower())):
+        # NOTE: a config server's per-application file configures the client it names, never the
+        # config server that serves it; a shared application.yml there configures every client.
+        # A plain `config/` folder inside a service is its own configuration (Spring reads it).
+        service = (app_name if app_name and "${" not in app_name else "") or client[0]
+    named_by_file = client is not None
     if named_by_file and not any(k.startswith(("spring.", "server.", "management.")) for k in all_keys):
         return result  # a YAML file in a config folder that is not Spring configuration
     if not service:
@@ -278,9 +331,11 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                     "spring.elasticsearch",
                     "eureka.",
                     "spring.cloud.config",
+                    *HANDLED_PREFIXES,
                 )
             )
         }
+        facts.extend(platform_facts(service, keys, value, ev))
         for key in keys:
             if key in handled:
                 continue
