@@ -31,6 +31,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.prisma",
     "analyzer.extract.proto",
     "analyzer.extract.platform.spring_cloud",
+    "analyzer.extract.platform.proxies",
 )
 
 

@@ -45,6 +45,8 @@ LINK_KINDS = {
 CALLED_ROLES = frozenset({"gateway", "web_server", "authorization_server"})
 ROLE_LINK = {"configuration_server": EdgeKind.CONFIGURED_BY, "service_discovery": EdgeKind.REGISTERS_WITH}
 # The role a link's target plays, when the link kind says it.
+# Links another component's configuration draws from a named application (scrape targets, Turbine).
+SCRAPERS = frozenset({"metrics_server", "monitoring_server"})
 TARGET_ROLE = {"configured_by": "configuration_server", "registers_with": "service_discovery"}
 
 
@@ -115,22 +117,53 @@ def apply_platform(r: Resolver, decls: Sequence[PlatformDecl], links: Sequence[P
     found = _collect(r, graph, decls, links)
     for link in links:
         _link(r, found, link)
+    _registry_routes(r, found, decls)
     return _rebuild(graph, found)
+
+
+# Gateways that, by default, route to every service registered with their registry.
+REGISTRY_ROUTERS = frozenset({"zuul", "discovery-locator"})
+
+
+def _registry_routes(r: Resolver, found: _Platform, decls: Sequence[PlatformDecl]) -> None:
+    """Zuul (and Spring Cloud Gateway's discovery locator) route ``/<service>/**`` to every service
+    registered with the registry the gateway uses; with explicit routes Zuul users ignore the rest
+    (``ignored-services: '*'``), so only a gateway without explicit routes gets them."""
+    graph = r.graph
+    for decl in decls:
+        if decl.product not in REGISTRY_ROUTERS:
+            continue
+        gateway = r.service_node(decl.name)
+        if graph.out_edges(gateway, EdgeKind.ROUTES_TO):
+            continue
+        registries = set(graph.successors(gateway, EdgeKind.REGISTERS_WITH))
+        for registry in sorted(registries):
+            for client in graph.predecessors(registry, EdgeKind.REGISTERS_WITH):
+                if client == gateway or graph.node(client).name in found.roles:
+                    continue
+                attrs = {"via": ("registry",)}
+                graph.add_edge(EdgeKind.ROUTES_TO, gateway, client, attrs=attrs, evidence=[decl.evidence])
+                graph.add_edge(
+                    EdgeKind.CALLS,
+                    gateway,
+                    client,
+                    attrs={"protocol": "http", "endpoint_origin": ("discovery",)},
+                    evidence=[decl.evidence],
+                )
 
 
 def _link(r: Resolver, found: _Platform, link: PlatformLink) -> None:
     graph = r.graph
-    source = r.service_node(link.service)
     role = link.role or TARGET_ROLE.get(link.kind, "")
+    if role in SCRAPERS and r.services.lookup(link.service) is None:
+        return  # a scraped or aggregated host the system does not deploy (an exporter elsewhere)
+    source = r.service_node(link.service)
     kind, name, path = _target_name(r, link)
     target = ""
     if kind == "service":
         target = r.service_node(name)
     elif kind == "store":
         target = r.store_node(name)
-    elif kind == "host" and role:
-        found.add(name, role)
-        target = graph.add_node(NodeKind.SERVICE, name, attrs={"declared": True}, evidence=[link.evidence])
     elif kind == "host" and link.kind == "routes_to":
         target = graph.add_node(NodeKind.EXTERNAL, name, attrs={"host": name})
     elif role and len(found.of_role(role)) == 1:

@@ -111,6 +111,9 @@ def platform_facts(
         if rkey in by_relaxed:
             link(by_relaxed[rkey], "reports_to", role)
     _routes(keys, by_relaxed, value, link, declare)
+    locator = "spring.cloud.gateway.discovery.locator.enabled"
+    if _setting(by_relaxed, value, locator).lower() == "true":
+        declare(by_relaxed[locator], "gateway", "discovery-locator")
     if "turbine.appconfig" in by_relaxed:
         key = by_relaxed["turbine.appconfig"]
         declare(key, "monitoring_server", "turbine")

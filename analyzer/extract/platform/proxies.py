@@ -1,0 +1,159 @@
+"""Reverse proxies and scrapers from their own configuration files.
+
+* Apache httpd (``*.conf`` with ``ProxyPass`` / ``ProxyPassMatch`` / ``BalancerMember`` / ``RewriteRule
+  ... [P]``): the service the file belongs to is a ``web_server`` routing to each backend URL.
+* nginx (``nginx.conf``, ``*.conf`` with ``proxy_pass``): ``proxy_pass http://name`` routes to the
+  ``upstream name { server host:port; }`` members, or to the host itself.
+* Envoy (``envoy.yaml``): each cluster endpoint's ``socket_address.address`` is a route of a ``gateway``.
+* Prometheus (``prometheus.yml``): each ``static_configs`` target reports to the Prometheus.
+
+A file that belongs to no service is named by its product (``apache``, ``nginx``, ``envoy``,
+``prometheus``). Placeholders (``${VAR}``) in a route path are kept as written; a backend URL with one
+is a diagnostic of the resolver, not a guess. ``ProxyPassReverse`` rewrites response headers and is
+not a route.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from analyzer.extract.facts import ExtractResult, FileContext, PlatformDecl, PlatformLink, Value
+from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
+from analyzer.model import Evidence, Location, SourceKind
+
+NAME = "proxies"
+
+_APACHE = re.compile(
+    r"^[ \t]*(?:ProxyPass|ProxyPassMatch)[ \t]+\"?(?P<path>[^\s\"]+)\"?[ \t]+\"?(?P<url>(?:https?|ajp|balancer)://[^\s\"]+)"
+    r"|^[ \t]*BalancerMember[ \t]+\"?(?P<member>https?://[^\s\"]+)"
+    r"|^[ \t]*RewriteRule[ \t]+\S+[ \t]+\"?(?P<rewrite>https?://[^\s\"]+)\"?[ \t]+\[[^\]]*\bP\b",
+    re.M | re.I,
+)
+_NGINX_UPSTREAM = re.compile(r"^[ \t]*upstream[ \t]+(?P<name>[\w.-]+)[ \t]*\{(?P<body>[^}]*)\}", re.M)
+_NGINX_SERVER = re.compile(r"^[ \t]*server[ \t]+(?P<host>[^\s;]+)", re.M)
+_NGINX_PASS = re.compile(r"^[ \t]*proxy_pass[ \t]+(?P<url>https?://[^\s;]+)", re.M)
+_NGINX_LOCATION = re.compile(r"^[ \t]*location[ \t]+(?:[=~^*]+[ \t]+)?(?P<path>\S+)[ \t]*\{", re.M)
+
+
+def wants(path: str) -> bool:
+    name = posixpath.basename(path).lower()
+    return name.endswith(".conf") or name in ("envoy.yaml", "envoy.yml", "prometheus.yml", "prometheus.yaml")
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def extract(ctx: FileContext, text: str) -> ExtractResult:
+    name = posixpath.basename(ctx.path).lower()
+    if name.startswith("envoy."):
+        return _envoy(ctx, text)
+    if name.startswith("prometheus."):
+        return _prometheus(ctx, text)
+    if "proxy_pass" in text:
+        return _nginx(ctx, text)
+    return _apache(ctx, text)
+
+
+def _apache(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    owner = ctx.service or "apache"
+    for match in _APACHE.finditer(text):
+        url = match.group("url") or match.group("member") or match.group("rewrite")
+        if url.lower().startswith("balancer://"):
+            continue  # its BalancerMember lines are the routes
+        evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, _line(text, match.start())), "apache route")
+        if not result.facts:
+            result.facts.append(PlatformDecl(owner, "web_server", evidence, "apache"))
+        path = match.group("path") or ""
+        result.facts.append(PlatformLink(owner, "routes_to", Value(url), evidence, path=path))
+    return result
+
+
+def _nginx(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    owner = ctx.service or "nginx"
+    upstreams = {
+        m.group("name"): [
+            (s.group("host"), m.start("body") + s.start()) for s in _NGINX_SERVER.finditer(m.group("body"))
+        ]
+        for m in _NGINX_UPSTREAM.finditer(text)
+    }
+    locations = [(m.start(), m.group("path")) for m in _NGINX_LOCATION.finditer(text)]
+    for match in _NGINX_PASS.finditer(text):
+        url = match.group("url")
+        path = next((p for start, p in reversed(locations) if start < match.start()), "")
+        host = re.sub(r"^https?://", "", url).split("/")[0].split(":")[0]
+        backends = upstreams.get(host) or [(url, match.start())]
+        for backend, offset in backends:
+            evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, _line(text, offset)), "nginx route")
+            if not result.facts:
+                result.facts.append(PlatformDecl(owner, "web_server", evidence, "nginx"))
+            target = backend if "://" in backend else "http://" + backend
+            result.facts.append(PlatformLink(owner, "routes_to", Value(target), evidence, path=path))
+    return result
+
+
+def _walk(node: object, key: str) -> list[tuple[object, int]]:
+    """Every value under ``key`` anywhere in a YAML tree, with its line."""
+    found: list[tuple[object, int]] = []
+    if isinstance(node, LineDict):
+        for k, v in node.items():
+            if k == key:
+                found.append((v, node.line_of(k)[1]))
+            found.extend(_walk(v, key))
+    elif isinstance(node, LineList):
+        for item in node:
+            found.extend(_walk(item, key))
+    return found
+
+
+def _envoy(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    owner = ctx.service or "envoy"
+    try:
+        docs = load_all(text, ctx.path)
+    except YamlError:
+        return result
+    for doc in docs:
+        for address, line in _walk(doc, "socket_address"):
+            if not isinstance(address, LineDict) or not isinstance(address.get("address"), str):
+                continue
+            host = str(address["address"])
+            if host in ("0.0.0.0", "::", "127.0.0.1"):
+                continue  # a listener, not a backend
+            evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, line), "envoy cluster")
+            if not result.facts:
+                result.facts.append(PlatformDecl(owner, "gateway", evidence, "envoy"))
+            port = address.get("port_value")
+            target = f"http://{host}:{port}" if port else f"http://{host}"
+            result.facts.append(PlatformLink(owner, "routes_to", Value(target), evidence))
+    return result
+
+
+def _prometheus(ctx: FileContext, text: str) -> ExtractResult:
+    result = ExtractResult()
+    owner = ctx.service or "prometheus"
+    try:
+        docs = load_all(text, ctx.path)
+    except YamlError:
+        return result
+    for doc in docs:
+        if not isinstance(doc, LineDict) or "scrape_configs" not in doc:
+            continue
+        for targets, _line_no in _walk(doc, "targets"):
+            if not isinstance(targets, LineList):
+                continue
+            for index, target in enumerate(targets):
+                host = str(target).split(":")[0]
+                line = targets.line_of(index)[1]
+                evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, line), "prometheus scrape target")
+                if not result.facts:
+                    result.facts.append(PlatformDecl(owner, "metrics_server", evidence, "prometheus"))
+                if host in ("localhost", "127.0.0.1", owner):
+                    continue
+                result.facts.append(
+                    PlatformLink(host, "reports_to", Value(owner), evidence, "metrics_server")
+                )
+    return result
