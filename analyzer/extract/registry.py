@@ -33,6 +33,8 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.proto",
     "analyzer.extract.platform.spring_cloud",
     "analyzer.extract.platform.proxies",
+    "analyzer.extract.aspire",
+    "analyzer.extract.dapr",
 )
 
 
