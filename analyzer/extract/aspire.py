@@ -16,6 +16,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from analyzer.extract.facts import (
     Call,
@@ -70,6 +71,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     if "DistributedApplication" not in text or ("AddProject" not in text and "Add" not in text):
         return result
     variables: dict[str, _Resource] = {}
+    projects = _referenced_projects(ctx)
     position = 0
     for statement in re.split(r"(?<=;)", text):
         offset = position
@@ -77,7 +79,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         code = re.sub(r"//[^\n]*", lambda m: " " * len(m.group(0)), statement)
         assigned = re.match(r"\s*(?:var\s+|[\w<>.]+\s+)?(?P<var>[A-Za-z_]\w*)\s*=(?!=)", code)
         subject: _Resource | None = None
-        start = re.match(r"\s*(?:await\s+)?(?P<var>[A-Za-z_]\w*)\s*\.", code)
+        rhs = code[assigned.end() :] if assigned else code
+        start = re.match(r"\s*(?:await\s+)?(?P<var>[A-Za-z_]\w*)\s*\.", rhs)
         if start and start.group("var") in variables:
             subject = variables[start.group("var")]
         for match in _CALL.finditer(code):
@@ -88,7 +91,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             literal = _STRING.match(rest)
             if method in SERVICES and literal:
                 subject = _Resource("service", literal.group("value"))
-                result.facts.append(ServiceDecl(subject.name, evidence, root=_project_root(code, ctx)))
+                root = _project_root(code, ctx) or projects.get(_project_type(rest, code, match.start()), "")
+                result.facts.append(ServiceDecl(subject.name, evidence, root=root))
             elif method in STORES and literal:
                 technology, role = STORES[method]
                 subject = _Resource("store", literal.group("value"), technology, role)
@@ -127,6 +131,36 @@ def _reference(
         database = target.name if target.kind == "database" else ""
         info = ConnectionInfo(target.technology, (store,), None, database, raw_scheme="aspire")
         result.facts.append(Connection(subject.name, info, evidence, "literal"))
+
+
+def _project_type(rest: str, code: str, start: int) -> str:
+    """``Catalog.Api`` for ``AddProject<Projects.Catalog_Api>``: Aspire names the generated type after
+    the project with dots turned into underscores."""
+    match = re.match(r"AddProject\s*<\s*Projects\.(?P<type>\w+)\s*>", code[start:].lstrip("."))
+    return match.group("type").lower() if match else ""
+
+
+def _referenced_projects(ctx: FileContext) -> dict[str, str]:
+    """Generated project type (lower case, ``.`` → ``_``) → project folder, from the AppHost's
+    ``.csproj`` ``ProjectReference`` items beside the file (read inside the repository only)."""
+    folder = posixpath.dirname(ctx.path)
+    base = Path(ctx.root) / folder
+    found: dict[str, str] = {}
+    try:
+        csprojs = sorted(base.glob("*.csproj"))
+        for csproj in csprojs:
+            text = csproj.read_text(encoding="utf-8-sig", errors="replace")
+            for match in re.finditer(r'ProjectReference\s+Include="(?P<path>[^"]+)"', text):
+                path = match.group("path").replace("\\", "/")
+                project = posixpath.splitext(posixpath.basename(path))[0]
+                target = posixpath.normpath(posixpath.join(folder, posixpath.dirname(path)))
+                if not target.startswith(".."):
+                    found[project.replace(".", "_").replace("-", "_").lower()] = (
+                        "" if target == "." else target
+                    )
+    except OSError:
+        return found
+    return found
 
 
 def _project_root(code: str, ctx: FileContext) -> str:

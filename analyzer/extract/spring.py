@@ -228,7 +228,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         # A plain `config/` folder inside a service is its own configuration (Spring reads it).
         service = (app_name if app_name and "${" not in app_name else "") or client[0]
     named_by_file = client is not None
-    if named_by_file and not any(k.startswith(("spring.", "server.", "management.")) for k in all_keys):
+    spring_keys = ("spring.", "server.", "management.", "eureka.", "zuul.", "hystrix.", "ribbon.", "turbine.")
+    if named_by_file and not any(k.startswith(spring_keys) for k in all_keys):
         return result  # a YAML file in a config folder that is not Spring configuration
     if not service:
         return result

@@ -204,10 +204,15 @@ def _rebuild(graph: ArchGraph, found: _Platform) -> ArchGraph:
         if node.name in roles:
             ids[node.id] = f"{NodeKind.PLATFORM.value}:{node.name}"
     _search_engines(graph, ids, roles)
-    if not ids:
+    merged = _other_names(graph)
+    if not ids and not merged:
         return graph
+    for old, owner in merged.items():
+        ids[old] = ids.get(owner, owner)
     out = ArchGraph()
     for node in graph.nodes():
+        if node.id in merged:
+            continue
         if node.id in ids:
             attrs = dict(node.attrs)
             names = sorted(roles.get(node.name, {}))
@@ -222,6 +227,8 @@ def _rebuild(graph: ArchGraph, found: _Platform) -> ArchGraph:
         else:
             parts = node.id.split(":", 1)[1].split("/") if node.kind != NodeKind.SERVICE else [node.name]
             out.add_node(node.kind, *parts, name=node.name, attrs=dict(node.attrs), evidence=node.evidence)
+    for old in sorted(merged):
+        out.update_node(ids[old], evidence=graph.node(old).evidence)
     for edge in graph.edges():
         source = ids.get(edge.source, edge.source)
         target = ids.get(edge.target, edge.target)
@@ -237,6 +244,22 @@ def _rebuild(graph: ArchGraph, found: _Platform) -> ArchGraph:
             kind = _retyped_call(roles.get(graph.node(edge.target).name, {}))
         out.add_edge(kind, source, target, key=edge.key, attrs=dict(edge.attrs), evidence=edge.evidence)
     return out
+
+
+def _other_names(graph: ArchGraph) -> dict[str, str]:
+    """Service nodes that are only another name of one other service (a Dapr sidecar declared as a
+    compose service of its own before the app named it an alias): node id → the owner's id."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for node in graph.nodes(NodeKind.SERVICE):
+        aliases = node.attrs.get("aliases")
+        for alias in aliases if isinstance(aliases, tuple) else ():
+            owners[alias].add(node.id)
+    merged: dict[str, str] = {}
+    for node in graph.nodes(NodeKind.SERVICE):
+        others = owners.get(node.name, set()) - {node.id}
+        if len(others) == 1 and not node.attrs.get("root"):
+            merged[node.id] = next(iter(others))
+    return {old: new for old, new in merged.items() if new not in merged}
 
 
 def _dropped(ids: dict[str, str]) -> set[str]:

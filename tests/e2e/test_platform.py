@@ -1,0 +1,179 @@
+"""The platform and the deployment models of issue #10 (parts 4 and 5) on small realistic systems:
+exact node sets, roles, typed edges and the evidence lines behind them."""
+
+from __future__ import annotations
+
+from analyzer.model import ArchGraph, EdgeKind, NodeKind
+from analyzer.pipeline import scan
+from tests.conftest import FIXTURES
+
+PLATFORM = FIXTURES / "platform"
+FLOWS = (
+    EdgeKind.CALLS,
+    EdgeKind.CONNECTS,
+    EdgeKind.DEPENDS_ON,
+    EdgeKind.CONFIGURED_BY,
+    EdgeKind.REGISTERS_WITH,
+    EdgeKind.ROUTES_TO,
+    EdgeKind.REPORTS_TO,
+)
+
+
+def nodes(graph: ArchGraph) -> set[tuple[str, str, str]]:
+    kinds = (NodeKind.SERVICE, NodeKind.PLATFORM, NodeKind.DATASTORE, NodeKind.BROKER, NodeKind.EXTERNAL)
+    return {(str(n.kind), n.name, str(n.attrs.get("role") or "")) for k in kinds for n in graph.nodes(k)}
+
+
+def edges(graph: ArchGraph, *kinds: EdgeKind) -> set[tuple[str, str, str]]:
+    found = set()
+    for kind in kinds or FLOWS:
+        for edge in graph.edges(kind):
+            target = graph.parent(edge.target) if edge.target.startswith("database:") else edge.target
+            found.add((graph.node(edge.source).name, str(kind), graph.node(target or edge.target).name))
+    return found
+
+
+def lines(graph: ArchGraph, source: str, kind: EdgeKind, target: str) -> set[str]:
+    return {
+        f"{e.location.path}:{e.location.line}"
+        for edge in graph.edges(kind)
+        if edge.source == source and edge.target == target
+        for e in edge.evidence
+    }
+
+
+def test_spring_cloud_platform_nodes_and_edges() -> None:
+    graph = scan(PLATFORM / "spring-cloud").graph
+    assert nodes(graph) == {
+        ("platform", "config-server", "configuration_server"),
+        ("platform", "registry", "service_discovery"),
+        ("platform", "gateway", "gateway"),
+        ("platform", "turbine", "monitoring_server"),
+        ("platform", "apache", "web_server"),
+        ("platform", "zipkin", "tracing_server"),
+        ("service", "orders", ""),
+        ("service", "customers", ""),
+        ("datastore", "orders-db", ""),
+    }
+    assert edges(graph) == {
+        ("gateway", "configured_by", "config-server"),
+        ("orders", "configured_by", "config-server"),
+        ("customers", "configured_by", "config-server"),
+        ("config-server", "registers_with", "registry"),
+        ("gateway", "registers_with", "registry"),
+        ("turbine", "registers_with", "registry"),
+        ("orders", "registers_with", "registry"),
+        ("customers", "registers_with", "registry"),
+        ("gateway", "routes_to", "orders"),
+        ("gateway", "routes_to", "customers"),
+        ("gateway", "calls", "orders"),
+        ("gateway", "calls", "customers"),
+        ("apache", "routes_to", "orders"),
+        ("apache", "routes_to", "customers"),
+        ("apache", "calls", "orders"),
+        ("apache", "calls", "customers"),
+        ("orders", "reports_to", "turbine"),
+        ("customers", "reports_to", "turbine"),
+        ("orders", "reports_to", "zipkin"),
+        # the config server's shared/orders.yml configures orders, not the config server
+        ("orders", "connects", "orders-db"),
+    }
+    assert lines(graph, "platform:apache", EdgeKind.ROUTES_TO, "service:orders") == {
+        "apache/000-default.conf:3"
+    }
+    assert lines(graph, "service:orders", EdgeKind.CONNECTS, "database:orders-db/orders") == {
+        "config-server/src/main/resources/shared/orders.yml:3"
+    }
+    # the config server's customers-docker.yml (profile docker) configures customers
+    assert "config-server/src/main/resources/shared/customers-docker.yml:4" in lines(
+        graph, "service:customers", EdgeKind.REGISTERS_WITH, "platform:registry"
+    )
+    # a localhost defaultZone goes to the system's only registry
+    assert "customers/src/main/resources/application.yml:9" in lines(
+        graph, "service:customers", EdgeKind.REGISTERS_WITH, "platform:registry"
+    )
+    assert graph.node("platform:gateway").attrs["product"] == "zuul"
+    route = next(
+        e for e in graph.edges(EdgeKind.ROUTES_TO) if e.source == "platform:gateway" and "orders" in e.target
+    )
+    assert route.attrs["paths"] == ("/orders/**",)
+
+
+def test_platform_components_are_not_counted_by_data_rules() -> None:
+    result = scan(PLATFORM / "spring-cloud")
+    assert {f.rule for f in result.active_findings} & {
+        "shared-database",
+        "polyglot-persistence-sprawl",
+    } == set()
+    assert all(not s.startswith("platform:") or f.rule == "plaintext-credentials"
+               for f in result.active_findings for s in f.subjects)  # fmt: skip
+
+
+def test_helm_chart_rendered_with_its_values() -> None:
+    result = scan(PLATFORM / "helm")
+    graph = result.graph
+    assert nodes(graph) == {
+        ("service", "orders", ""),
+        ("datastore", "orders-db", ""),
+        ("external", "inventory", ""),
+    }
+    assert edges(graph) == {("orders", "connects", "orders-db"), ("orders", "calls", "inventory")}
+    assert lines(graph, "service:orders", EdgeKind.CONNECTS, "database:orders-db/orders") == {
+        "charts/orders/templates/deployment.yaml:24"
+    }
+    assert graph.node("datastore:orders-db").attrs["technology"] == "postgresql"
+    problems = [(d.path, d.line, d.message) for d in result.diagnostics if "Helm" in d.message]
+    assert problems == [
+        (
+            "charts/broken/templates/deployment.yaml",
+            10,
+            "Helm template not rendered: function 'sha1sum' is not supported",
+        )
+    ]
+
+
+def test_aspire_apphost_is_a_deployment_model() -> None:
+    graph = scan(PLATFORM / "aspire").graph
+    services = {n.name for n in graph.nodes(NodeKind.SERVICE)}
+    assert {"Catalog.Api", "Basket.Api", "WebApp"} <= services
+    assert {(str(n.kind), n.name) for k in (NodeKind.DATASTORE, NodeKind.BROKER) for n in graph.nodes(k)} == {
+        ("datastore", "postgres"),
+        ("datastore", "redis"),
+        ("broker", "eventbus"),
+    }
+    assert edges(graph, EdgeKind.CONNECTS, EdgeKind.CALLS) == {
+        ("Catalog.Api", "connects", "eventbus"),
+        ("Catalog.Api", "connects", "postgres"),
+        ("Basket.Api", "connects", "redis"),
+        ("Basket.Api", "connects", "eventbus"),
+        ("WebApp", "calls", "Basket.Api"),
+        ("WebApp", "calls", "Catalog.Api"),
+    }
+    assert "database:postgres/catalogdb" in graph
+    assert lines(graph, "service:WebApp", EdgeKind.DEPENDS_ON, "service:Catalog.Api") == {
+        "Shop.AppHost/Program.cs:25"
+    }
+    # the commented-out project is not deployed
+    assert "legacy" not in {n.name.lower() for n in graph.nodes()}
+
+
+def test_dapr_components_app_ids_and_invocation() -> None:
+    graph = scan(PLATFORM / "dapr").graph
+    assert nodes(graph) == {
+        ("service", "basket-api", ""),
+        ("service", "ordering-api", ""),
+        ("service", "webagg", ""),
+        ("datastore", "redis", ""),
+        ("broker", "rabbitmq", ""),
+    }
+    assert edges(graph, EdgeKind.CONNECTS, EdgeKind.CALLS) == {
+        ("basket-api", "connects", "redis"),
+        ("ordering-api", "connects", "redis"),
+        ("ordering-api", "connects", "rabbitmq"),
+        ("webagg", "calls", "basket-api"),
+        ("webagg", "calls", "ordering-api"),
+    }
+    assert set(graph.node("service:webagg").attrs["aliases"]) >= {"web-aggregator"}
+    assert lines(graph, "service:webagg", EdgeKind.CALLS, "service:basket-api") == {
+        "src/WebAgg/BasketClient.cs:12"
+    }
