@@ -261,6 +261,8 @@ PLATFORM_ROLES = frozenset(
         "logging_server",
         "administration_server",
         "search_engine",
+        "cdc_relay",
+        "backup",
     }
 )
 PLATFORM_LINKS = frozenset({"configured_by", "registers_with", "routes_to", "reports_to"})
@@ -270,7 +272,8 @@ PLATFORM_LINKS = frozenset({"configured_by", "registers_with", "routes_to", "rep
 class PlatformDecl:
     """``name`` (a service as the source names it) is a platform component playing ``role``.
 
-    ``role`` is one of :data:`PLATFORM_ROLES` (the role words of microSecEnD and Code2DFD);
+    ``role`` is one of :data:`PLATFORM_ROLES` (the role words of microSecEnD and Code2DFD, plus
+    ``cdc_relay`` and ``backup`` for what reads a service's data without owning it);
     ``product`` says what it is when known (``eureka``, ``zuul``, ``keycloak``, ``apache``).
     """
 

@@ -36,7 +36,8 @@ Node attributes (all optional unless said):
     a configuration server, registry, gateway, reverse proxy, identity provider or telemetry / log
     backend: ``role`` (``configuration_server``, ``service_discovery``, ``gateway``, ``web_server``,
     ``authorization_server``, ``tracing_server``, ``monitoring_server``, ``monitoring_dashboard``,
-    ``metrics_server``, ``logging_server``, ``administration_server``, ``search_engine``),
+    ``metrics_server``, ``logging_server``, ``administration_server``, ``search_engine``,
+    ``cdc_relay``, ``backup``),
     ``roles`` (tuple, when it plays several), ``product`` (``eureka``, ``zuul``, ``keycloak`` ...),
     plus the service attributes when it is built from the repository (``root``, ``image``,
     ``aliases``). Rules matching ``service`` never see platform components.

@@ -64,6 +64,16 @@ _PLATFORM: dict[str, tuple[str, str]] = {
     "envoyproxy/envoy": ("gateway", "envoy"),
     "kong": ("gateway", "kong"),
     "krakend": ("gateway", "krakend"),
+    # Relays and jobs that read a service's data without owning it
+    "debezium/connect": ("cdc_relay", "debezium"),
+    "debezium/server": ("cdc_relay", "debezium"),
+    "maxwell": ("cdc_relay", "maxwell"),
+    "zendesk/maxwell": ("cdc_relay", "maxwell"),
+    "postgres-backup-local": ("backup", "postgres-backup-local"),
+    "prodrigestivill/postgres-backup-local": ("backup", "postgres-backup-local"),
+    "mysql-backup": ("backup", "mysql-backup"),
+    "databack/mysql-backup": ("backup", "mysql-backup"),
+    "tiredofit/db-backup": ("backup", "db-backup"),
     "devopsfaith/krakend": ("gateway", "krakend"),
 }
 
