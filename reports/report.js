@@ -3,6 +3,14 @@
 // filtered view can be linked to. No external code, no network.
 (function () {
   "use strict";
+  // Platform components (gateways, registries, telemetry) can be folded out of the graph.
+  var platformToggle = document.getElementById("show-platform");
+  var systemGraph = document.getElementById("system-graph");
+  if (platformToggle && systemGraph) {
+    platformToggle.addEventListener("change", function () {
+      systemGraph.classList.toggle("hide-platform", !platformToggle.checked);
+    });
+  }
   var form = document.getElementById("filters");
   if (!form) { return; }
   var cards = Array.prototype.slice.call(document.querySelectorAll("article.finding"));

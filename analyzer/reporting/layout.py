@@ -94,7 +94,9 @@ def order_columns(columns: dict[int, list[str]], near: Mapping[str, set[str]], s
 
 
 def layout(graph: ArchGraph, finding_counts: dict[str, int]) -> Layout:
-    services = [n for n in graph.nodes(NodeKind.SERVICE)]
+    # Platform components (gateways, registries, telemetry) sit among the services they route to;
+    # the HTML can fold them away.
+    services = [*graph.nodes(NodeKind.SERVICE), *graph.nodes(NodeKind.PLATFORM)]
     stores = [n for n in graph.nodes(NodeKind.DATASTORE)]
     others = [*graph.nodes(NodeKind.BROKER), *graph.nodes(NodeKind.EXTERNAL)]
     calls = nx.DiGraph()
@@ -121,6 +123,8 @@ def layout(graph: ArchGraph, finding_counts: dict[str, int]) -> Layout:
         for row, nid in enumerate(ids):
             node = graph.node(nid)
             detail = ""
+            if node.kind == NodeKind.PLATFORM:
+                detail = str(node.attrs.get("role") or "").replace("_", " ")
             if node.kind in (NodeKind.DATASTORE, NodeKind.BROKER):
                 detail = str(node.attrs.get("technology") or "")
                 dbs = graph.successors(nid, EdgeKind.CONTAINS)
