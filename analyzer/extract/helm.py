@@ -1,9 +1,10 @@
 """Helm charts: rendered with their ``values.yaml``, then read as Kubernetes manifests.
 
 A chart is the folder of a ``Chart.yaml``. Its templates (``templates/**/*.yaml|yml``, helpers from
-``*.tpl``) are rendered as the release named after the chart's folder (``helm install catalog
-./src/catalog/chart``: a generic folder name such as ``chart`` or ``helm`` gives way to its parent), so
-the usual ``fullname`` helper yields that name rather than ``release-name-<chart>``. The
+``*.tpl``) are rendered as one release whose name is then dropped from compound names
+(``<release>-config-server`` is ``config-server``; see :func:`unrelease`); where the release name is
+a whole name, the chart's folder stands in (``src/catalog/chart`` → ``catalog``: a generic folder
+name such as ``chart`` or ``helm`` gives way to its parent). The
 ``helm`` binary renders when it is on PATH (``helm template``, offline: never ``dependency update``);
 otherwise :mod:`analyzer.extract.helmtpl` renders the common subset. A template that cannot be
 rendered is a diagnostic naming the template and line; the others are still read. Every fact's
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -126,6 +128,24 @@ def _release_name(folder: str, chart: dict[str, Any]) -> str:
     return parts[-1] if parts else str(chart.get("name") or "chart")
 
 
+# NOTE: the release name is chosen at install time, not by the repository. Rendering with a sentinel
+# and dropping it where it prefixes or suffixes a name gives resources the component names they are
+# known by (`<release>-config-server` → `config-server`, also inside URLs and env values); where the
+# release name is the whole name, the chart's folder name stands in.
+SENTINEL = "archconform-release"
+
+
+def unrelease(text: str, name: str) -> str:
+    """``text`` with the sentinel release name dropped from compound names and replaced elsewhere.
+
+    >>> unrelease("http://archconform-release-orders:80 archconform-release", "shop")
+    'http://orders:80 shop'
+    """
+    text = re.sub(rf"{SENTINEL}-(?=[A-Za-z0-9])", "", text)
+    text = re.sub(rf"(?<=[A-Za-z0-9])-{SENTINEL}", "", text)
+    return text.replace(SENTINEL, name)
+
+
 def _templates(root: Path, chart_dir: Path) -> list[Path]:
     folder = chart_dir / "templates"
     if not folder.is_dir():
@@ -178,7 +198,7 @@ def _builtin(
         dot = {
             "Values": values,
             "Release": {
-                "Name": name,
+                "Name": SENTINEL,
                 "Namespace": "default",
                 "Service": "Helm",
                 "IsInstall": True,
@@ -203,7 +223,7 @@ def _builtin(
             )
             continue
         if text.strip():
-            rendered.append((rel, text, lines))
+            rendered.append((rel, unrelease(text, name), lines))
     return rendered
 
 
@@ -219,7 +239,7 @@ def _helm_binary(
     """``helm template`` output split by its ``# Source:`` comments (evidence at the template file)."""
     try:
         done = subprocess.run(
-            ["helm", "template", name, str(chart_dir)],
+            ["helm", "template", SENTINEL, str(chart_dir)],
             capture_output=True,
             text=True,
             timeout=60,
@@ -249,5 +269,6 @@ def _helm_binary(
             continue
         # `# Source: <chart>/templates/x.yaml`: the chart's folder replaces its name
         path = posixpath.join(folder, source.split("/", 1)[1]) if "/" in source else source
-        out.append((path, document.lstrip("-\n"), [1] * (document.count("\n") + 1)))
+        body = unrelease(document.lstrip("-\n"), name)
+        out.append((path, body, [1] * (body.count("\n") + 1)))
     return out
