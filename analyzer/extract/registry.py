@@ -33,6 +33,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.proto",
     "analyzer.extract.platform.spring_cloud",
     "analyzer.extract.platform.proxies",
+    "analyzer.extract.platform.containers",
     "analyzer.extract.aspire",
     "analyzer.extract.dapr",
 )

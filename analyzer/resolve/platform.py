@@ -118,7 +118,21 @@ def apply_platform(r: Resolver, decls: Sequence[PlatformDecl], links: Sequence[P
     for link in links:
         _link(r, found, link)
     _registry_routes(r, found, decls)
+    _dashboards(r, found, decls)
     return _rebuild(graph, found)
+
+
+def _dashboards(r: Resolver, found: _Platform, decls: Sequence[PlatformDecl]) -> None:
+    """A Hystrix dashboard shows the stream of the system's Turbine (its address is typed into the
+    dashboard at run time): with exactly one Turbine, the Turbine reports to the dashboard."""
+    turbines = sorted({r.service_name(d.name) for d in decls if d.product == "turbine"})
+    if len(turbines) != 1:
+        return
+    turbine = r.service_node(turbines[0])
+    for decl in decls:
+        if decl.product == "hystrix" and r.service_name(decl.name) != turbines[0]:
+            dashboard = r.service_node(decl.name)
+            r.graph.add_edge(EdgeKind.REPORTS_TO, turbine, dashboard, evidence=[decl.evidence])
 
 
 # Gateways that, by default, route to every service registered with their registry.

@@ -51,6 +51,11 @@ def test_spring_cloud_platform_nodes_and_edges() -> None:
         ("platform", "turbine", "monitoring_server"),
         ("platform", "apache", "web_server"),
         ("platform", "zipkin", "tracing_server"),
+        ("platform", "dashboard", "monitoring_dashboard"),
+        ("platform", "logstash", "logging_server"),
+        ("platform", "kibana", "monitoring_dashboard"),
+        # only the log pipeline uses it: the platform's search engine, not a datastore of the system
+        ("platform", "elasticsearch", "search_engine"),
         ("service", "orders", ""),
         ("service", "customers", ""),
         ("datastore", "orders-db", ""),
@@ -75,6 +80,10 @@ def test_spring_cloud_platform_nodes_and_edges() -> None:
         ("orders", "reports_to", "turbine"),
         ("customers", "reports_to", "turbine"),
         ("orders", "reports_to", "zipkin"),
+        ("orders", "reports_to", "logstash"),  # the container's syslog log driver
+        ("turbine", "reports_to", "dashboard"),  # the system's only Turbine feeds its Hystrix dashboard
+        ("logstash", "connects", "elasticsearch"),
+        ("kibana", "connects", "elasticsearch"),  # the image's default
         # the config server's shared/orders.yml configures orders, not the config server
         ("orders", "connects", "orders-db"),
     }

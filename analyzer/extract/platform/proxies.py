@@ -6,6 +6,8 @@
   ``upstream name { server host:port; }`` members, or to the host itself.
 * Envoy (``envoy.yaml``): each cluster endpoint's ``socket_address.address`` is a route of a ``gateway``.
 * Prometheus (``prometheus.yml``): each ``static_configs`` target reports to the Prometheus.
+* Logstash pipelines (``*.conf``, ``logstash.config`` with an ``output`` section): the Elasticsearch of
+  an ``elasticsearch { hosts => ... }`` output is where the logstash writes.
 
 A file that belongs to no service is named by its product (``apache``, ``nginx``, ``envoy``,
 ``prometheus``). Placeholders (``${VAR}``) in a route path are kept as written; a backend URL with one
@@ -18,7 +20,15 @@ from __future__ import annotations
 import posixpath
 import re
 
-from analyzer.extract.facts import ExtractResult, FileContext, PlatformDecl, PlatformLink, Value
+from analyzer.extract.facts import (
+    Connection,
+    ConnectionInfo,
+    ExtractResult,
+    FileContext,
+    PlatformDecl,
+    PlatformLink,
+    Value,
+)
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
 from analyzer.model import Evidence, Location, SourceKind
 
@@ -38,7 +48,11 @@ _NGINX_LOCATION = re.compile(r"^[ \t]*location[ \t]+(?:[=~^*]+[ \t]+)?(?P<path>\
 
 def wants(path: str) -> bool:
     name = posixpath.basename(path).lower()
-    return name.endswith(".conf") or name in ("envoy.yaml", "envoy.yml", "prometheus.yml", "prometheus.yaml")
+    return (
+        name.endswith(".conf")
+        or name in ("logstash.config", "logstash.cfg")
+        or name in ("envoy.yaml", "envoy.yml", "prometheus.yml", "prometheus.yaml")
+    )
 
 
 def _line(text: str, offset: int) -> int:
@@ -53,7 +67,37 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return _prometheus(ctx, text)
     if "proxy_pass" in text:
         return _nginx(ctx, text)
+    if re.search(r"^\s*output\s*\{", text, re.M):
+        return _logstash(ctx, text)
     return _apache(ctx, text)
+
+
+_LOGSTASH_ES = re.compile(
+    r"elasticsearch\s*\{[^}]*?\bhosts\s*=>\s*(?P<hosts>\[[^\]]*\]|\"[^\"]*\"|'[^']*')", re.S
+)
+
+
+def _logstash(ctx: FileContext, text: str) -> ExtractResult:
+    """A logstash pipeline's ``output { elasticsearch { hosts => ... } }``: the logstash (the file's
+    service, else ``logstash``) writes to that Elasticsearch."""
+    result = ExtractResult()
+    owner = ctx.service or "logstash"
+    output = re.search(r"^\s*output\s*\{", text, re.M)
+    for match in _LOGSTASH_ES.finditer(text, output.start() if output else 0):
+        first = re.findall(r"[\"']([^\"']+)[\"']", match.group("hosts"))
+        if not first:
+            continue
+        host = first[0].split("://", 1)[-1].split("/")[0]
+        name, _, port = host.partition(":")
+        evidence = Evidence(
+            SourceKind.CONFIG, Location(ctx.path, _line(text, match.start("hosts"))), "logstash output"
+        )
+        info = ConnectionInfo(
+            "elasticsearch", (name,), int(port) if port.isdigit() else None, raw_scheme="logstash"
+        )
+        result.facts.append(PlatformDecl(owner, "logging_server", evidence, "logstash"))
+        result.facts.append(Connection(owner, info, evidence, "literal"))
+    return result
 
 
 def _apache(ctx: FileContext, text: str) -> ExtractResult:
