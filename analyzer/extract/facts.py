@@ -263,6 +263,8 @@ PLATFORM_ROLES = frozenset(
         "search_engine",
         "cdc_relay",
         "backup",
+        "mail_server",
+        "orchestration",
     }
 )
 PLATFORM_LINKS = frozenset({"configured_by", "registers_with", "routes_to", "reports_to"})
@@ -273,7 +275,8 @@ class PlatformDecl:
     """``name`` (a service as the source names it) is a platform component playing ``role``.
 
     ``role`` is one of :data:`PLATFORM_ROLES` (the role words of microSecEnD and Code2DFD, plus
-    ``cdc_relay`` and ``backup`` for what reads a service's data without owning it);
+    ``cdc_relay`` and ``backup`` for what reads a service's data without owning it, ``mail_server``
+    for development mail catchers and ``orchestration`` for a control plane such as Dapr placement);
     ``product`` says what it is when known (``eureka``, ``zuul``, ``keycloak``, ``apache``).
     """
 

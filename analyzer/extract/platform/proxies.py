@@ -42,6 +42,7 @@ _APACHE = re.compile(
 )
 _NGINX_UPSTREAM = re.compile(r"^[ \t]*upstream[ \t]+(?P<name>[\w.-]+)[ \t]*\{(?P<body>[^}]*)\}", re.M)
 _NGINX_SERVER = re.compile(r"^[ \t]*server[ \t]+(?P<host>[^\s;]+)", re.M)
+_NGINX_SET = re.compile(r"^[ \t]*set[ \t]+\$(?P<name>\w+)[ \t]+[\"']?(?P<value>[^\"';\s]+)", re.M)
 _NGINX_PASS = re.compile(r"^[ \t]*proxy_pass[ \t]+(?P<url>https?://[^\s;]+)", re.M)
 _NGINX_LOCATION = re.compile(r"^[ \t]*location[ \t]+(?:[=~^*]+[ \t]+)?(?P<path>\S+)[ \t]*\{", re.M)
 
@@ -49,7 +50,7 @@ _NGINX_LOCATION = re.compile(r"^[ \t]*location[ \t]+(?:[=~^*]+[ \t]+)?(?P<path>\
 def wants(path: str) -> bool:
     name = posixpath.basename(path).lower()
     return (
-        name.endswith(".conf")
+        name.endswith((".conf", ".conf.template"))
         or name in ("logstash.config", "logstash.cfg")
         or name in ("envoy.yaml", "envoy.yml", "prometheus.yml", "prometheus.yaml")
     )
@@ -125,8 +126,9 @@ def _nginx(ctx: FileContext, text: str) -> ExtractResult:
         for m in _NGINX_UPSTREAM.finditer(text)
     }
     locations = [(m.start(), m.group("path")) for m in _NGINX_LOCATION.finditer(text)]
+    variables = {m.group("name"): m.group("value") for m in _NGINX_SET.finditer(text)}
     for match in _NGINX_PASS.finditer(text):
-        url = match.group("url")
+        url = re.sub(r"\$(\w+)", lambda v: variables.get(v.group(1), v.group(0)), match.group("url"))
         path = next((p for start, p in reversed(locations) if start < match.start()), "")
         host = re.sub(r"^https?://", "", url).split("/")[0].split(":")[0]
         backends = upstreams.get(host) or [(url, match.start())]
