@@ -17,7 +17,9 @@ sets for them are not applied.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import fnmatch
 import posixpath
 import re
 import shutil
@@ -30,6 +32,8 @@ import yaml
 from analyzer.extract import kubernetes
 from analyzer.extract.facts import ExtractResult, FileContext
 from analyzer.extract.helmtpl import Renderer, RenderError, line_map
+from analyzer.extract.platform.ingress import routes
+from analyzer.extract.yamlsrc import LineDict, YamlError, load_all
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location
 
 NAME = "helm"
@@ -76,7 +80,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                     f"{folder}/values.yaml".lstrip("/"), 1, DiagnosticLevel.ERROR, f"values.yaml: {exc}"
                 )
             )
-    name = _release_name(folder, chart)
+    name = release_name(folder, chart)
     if shutil.which("helm"):
         rendered = _helm_binary(chart_dir, name, folder, result)
     else:
@@ -89,9 +93,11 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         if pieces:
             pieces.append("---\n")
             where.append((path, 1))
-        pieces.append(body if body.endswith("\n") else body + "\n")
-        where.extend((path, line) for line in lines)
-        where.extend((path, lines[-1] if lines else 1) for _ in range(body.count("\n") + 1 - len(lines)))
+        text = body if body.endswith("\n") else body + "\n"
+        pieces.append(text)
+        count = text.count("\n")
+        where.extend((path, line) for line in lines[:count])
+        where.extend((path, lines[-1] if lines else 1) for _ in range(count - len(lines)))
     # NOTE: a folder that does not exist, so the Kubernetes reader finds no unrendered siblings there
     pseudo = f"{folder}/{RENDERED}/manifests.yaml".lstrip("/")
     inner = kubernetes.extract(
@@ -105,6 +111,11 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         path, line = where[index] if 0 <= index < len(where) else (pseudo, evidence.location.line)
         return dataclasses.replace(evidence, location=Location(path, line, evidence.location.column))
 
+    try:
+        docs = [d for d in load_all("".join(pieces), pseudo) if isinstance(d, LineDict)]
+    except YamlError:
+        docs = []  # the Kubernetes reader has said why
+    inner.facts.extend(routes(pseudo, docs))
     for fact in inner.facts:
         result.facts.append(dataclasses.replace(fact, evidence=moved(fact.evidence)))
     for diagnostic in inner.diagnostics:
@@ -119,7 +130,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
 GENERIC_FOLDERS = frozenset({"chart", "charts", "helm", "deploy", "deployment", "k8s", "kubernetes", "src"})
 
 
-def _release_name(folder: str, chart: dict[str, Any]) -> str:
+def release_name(folder: str, chart: dict[str, Any]) -> str:
     """The release a chart is installed as: its folder's name, or the nearest enclosing folder's
     when the chart sits in a generic one (``src/catalog/chart`` → ``catalog``), else the chart's name."""
     parts = [p for p in folder.split("/") if p]
@@ -193,6 +204,17 @@ def _builtin(
         except (OSError, UnicodeDecodeError):
             return ""
 
+    def glob_files(pattern: str) -> dict[str, str]:
+        """``.Files.Glob``: what ``.AsConfig`` / ``.AsSecrets`` of the matching chart files render."""
+        found = {
+            p.relative_to(chart_dir).as_posix(): get_file(p.relative_to(chart_dir).as_posix())
+            for p in sorted(chart_dir.rglob("*"))
+            if p.is_file() and fnmatch.fnmatch(p.relative_to(chart_dir).as_posix(), pattern)
+        }
+        by_name = {posixpath.basename(k): v for k, v in found.items()}
+        secrets = {k: base64.b64encode(v.encode()).decode() for k, v in by_name.items()}
+        return {"AsConfig": _yaml_block(by_name), "AsSecrets": _yaml_block(secrets)}
+
     rendered: list[tuple[str, str, list[int]]] = []
     for rel, nodes in loaded:
         dot = {
@@ -210,7 +232,7 @@ def _builtin(
                 "APIVersions": {"Has": lambda _api: True},
             },
             "Template": {"Name": rel, "BasePath": f"{folder}/templates".lstrip("/")},
-            "Files": {"Get": get_file},
+            "Files": {"Get": get_file, "Glob": glob_files},
         }
         try:
             text, lines = line_map(renderer.render(nodes, dot, rel))
@@ -225,6 +247,10 @@ def _builtin(
         if text.strip():
             rendered.append((rel, unrelease(text, name), lines))
     return rendered
+
+
+def _yaml_block(mapping: dict[str, str]) -> str:
+    return yaml.safe_dump(mapping, default_flow_style=False, sort_keys=True).rstrip("\n") if mapping else ""
 
 
 def _problem(exc: RenderError) -> Diagnostic:

@@ -107,6 +107,8 @@ def _parse(source: str, template: str) -> tuple[list[_Node], dict[str, list[_Nod
                     node.kind = "template"
                 else:
                     current.remove(node)
+        elif word == "template":
+            current.append(_Node("template", at, rest))
         else:
             current.append(_Node("action", at, text))
     if stack:

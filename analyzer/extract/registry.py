@@ -34,6 +34,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.platform.spring_cloud",
     "analyzer.extract.platform.proxies",
     "analyzer.extract.platform.containers",
+    "analyzer.extract.platform.ingress",
     "analyzer.extract.aspire",
     "analyzer.extract.dapr",
 )

@@ -88,6 +88,31 @@ def _target_name(r: Resolver, link: PlatformLink) -> tuple[str, str, str]:
     return "host", host_key(host), parts.path
 
 
+# Names a proxy, scraper or log-pipeline file outside any service gets from its product
+# (analyzer.extract.platform.proxies).
+STAND_INS = frozenset({"apache", "nginx", "envoy", "prometheus", "logstash"})
+
+
+def _without_stand_ins(
+    decls: Sequence[PlatformDecl], links: Sequence[PlatformLink]
+) -> tuple[list[PlatformDecl], list[PlatformLink]]:
+    """A configuration file read once on its own (owner named after its product) and once as the
+    configuration a container mounts keeps only the container as its owner."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for decl in decls:
+        owners[decl.evidence.location.path].add(decl.name)
+    dropped = {
+        (path, name)
+        for path, names in owners.items()
+        for name in names
+        if name in STAND_INS and len(names) > 1
+    }
+    return (
+        [d for d in decls if (d.evidence.location.path, d.name) not in dropped],
+        [k for k in links if (k.evidence.location.path, k.service) not in dropped],
+    )
+
+
 def _collect(
     r: Resolver, graph: ArchGraph, decls: Sequence[PlatformDecl], links: Sequence[PlatformLink]
 ) -> _Platform:
@@ -114,6 +139,7 @@ def _collect(
 def apply_platform(r: Resolver, decls: Sequence[PlatformDecl], links: Sequence[PlatformLink]) -> ArchGraph:
     """Draw the platform links, then return the graph with platform components as ``platform`` nodes."""
     graph = r.graph
+    decls, links = _without_stand_ins(decls, links)
     found = _collect(r, graph, decls, links)
     for link in links:
         _link(r, found, link)

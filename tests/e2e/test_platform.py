@@ -125,8 +125,20 @@ def test_helm_chart_rendered_with_its_values() -> None:
         ("service", "orders", ""),
         ("datastore", "orders-db", ""),
         ("external", "inventory", ""),
+        ("platform", "ingress-nginx", "gateway"),  # the Ingress's controller
     }
-    assert edges(graph) == {("orders", "connects", "orders-db"), ("orders", "calls", "inventory")}
+    assert edges(graph) == {
+        ("orders", "connects", "orders-db"),
+        ("orders", "calls", "inventory"),
+        ("ingress-nginx", "routes_to", "orders"),
+        ("ingress-nginx", "calls", "orders"),
+    }
+    assert lines(graph, "platform:ingress-nginx", EdgeKind.ROUTES_TO, "service:orders") == {
+        "charts/orders/templates/ingress.yaml:11"
+    }
+    assert [f"{e.location.path}:{e.location.line}" for e in graph.node("datastore:orders-db").evidence] == [
+        "charts/orders/templates/postgres.yaml:2"
+    ]
     assert lines(graph, "service:orders", EdgeKind.CONNECTS, "database:orders-db/orders") == {
         "charts/orders/templates/deployment.yaml:24"
     }

@@ -6,6 +6,9 @@
   server).
 * Traefik routing labels: a service labelled ``traefik.http.routers.<r>.rule`` (or the v1
   ``traefik.frontend.rule``) is routed to by the file's Traefik container.
+* Configuration a container mounts from the repository (an ``envoy.yaml``, nginx or Apache ``.conf``,
+  ``prometheus.yml``, a logstash pipeline) is read as that container's configuration.
+* A Dockerfile whose last stage builds on a platform image makes its service that component.
 * Image defaults that make a dependency without any setting: Kibana reads the Elasticsearch at
   ``http://elasticsearch:9200`` unless its environment names another.
 
@@ -14,6 +17,9 @@ Compose interpolation and overrides are the compose extractor's business; this r
 
 from __future__ import annotations
 
+import posixpath
+import re
+from pathlib import Path
 from typing import Any
 
 from analyzer.discovery import is_compose_file
@@ -27,6 +33,8 @@ from analyzer.extract.facts import (
     Value,
 )
 from analyzer.extract.images import repository
+from analyzer.extract.platform import proxies
+from analyzer.extract.platform.images import platform_for_image
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
 from analyzer.model import Evidence, Location, SourceKind
 
@@ -35,7 +43,26 @@ LOG_DRIVERS = ("syslog", "fluentd", "gelf", "splunk")
 
 
 def wants(path: str) -> bool:
-    return is_compose_file(path)
+    name = posixpath.basename(path)
+    return is_compose_file(path) or name == "Dockerfile" or name.endswith(".Dockerfile")
+
+
+_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.I | re.M)
+
+
+def _dockerfile(ctx: FileContext, text: str) -> ExtractResult:
+    """A service built from a platform image (``FROM docker.elastic.co/kibana/kibana``) is that
+    platform component; the last stage decides."""
+    result = ExtractResult()
+    stages = list(_FROM.finditer(text))
+    if not ctx.service or not stages:
+        return result
+    match = platform_for_image(stages[-1].group(1))
+    if match is not None:
+        line = text.count("\n", 0, stages[-1].start()) + 1
+        evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, line), f"FROM {stages[-1].group(1)}")
+        result.facts.append(PlatformDecl(ctx.service, match[0], evidence, match[1]))
+    return result
 
 
 def _environment(spec: LineDict) -> set[str]:
@@ -57,8 +84,10 @@ def _labels(spec: LineDict) -> list[tuple[str, int]]:
 
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
+    if not is_compose_file(ctx.path):
+        return _dockerfile(ctx, text)
     result = ExtractResult()
-    if "logging" not in text and "traefik" not in text and "kibana" not in text:
+    if not any(word in text for word in ("logging", "traefik", "kibana", "volumes")):
         return result
     try:
         docs = load_all(text, ctx.path)
@@ -82,6 +111,7 @@ def _services(ctx: FileContext, services: LineDict, result: ExtractResult) -> No
             continue
         line = services.line_of(name)[1]
         _logging(ctx, str(name), spec, line, result)
+        _mounted_configs(ctx, str(name), spec, result)
         image = repository(str(spec.get("image") or ""))
         if image.endswith("kibana") and not _environment(spec) & {"ELASTICSEARCH_HOSTS", "ELASTICSEARCH_URL"}:
             evidence = Evidence(SourceKind.COMPOSE, Location(ctx.path, line), "kibana default elasticsearch")
@@ -97,6 +127,33 @@ def _services(ctx: FileContext, services: LineDict, result: ExtractResult) -> No
                     result.facts.append(PlatformDecl(traefik[0], "web_server", evidence, "traefik"))
                     result.facts.append(PlatformLink(traefik[0], "routes_to", Value(str(name)), evidence))
                     break
+
+
+def _mounted_configs(ctx: FileContext, name: str, spec: LineDict, result: ExtractResult) -> None:
+    """Proxy, scraper and log-pipeline configuration a container mounts from the repository
+    (``./ApiGateways/Envoy/config/webshopping:/etc/envoy``) is that container's configuration."""
+    root = Path(ctx.root).resolve()
+    base = posixpath.dirname(ctx.path)
+    volumes = spec.get("volumes")
+    for volume in [v for v in volumes if isinstance(v, str)] if isinstance(volumes, LineList) else []:
+        host = volume.split(":", 1)[0].replace("${PWD}", ".").replace("$PWD", ".")
+        if not host.startswith("."):
+            continue  # a named volume, or an absolute host path outside the repository
+        folder = (root / base / host).resolve()
+        try:
+            folder.relative_to(root)
+        except ValueError:
+            continue
+        candidates = [folder] if folder.is_file() else sorted(folder.glob("*")) if folder.is_dir() else []
+        for candidate in candidates:
+            rel = candidate.relative_to(root).as_posix()
+            if not candidate.is_file() or candidate.is_symlink() or not proxies.wants(rel):
+                continue
+            try:
+                text = candidate.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                continue
+            result.extend(proxies.extract(FileContext(rel, ctx.root, name), text))
 
 
 def _logging(ctx: FileContext, name: str, spec: LineDict, line: int, result: ExtractResult) -> None:

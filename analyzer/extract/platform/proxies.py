@@ -9,7 +9,8 @@
 * Logstash pipelines (``*.conf``, ``logstash.config`` with an ``output`` section): the Elasticsearch of
   an ``elasticsearch { hosts => ... }`` output is where the logstash writes.
 
-A file that belongs to no service is named by its product (``apache``, ``nginx``, ``envoy``,
+A file in a Helm chart belongs to the chart's release (``deploy/helm/apigw/envoy.yaml`` → ``apigw``); any
+other file that belongs to no service is named by its product (``apache``, ``nginx``, ``envoy``,
 ``prometheus``). Placeholders (``${VAR}``) in a route path are kept as written; a backend URL with one
 is a diagnostic of the resolver, not a guess. ``ProxyPassReverse`` rewrites response headers and is
 not a route.
@@ -17,6 +18,7 @@ not a route.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 
@@ -29,6 +31,7 @@ from analyzer.extract.facts import (
     PlatformLink,
     Value,
 )
+from analyzer.extract.helm import release_name
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
 from analyzer.model import Evidence, Location, SourceKind
 
@@ -60,7 +63,21 @@ def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+def _chart_release(ctx: FileContext) -> str:
+    """The release of the Helm chart a file lies in (its configuration is the chart's workload's)."""
+    folder = posixpath.dirname(ctx.path)
+    while folder:
+        if os.path.isfile(os.path.join(ctx.root, folder, "Chart.yaml")):
+            return release_name(folder, {})
+        folder = posixpath.dirname(folder)
+    return ""
+
+
 def extract(ctx: FileContext, text: str) -> ExtractResult:
+    if not ctx.service:
+        release = _chart_release(ctx)
+        if release:
+            ctx = FileContext(ctx.path, ctx.root, release, ctx.technology, ctx.profile)
     name = posixpath.basename(ctx.path).lower()
     if name.startswith("envoy."):
         return _envoy(ctx, text)
