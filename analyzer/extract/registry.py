@@ -35,6 +35,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.platform.proxies",
     "analyzer.extract.platform.containers",
     "analyzer.extract.platform.ingress",
+    "analyzer.extract.platform.dotnet_gateways",
     "analyzer.extract.aspire",
     "analyzer.extract.dapr",
 )

@@ -2,10 +2,11 @@
 
 The router is the component that serves them: an Ingress's controller (``ingressClassName`` or the
 ``kubernetes.io/ingress.class`` annotation: ``ingress-nginx``; ``ingress`` when none is named), the
-``Gateway`` an HTTPRoute's ``parentRefs`` name, the Istio gateway a VirtualService binds to
-(``istio-ingressgateway`` for the default ``mesh``-less binding). Each backend Service (an Ingress
-path's ``backend.service.name`` or the older ``serviceName``, an HTTPRoute ``backendRefs`` name, a
-VirtualService ``destination.host``) is a route of that gateway, with its path when the resource says.
+``Gateway`` an HTTPRoute's ``parentRefs`` name, the mesh's ``istio-ingressgateway`` for a VirtualService
+bound to a gateway (one bound only to ``mesh`` routes between services and is not an entry point).
+Each backend Service (an Ingress path's ``backend.service.name`` or the older ``serviceName``, an
+HTTPRoute ``backendRefs`` name, a VirtualService ``destination.host``) is a route of that gateway, with
+its path when the resource says.
 
 :func:`routes` is also applied by :mod:`analyzer.extract.helm` to rendered chart templates.
 """
@@ -113,7 +114,9 @@ def _virtual_service(spec: LineDict) -> list[Route]:
     gateways = [str(g) for g, _ in _list(spec.get("gateways")) if str(g) != "mesh"]
     if not gateways:
         return []  # mesh-internal routing between services, not an entry point
-    router = gateways[0].rsplit("/", 1)[-1]
+    # NOTE: a Gateway resource is configuration of the mesh's ingress gateway workload, which is the
+    # component that routes (and is usually installed with the mesh, outside the repository).
+    router = "istio-ingressgateway"
     found: list[Route] = []
     for http, _ in _list(spec.get("http")):
         prefix = ""
