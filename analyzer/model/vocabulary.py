@@ -60,8 +60,8 @@ broker → topic), ``depends_on`` (service → service | datastore | broker), ``
 
 ``configured_by`` (client → configuration_server), ``registers_with`` (client → service_discovery),
 ``routes_to`` (gateway / reverse proxy → routed service; a ``calls`` edge is drawn beside it),
-``reports_to`` (service → tracing / logging / monitoring / admin backend; a Prometheus target →
-the Prometheus scraping it)
+``reports_to`` (service → tracing / logging / monitoring / admin backend; a Prometheus → each
+target it scrapes)
     ``paths`` (tuple, routes), ``via`` (tuple: ``lb`` for a registry-resolved route).
 
 Evidence ``detail`` prefixes that rules anchor on (one finding per such evidence is natural):

@@ -45,8 +45,8 @@ LINK_KINDS = {
 CALLED_ROLES = frozenset({"gateway", "web_server", "authorization_server"})
 ROLE_LINK = {"configuration_server": EdgeKind.CONFIGURED_BY, "service_discovery": EdgeKind.REGISTERS_WITH}
 # The role a link's target plays, when the link kind says it.
-# Links another component's configuration draws from a named application (scrape targets, Turbine).
-SCRAPERS = frozenset({"metrics_server", "monitoring_server"})
+# Links another component's configuration draws from a named application (Turbine's app list).
+SCRAPERS = frozenset({"monitoring_server"})
 TARGET_ROLE = {"configured_by": "configuration_server", "registers_with": "service_discovery"}
 
 
@@ -196,7 +196,7 @@ def _link(r: Resolver, found: _Platform, link: PlatformLink) -> None:
     graph = r.graph
     role = link.role or TARGET_ROLE.get(link.kind, "")
     if role in SCRAPERS and r.services.lookup(link.service) is None:
-        return  # a scraped or aggregated host the system does not deploy (an exporter elsewhere)
+        return  # an aggregated host the system does not deploy (Turbine's app list names it)
     source = r.service_node(link.service)
     kind, name, path = _target_name(r, link)
     target = ""

@@ -160,7 +160,7 @@ def test_envoy_clusters_prometheus_targets_and_logstash_output() -> None:
         """,
     )
     assert decls(scrape) == {("prometheus", "metrics_server", "prometheus")}
-    assert links(scrape) == {("orders", "reports_to", "prometheus", "", 4)}
+    assert links(scrape) == {("prometheus", "reports_to", "http://orders:8080", "", 4)}
     pipeline = run(
         proxies, "elk/logstash.conf", 'output {\n  elasticsearch {\n    hosts => ["es:9200"]\n  }\n}\n'
     )

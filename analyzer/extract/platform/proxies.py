@@ -5,7 +5,8 @@
 * nginx (``nginx.conf``, ``*.conf`` with ``proxy_pass``): ``proxy_pass http://name`` routes to the
   ``upstream name { server host:port; }`` members, or to the host itself.
 * Envoy (``envoy.yaml``): each cluster endpoint's ``socket_address.address`` is a route of a ``gateway``.
-* Prometheus (``prometheus.yml``): each ``static_configs`` target reports to the Prometheus.
+* Prometheus (``prometheus.yml``): a ``reports_to`` edge from the Prometheus to each ``static_configs``
+  target it scrapes (the scraper reaches out; unknown hosts are a diagnostic, never new nodes).
 * Logstash pipelines (``*.conf``, ``logstash.config`` with an ``output`` section): the Elasticsearch of
   an ``elasticsearch { hosts => ... }`` output is where the logstash writes.
 
@@ -216,7 +217,7 @@ def _prometheus(ctx: FileContext, text: str) -> ExtractResult:
                     result.facts.append(PlatformDecl(owner, "metrics_server", evidence, "prometheus"))
                 if host in ("localhost", "127.0.0.1", owner):
                     continue
-                result.facts.append(
-                    PlatformLink(host, "reports_to", Value(owner), evidence, "metrics_server")
-                )
+                # NOTE: scraping is drawn from the scraper to its target (the metrics flow the other
+                # way, but the scraper is the one that reaches out)
+                result.facts.append(PlatformLink(owner, "reports_to", Value(f"http://{target}"), evidence))
     return result
