@@ -264,6 +264,8 @@ PLATFORM_ROLES = frozenset(
         "cdc_relay",
         "backup",
         "mail_server",
+        "dns_server",
+        "report_server",
         "orchestration",
     }
 )
@@ -276,7 +278,8 @@ class PlatformDecl:
 
     ``role`` is one of :data:`PLATFORM_ROLES` (the role words of microSecEnD and Code2DFD, plus
     ``cdc_relay`` and ``backup`` for what reads a service's data without owning it, ``mail_server``
-    for development mail catchers and ``orchestration`` for a control plane such as Dapr placement);
+    for development mail catchers, ``dns_server``, ``report_server`` (jsreport) and ``orchestration`` for
+    a control plane such as Dapr placement);
     ``product`` says what it is when known (``eureka``, ``zuul``, ``keycloak``, ``apache``).
     """
 

@@ -37,8 +37,9 @@ Node attributes (all optional unless said):
     backend: ``role`` (``configuration_server``, ``service_discovery``, ``gateway``, ``web_server``,
     ``authorization_server``, ``tracing_server``, ``monitoring_server``, ``monitoring_dashboard``,
     ``metrics_server``, ``logging_server``, ``administration_server``, ``search_engine``,
-    ``cdc_relay``, ``backup``, ``mail_server``, ``orchestration``; admin consoles such as pgadmin or
-    kafka-ui are ``administration_server``, ZooKeeper and etcd ``configuration_server``),
+    ``cdc_relay``, ``backup``, ``mail_server``, ``dns_server``, ``report_server``, ``orchestration``;
+    admin consoles such as pgadmin or kafka-ui are ``administration_server``, ZooKeeper and etcd
+    ``configuration_server``),
     ``roles`` (tuple, when it plays several), ``product`` (``eureka``, ``zuul``, ``keycloak`` ...),
     plus the service attributes when it is built from the repository (``root``, ``image``,
     ``aliases``). Rules matching ``service`` never see platform components.

@@ -41,6 +41,8 @@ LINK_KINDS = {
     "routes_to": EdgeKind.ROUTES_TO,
     "reports_to": EdgeKind.REPORTS_TO,
 }
+ROUTERS = frozenset({"gateway", "web_server"})
+LOG_PIPELINE = frozenset({"logging_server", "monitoring_dashboard"})
 # Roles whose incoming calls are real calls (requests through a gateway, token requests).
 CALLED_ROLES = frozenset({"gateway", "web_server", "authorization_server"})
 ROLE_LINK = {"configuration_server": EdgeKind.CONFIGURED_BY, "service_discovery": EdgeKind.REGISTERS_WITH}
@@ -325,7 +327,8 @@ def _retyped_call(roles: dict[str, Evidence | None]) -> EdgeKind:
 def _search_engines(
     graph: ArchGraph, ids: dict[str, str], roles: dict[str, dict[str, Evidence | None]]
 ) -> None:
-    """A search datastore that only platform components use is the platform's log store."""
+    """A search datastore that only the log pipeline uses (logstash, fluentd, Kibana) is the
+    platform's log store. Routes to it from a gateway or proxy say nothing either way."""
     for store in graph.nodes(NodeKind.DATASTORE):
         if store.attrs.get("technology") not in ("elasticsearch", "opensearch"):
             continue
@@ -334,7 +337,11 @@ def _search_engines(
             for db in [store.id, *graph.successors(store.id, EdgeKind.CONTAINS)]
             for edge in graph.in_edges(db)
             if edge.kind in (EdgeKind.CONNECTS, EdgeKind.CALLS, EdgeKind.DEPENDS_ON)
+            and not set(roles.get(graph.node(edge.source).name, ())) & ROUTERS
         }
-        if users and users <= set(ids):
+        pipeline = {
+            user for user in users if set(roles.get(graph.node(user).name, ())) & LOG_PIPELINE and user in ids
+        }
+        if pipeline and users <= set(ids):
             ids[store.id] = f"{NodeKind.PLATFORM.value}:{store.name}"
             roles.setdefault(store.name, {})["search_engine"] = None

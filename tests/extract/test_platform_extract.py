@@ -10,7 +10,7 @@ from analyzer.extract import spring
 from analyzer.extract.facts import FileContext, PlatformDecl, PlatformLink
 from analyzer.extract.helm import unrelease
 from analyzer.extract.helmtpl import Renderer, RenderError, line_map
-from analyzer.extract.platform import dotnet_gateways, ingress, proxies
+from analyzer.extract.platform import containers, dotnet_gateways, ingress, proxies
 
 
 def links(facts: list[object]) -> set[tuple[str, str, str, str, int]]:
@@ -254,3 +254,25 @@ def test_helm_renderer_subset_and_line_map() -> None:
 
 def test_release_name_is_dropped_from_compound_names() -> None:
     assert unrelease("archconform-release-orders archconform-release", "shop") == "orders shop"
+
+
+def test_compose_log_driver_and_config_homes() -> None:
+    facts = run(
+        containers,
+        "docker-compose.elk.yml",
+        """\
+        services:
+          kibana:
+            build: elk/kibana/
+            volumes:
+              - ./elk/kibana/config/:/usr/share/kibana/config:ro
+          orders:
+            build: orders
+            logging:
+              driver: gelf
+              options:
+                gelf-address: "udp://127.0.0.1:12201"
+        """,
+    )
+    assert decls(facts) == {("kibana", "monitoring_dashboard", "kibana")}
+    assert links(facts) == {("orders", "reports_to", "127.0.0.1:12201", "", 11)}

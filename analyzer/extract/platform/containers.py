@@ -8,7 +8,8 @@
   ``traefik.frontend.rule``) is routed to by the file's Traefik container.
 * Configuration a container mounts from the repository (an ``envoy.yaml``, nginx or Apache ``.conf``,
   ``prometheus.yml``, a logstash pipeline) is read as that container's configuration.
-* A Dockerfile whose last stage builds on a platform image makes its service that component.
+* A Dockerfile whose last stage builds on a platform image makes its service that component; so does
+  configuration mounted where a product reads it (``/usr/share/kibana/config``, ``/etc/envoy``).
 * Image defaults that make a dependency without any setting: Kibana reads the Elasticsearch at
   ``http://elasticsearch:9200`` unless its environment names another.
 
@@ -112,6 +113,7 @@ def _services(ctx: FileContext, services: LineDict, result: ExtractResult) -> No
         line = services.line_of(name)[1]
         _logging(ctx, str(name), spec, line, result)
         _mounted_configs(ctx, str(name), spec, result)
+        _config_home(ctx, str(name), spec, result)
         image = repository(str(spec.get("image") or ""))
         if image.endswith("kibana") and not _environment(spec) & {"ELASTICSEARCH_HOSTS", "ELASTICSEARCH_URL"}:
             evidence = Evidence(SourceKind.COMPOSE, Location(ctx.path, line), "kibana default elasticsearch")
@@ -127,6 +129,38 @@ def _services(ctx: FileContext, services: LineDict, result: ExtractResult) -> No
                     result.facts.append(PlatformDecl(traefik[0], "web_server", evidence, "traefik"))
                     result.facts.append(PlatformLink(traefik[0], "routes_to", Value(str(name)), evidence))
                     break
+
+
+# Where a product reads its configuration inside its image: a container that mounts configuration
+# there runs that product, whatever its build says.
+CONFIG_HOMES: tuple[tuple[str, str, str], ...] = (
+    ("/usr/share/kibana/", "monitoring_dashboard", "kibana"),
+    # NOTE: a known Elasticsearch datastore (by image) keeps its kind: a declaration naming a datastore
+    # is ignored by the resolver; this only names a locally built, otherwise unknown container.
+    ("/usr/share/elasticsearch/", "search_engine", "elasticsearch"),
+    ("/usr/share/logstash/", "logging_server", "logstash"),
+    ("/etc/prometheus/", "metrics_server", "prometheus"),
+    ("/etc/grafana/", "monitoring_dashboard", "grafana"),
+    ("/etc/envoy/", "gateway", "envoy"),
+    ("/etc/traefik/", "web_server", "traefik"),
+    ("/etc/otelcol", "tracing_server", "otel-collector"),
+)
+
+
+def _config_home(ctx: FileContext, name: str, spec: LineDict, result: ExtractResult) -> None:
+    volumes = spec.get("volumes")
+    if not isinstance(volumes, LineList):
+        return
+    for index, volume in enumerate(volumes):
+        parts = str(volume).split(":") if isinstance(volume, str) else []
+        target = parts[1] if len(parts) > 1 else ""
+        for home, role, product in CONFIG_HOMES:
+            if (target.rstrip("/") + "/").startswith(home):
+                evidence = Evidence(
+                    SourceKind.COMPOSE, Location(ctx.path, volumes.line_of(index)[1]), f"mounts {target}"
+                )
+                result.facts.append(PlatformDecl(name, role, evidence, product))
+                return
 
 
 def _mounted_configs(ctx: FileContext, name: str, spec: LineDict, result: ExtractResult) -> None:

@@ -90,7 +90,7 @@ _PLATFORM: dict[str, tuple[str, str]] = {
     "swaggerapi/swagger-ui": ("administration_server", "swagger-ui"),
     "portainer": ("administration_server", "portainer"),
     "portainer/portainer-ce": ("administration_server", "portainer"),
-    # Development mail catchers and the Dapr control plane
+    # Off-the-shelf utility servers: mail catchers, DNS proxies, report renderers; the Dapr control plane
     "maildev": ("mail_server", "maildev"),
     "maildev/maildev": ("mail_server", "maildev"),
     "djfarrelly/maildev": ("mail_server", "maildev"),
@@ -100,6 +100,13 @@ _PLATFORM: dict[str, tuple[str, str]] = {
     "axllent/mailpit": ("mail_server", "mailpit"),
     "smtp4dev": ("mail_server", "smtp4dev"),
     "rnwood/smtp4dev": ("mail_server", "smtp4dev"),
+    "dns-proxy-server": ("dns_server", "dns-proxy-server"),
+    "defreitas/dns-proxy-server": ("dns_server", "dns-proxy-server"),
+    "coredns": ("dns_server", "coredns"),
+    "coredns/coredns": ("dns_server", "coredns"),
+    "jsreport": ("report_server", "jsreport"),
+    "jsreport/jsreport": ("report_server", "jsreport"),
+    "kafka-manager-docker": ("administration_server", "kafka-manager"),
     "daprio/dapr": ("orchestration", "dapr"),
     "daprio/placement": ("orchestration", "dapr"),
     # Relays and jobs that read a service's data without owning it
