@@ -299,6 +299,8 @@ class PlatformLink:
     ``role`` is the role the target plays when the link says so (a Eureka ``defaultZone`` names a
     ``service_discovery``); with an unresolvable target (``localhost``, unset) the link goes to the
     only platform component of that role, if there is exactly one. ``path`` is a routed path.
+    ``clients_of`` names a configuration server when the link comes from its shared
+    ``application.yml`` and holds for every client it configures (``service`` is then empty).
     """
 
     service: str
@@ -307,6 +309,7 @@ class PlatformLink:
     evidence: Evidence
     role: str = ""
     path: str = ""
+    clients_of: str = ""
 
 
 Fact = Union[

@@ -19,6 +19,7 @@ outside any service is attributed to its ``spring.application.name`` or its file
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from analyzer.extract.facts import (
     FileContext,
     Marker,
     Message,
+    PlatformLink,
     ServiceDecl,
     Value,
 )
@@ -231,6 +233,11 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     spring_keys = ("spring.", "server.", "management.", "eureka.", "zuul.", "hystrix.", "ribbon.", "turbine.")
     if named_by_file and not any(k.startswith(spring_keys) for k in all_keys):
         return result  # a YAML file in a config folder that is not Spring configuration
+    if not service and client is not None and client[0] == "" and ctx.service:
+        # A shared application.yml of the config server: its platform settings (the registry, the
+        # tracing backend) hold for every client the server configures.
+        _shared(ctx, documents, result)
+        return result
     if not service:
         return result
     for profile, entries in documents:
@@ -379,6 +386,26 @@ def _stream_bindings(
             continue
         for destination in topic.split(","):
             facts.append(Message(service, direction, system, destination.strip(), ev(key, key)))
+
+
+def _shared(ctx: FileContext, documents: list[tuple[str, list[Entry]]], result: ExtractResult) -> None:
+    for profile, entries in documents:
+        keys = {k: v for k, v, _ in entries}
+        lines = {k: line for k, _, line in entries}
+
+        def value(key: str, keys: dict[str, str] = keys) -> tuple[str, str]:
+            return _resolve(keys.get(key, ""), keys)
+
+        for fact in platform_facts("", keys, value, _evidence(ctx.path, lines, profile)):
+            if isinstance(fact, PlatformLink):
+                result.facts.append(dataclasses.replace(fact, clients_of=ctx.service))
+
+
+def _evidence(path: str, lines: dict[str, int], profile: str) -> Any:
+    def ev(key: str, detail: str = "") -> Evidence:
+        return Evidence(SourceKind.CONFIG, Location(path, lines.get(key, 1)), detail or key, 1, profile)
+
+    return ev
 
 
 def _detail(key: str, keys: dict[str, str]) -> str:

@@ -21,6 +21,7 @@ The graph is rebuilt once at the end with service ids of platform components ren
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -144,7 +145,13 @@ def apply_platform(r: Resolver, decls: Sequence[PlatformDecl], links: Sequence[P
     decls, links = _without_stand_ins(decls, links)
     found = _collect(r, graph, decls, links)
     for link in links:
-        _link(r, found, link)
+        if not link.clients_of:
+            _link(r, found, link)
+    for link in links:
+        if link.clients_of:
+            server = r.service_node(link.clients_of)
+            for client in r.graph.predecessors(server, EdgeKind.CONFIGURED_BY):
+                _link(r, found, dataclasses.replace(link, service=r.graph.node(client).name, clients_of=""))
     _registry_routes(r, found, decls)
     _dashboards(r, found, decls)
     return _rebuild(graph, found)

@@ -80,6 +80,9 @@ def test_spring_cloud_platform_nodes_and_edges() -> None:
         ("orders", "reports_to", "turbine"),
         ("customers", "reports_to", "turbine"),
         ("orders", "reports_to", "zipkin"),
+        # the config server's shared application.yml holds for every client it configures
+        ("customers", "reports_to", "zipkin"),
+        ("gateway", "reports_to", "zipkin"),
         ("orders", "reports_to", "logstash"),  # the container's syslog log driver
         ("turbine", "reports_to", "dashboard"),  # the system's only Turbine feeds its Hystrix dashboard
         ("logstash", "connects", "elasticsearch"),
