@@ -151,7 +151,7 @@ def test_helm_chart_rendered_with_its_values() -> None:
         (
             "charts/broken/templates/deployment.yaml",
             10,
-            "Helm template not rendered: function 'sha1sum' is not supported",
+            "Helm template not rendered: function 'genSelfSignedCert' is not supported",
         )
     ]
 

@@ -246,7 +246,7 @@ def test_helm_renderer_subset_and_line_map() -> None:
     text, lines = line_map(renderer.render(nodes, values, "t.yaml"))
     assert text == 'name: orders\nport0: "80"\nport1: "443"\nextra: Orders\nid: orders-3\n'
     assert lines == [1, 3, 3, 6, 8]
-    broken = renderer.load("a: {{ .Values.name | sha1sum }}\n", "broken.yaml")
+    broken = renderer.load("a: {{ .Values.name | genCA }}\n", "broken.yaml")
     with pytest.raises(RenderError) as error:
         renderer.render(broken, values, "broken.yaml")
     assert (error.value.template, error.value.line) == ("broken.yaml", 1)
