@@ -12,7 +12,8 @@ Node attributes (all optional unless said):
     ``ddl_auto`` (tuple of values).
 ``datastore``
     ``technology`` canonical name; ``image``; ``persistent`` / ``healthcheck`` (bool);
-    ``managed`` (cloud endpoint); ``relational`` (bool); ``plaintext_credentials``.
+    ``managed`` (cloud endpoint); ``relational`` (bool); ``plaintext_credentials``;
+    ``platform_only`` (True when every user is a platform component, from enrichment).
 ``broker``
     ``technology``.
 ``database``
