@@ -97,10 +97,10 @@ STAND_INS = frozenset({"apache", "nginx", "envoy", "prometheus", "logstash"})
 
 
 def _without_stand_ins(
-    decls: Sequence[PlatformDecl], links: Sequence[PlatformLink]
+    r: Resolver, decls: Sequence[PlatformDecl], links: Sequence[PlatformLink]
 ) -> tuple[list[PlatformDecl], list[PlatformLink]]:
-    """A configuration file read once on its own (owner named after its product) and once as the
-    configuration a container mounts keeps only the container as its owner."""
+    """A configuration file read once on its own (owner named after its product, a name nothing
+    deploys) and once as the configuration a container mounts keeps only the container as its owner."""
     owners: dict[str, set[str]] = defaultdict(set)
     for decl in decls:
         owners[decl.evidence.location.path].add(decl.name)
@@ -108,7 +108,7 @@ def _without_stand_ins(
         (path, name)
         for path, names in owners.items()
         for name in names
-        if name in STAND_INS and len(names) > 1
+        if name in STAND_INS and len(names) > 1 and r.services.lookup(name) is None
     }
     return (
         [d for d in decls if (d.evidence.location.path, d.name) not in dropped],
@@ -142,7 +142,7 @@ def _collect(
 def apply_platform(r: Resolver, decls: Sequence[PlatformDecl], links: Sequence[PlatformLink]) -> ArchGraph:
     """Draw the platform links, then return the graph with platform components as ``platform`` nodes."""
     graph = r.graph
-    decls, links = _without_stand_ins(decls, links)
+    decls, links = _without_stand_ins(r, decls, links)
     found = _collect(r, graph, decls, links)
     for link in links:
         if not link.clients_of:

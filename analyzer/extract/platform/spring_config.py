@@ -14,6 +14,8 @@ Keys are compared in Spring's relaxed form (lower case, ``-`` and ``_`` dropped)
   and a gateway declaration.
 * Zipkin (``spring.zipkin.base-url``, ``management.zipkin.tracing.endpoint``), OTLP exporter endpoints,
   Jaeger sender settings, Spring Boot Admin client URLs → ``reports_to``.
+* Micronaut's ``consul.client.default-zone`` / ``eureka.client.default-zone`` and ``tracing.zipkin.http.url``
+  / Jaeger sender settings read the same way (Micronaut services keep them in ``application.yml`` too).
 * Turbine ``turbine.app-config: a,b`` declares a monitoring server that the listed applications'
   Hystrix streams report to.
 """
@@ -40,6 +42,8 @@ HANDLED_PREFIXES = (
     "opentracing.jaeger",
     "spring.cloud.consul",
     "spring.config.import",
+    "tracing.",
+    "consul.",
 )
 REPORTS: dict[str, tuple[str, str]] = {
     "spring.zipkin.baseurl": ("tracing_server", "zipkin"),
@@ -52,7 +56,13 @@ REPORTS: dict[str, tuple[str, str]] = {
     "opentracing.jaeger.udpsender.host": ("tracing_server", "jaeger"),
     "spring.boot.admin.client.url": ("administration_server", "spring-boot-admin"),
     "spring.boot.admin.url": ("administration_server", "spring-boot-admin"),
+    # Micronaut
+    "tracing.zipkin.http.url": ("tracing_server", "zipkin"),
+    "tracing.jaeger.sender.endpoint": ("tracing_server", "jaeger"),
+    "tracing.jaeger.sender.agenthost": ("tracing_server", "jaeger"),
 }
+# Registry clients by key (Micronaut's consul and eureka clients; Spring's are read below).
+REGISTRIES = ("consul.client.defaultzone", "eureka.client.defaultzone")
 _GATEWAY_URI = re.compile(r"^spring\.cloud\.gateway(?:\.server\.web(?:flux|mvc))?\.routes\[(\d+)\]\.uri$")
 _ZUUL = re.compile(r"^zuul\.routes\.(?P<route>[^.]+)(?:\.(?P<field>path|url|serviceid|location))?$")
 
@@ -107,6 +117,9 @@ def platform_facts(
         port = _setting(by_relaxed, value, "spring.cloud.consul.port")
         host = value(key)[0]
         link(key, "registers_with", "service_discovery", f"{host}:{port}" if port.isdigit() else host)
+    for rkey in REGISTRIES:
+        if rkey in by_relaxed:
+            link(by_relaxed[rkey], "registers_with", "service_discovery")
     for rkey, (role, _product) in REPORTS.items():
         if rkey in by_relaxed:
             link(by_relaxed[rkey], "reports_to", role)
