@@ -7,7 +7,8 @@
   only (no edges are guessed). Secret stores are not data stores and are skipped.
 * App ids: a Kubernetes pod template annotated ``dapr.io/app-id``, and a compose ``daprd`` sidecar
   (``-app-id X`` / ``--app-id X``) whose ``network_mode: service:Y`` (else its name without
-  ``-dapr``) names the application; the app id becomes another name of that service.
+  ``-dapr``) names the application; the app id becomes another name of that service. The sidecar's
+  ``-config`` Configuration (through its volumes) names the tracing backend the app reports to.
 * Invocation by app id in code: ``InvokeMethodAsync(..., "basket-api", ...)``,
   ``CreateInvokeHttpClient("x")``,
   ``invokeMethod("x", ...)`` (Java), ``InvokeMethod(ctx, "x", ...)`` (Go), and
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import Path
 
 from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.facts import (
@@ -27,6 +29,7 @@ from analyzer.extract.facts import (
     DatastoreDecl,
     ExtractResult,
     FileContext,
+    PlatformLink,
     ServiceDecl,
     Value,
 )
@@ -185,6 +188,50 @@ def _sidecars(ctx: FileContext, services: LineDict, result: ExtractResult) -> No
             )
             # the sidecar runs beside the app, in its network: one deployable unit, one node
             result.facts.append(ServiceDecl(app, evidence, aliases=(app_id, str(name))))
+        placement = next(
+            (words[i + 1] for i, w in enumerate(words[:-1]) if w.lstrip("-") == "placement-host-address"), ""
+        )
+        if placement and app:
+            # actors register with the placement service, which places them across the app's replicas
+            evidence = Evidence(
+                SourceKind.COMPOSE, Location(ctx.path, services.line_of(name)[1]), "dapr placement"
+            )
+            result.facts.append(
+                PlatformLink(app, "registers_with", Value(placement), evidence, "orchestration")
+            )
+        config = next((words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-config", "--config")), "")
+        if config and app:
+            _tracing(ctx, app, config, spec, result)
+
+
+def _tracing(ctx: FileContext, app: str, config: str, spec: LineDict, result: ExtractResult) -> None:
+    """The tracing backend of a sidecar's Dapr ``Configuration`` (``-config /configuration/x.yaml``,
+    found through the sidecar's volumes): the app's spans are exported there."""
+    volumes = spec.get("volumes")
+    root = Path(ctx.root).resolve()
+    for volume in [str(v) for v in volumes] if isinstance(volumes, LineList) else []:
+        host, _, target = volume.partition(":")
+        target = target.split(":")[0].rstrip("/")
+        if not target or not config.startswith(target + "/") or not host.startswith("."):
+            continue
+        path = (root / posixpath.dirname(ctx.path) / host / config[len(target) + 1 :]).resolve()
+        try:
+            rel = path.relative_to(root).as_posix()
+            text = path.read_text(encoding="utf-8-sig")
+            docs = load_all(text, rel)
+        except (ValueError, OSError, UnicodeDecodeError, YamlError):
+            continue
+        for doc in docs:
+            tracing = (doc.get("spec") or {}).get("tracing") if isinstance(doc, LineDict) else None
+            if not isinstance(tracing, LineDict):
+                continue
+            for exporter in ("zipkin", "otel"):
+                settings = tracing.get(exporter)
+                if isinstance(settings, LineDict) and isinstance(settings.get("endpointAddress"), str):
+                    line = settings.line_of("endpointAddress")[1]
+                    evidence = Evidence(SourceKind.K8S, Location(rel, line), f"dapr tracing {exporter}")
+                    address = Value(str(settings["endpointAddress"]))
+                    result.facts.append(PlatformLink(app, "reports_to", address, evidence, "tracing_server"))
 
 
 def _annotated(ctx: FileContext, doc: LineDict, result: ExtractResult) -> None:

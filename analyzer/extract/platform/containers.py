@@ -7,7 +7,8 @@
 * Traefik routing labels: a service labelled ``traefik.http.routers.<r>.rule`` (or the v1
   ``traefik.frontend.rule``) is routed to by the file's Traefik container.
 * Configuration a container mounts from the repository (an ``envoy.yaml``, nginx or Apache ``.conf``,
-  ``prometheus.yml``, a logstash pipeline) is read as that container's configuration.
+  ``prometheus.yml``, a logstash pipeline, an OpenTelemetry Collector's exporters, Grafana datasources) is
+  read as that container's configuration.
 * A Dockerfile whose last stage builds on a platform image makes its service that component; so does
   configuration mounted where a product reads it (``/usr/share/kibana/config``, ``/etc/envoy``).
 * Image defaults that make a dependency without any setting: Kibana reads the Elasticsearch at
@@ -25,6 +26,7 @@ from typing import Any
 
 from analyzer.discovery import is_compose_file
 from analyzer.extract.facts import (
+    Call,
     Connection,
     ConnectionInfo,
     ExtractResult,
@@ -178,16 +180,58 @@ def _mounted_configs(ctx: FileContext, name: str, spec: LineDict, result: Extrac
             folder.relative_to(root)
         except ValueError:
             continue
-        candidates = [folder] if folder.is_file() else sorted(folder.glob("*")) if folder.is_dir() else []
+        candidates = (
+            [folder] if folder.is_file() else sorted(folder.rglob("*"))[:200] if folder.is_dir() else []
+        )
         for candidate in candidates:
             rel = candidate.relative_to(root).as_posix()
-            if not candidate.is_file() or candidate.is_symlink() or not proxies.wants(rel):
+            if not candidate.is_file() or candidate.is_symlink():
+                continue
+            telemetry = rel.endswith((".yml", ".yaml"))
+            if not proxies.wants(rel) and not telemetry:
                 continue
             try:
                 text = candidate.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError):
                 continue
-            result.extend(proxies.extract(FileContext(rel, ctx.root, name), text))
+            if proxies.wants(rel):
+                result.extend(proxies.extract(FileContext(rel, ctx.root, name), text))
+            else:
+                _telemetry_config(rel, name, text, result)
+
+
+def _telemetry_config(path: str, owner: str, text: str, result: ExtractResult) -> None:
+    """A mounted OpenTelemetry Collector configuration (its ``exporters`` endpoints are where the
+    collector reports) or Grafana datasource provisioning (each datasource ``url`` is queried)."""
+    if "exporters" not in text and "datasources" not in text:
+        return
+    try:
+        docs = load_all(text, path)
+    except YamlError:
+        return
+    for doc in docs:
+        if not isinstance(doc, LineDict):
+            continue
+        exporters = doc.get("exporters")
+        if isinstance(exporters, LineDict) and isinstance(doc.get("receivers"), LineDict):
+            for exporter in exporters:
+                settings = exporters[exporter]
+                if isinstance(settings, LineDict) and isinstance(settings.get("endpoint"), str):
+                    line = settings.line_of("endpoint")[1]
+                    evidence = Evidence(
+                        SourceKind.CONFIG, Location(path, line), f"collector exporter {exporter}"
+                    )
+                    result.facts.append(
+                        PlatformLink(owner, "reports_to", Value(settings["endpoint"]), evidence)
+                    )
+        sources = doc.get("datasources")
+        if isinstance(sources, LineList):
+            for index, source in enumerate(sources):
+                if isinstance(source, LineDict) and isinstance(source.get("url"), str):
+                    evidence = Evidence(
+                        SourceKind.CONFIG, Location(path, sources.line_of(index)[1]), "datasource"
+                    )
+                    result.facts.append(Call(owner, Value(str(source["url"]), "config", "url"), evidence))
 
 
 def _logging(ctx: FileContext, name: str, spec: LineDict, line: int, result: ExtractResult) -> None:

@@ -4,7 +4,8 @@
   ... [P]``): the service the file belongs to is a ``web_server`` routing to each backend URL.
 * nginx (``nginx.conf``, ``*.conf`` with ``proxy_pass``): ``proxy_pass http://name`` routes to the
   ``upstream name { server host:port; }`` members, or to the host itself.
-* Envoy (``envoy.yaml``): each cluster endpoint's ``socket_address.address`` is a route of a ``gateway``.
+* Envoy (``envoy.yaml``): each cluster endpoint's ``socket_address.address`` is a route of a ``gateway``;
+  a route rewritten onto a Dapr sidecar (``/v1.0/invoke/<app-id>/method``) reaches that app.
 * Prometheus (``prometheus.yml``): a ``reports_to`` edge from the Prometheus to each ``static_configs``
   target it scrapes (the scraper reaches out; unknown hosts are a diagnostic, never new nodes).
 * Logstash pipelines (``*.conf``, ``logstash.config`` with an ``output`` section): the Elasticsearch of
@@ -173,9 +174,20 @@ def _walk(node: object, key: str) -> list[tuple[object, int]]:
     return found
 
 
+_DAPR_INVOKE = re.compile(r"/v1\.0/invoke/(?P<app>[\w.-]+)/method")
+
+
 def _envoy(ctx: FileContext, text: str) -> ExtractResult:
     result = ExtractResult()
     owner = ctx.service or "envoy"
+    # Routes rewritten onto the Dapr sidecar's invoke API name the app they reach.
+    for match in _DAPR_INVOKE.finditer(text):
+        evidence = Evidence(
+            SourceKind.CONFIG, Location(ctx.path, _line(text, match.start())), "envoy dapr route"
+        )
+        if not result.facts:
+            result.facts.append(PlatformDecl(owner, "gateway", evidence, "envoy"))
+        result.facts.append(PlatformLink(owner, "routes_to", Value(match.group("app")), evidence))
     try:
         docs = load_all(text, ctx.path)
     except YamlError:
