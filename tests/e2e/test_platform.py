@@ -3,6 +3,10 @@ exact node sets, roles, typed edges and the evidence lines behind them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from analyzer.extract import spring
+from analyzer.extract.facts import FileContext, PlatformLink
 from analyzer.model import ArchGraph, EdgeKind, NodeKind
 from analyzer.pipeline import scan
 from tests.conftest import FIXTURES
@@ -198,8 +202,19 @@ def test_dapr_components_app_ids_and_invocation() -> None:
         ("service", "webagg", ""),
         ("datastore", "redis", ""),
         ("broker", "rabbitmq", ""),
+        ("platform", "placement", "orchestration"),
+        ("platform", "zipkin", "tracing_server"),
+        ("platform", "apigw", "gateway"),
     }
-    assert edges(graph, EdgeKind.CONNECTS, EdgeKind.CALLS) == {
+    assert edges(graph, EdgeKind.REPORTS_TO, EdgeKind.REGISTERS_WITH, EdgeKind.ROUTES_TO) == {
+        ("ordering-api", "reports_to", "zipkin"),  # the sidecar's -config Configuration
+        ("ordering-api", "registers_with", "placement"),  # -placement-host-address
+        ("apigw", "routes_to", "basket-api"),  # an Envoy route rewritten onto /v1.0/invoke/basket/
+    }
+    assert lines(graph, "service:ordering-api", EdgeKind.REPORTS_TO, "platform:zipkin") == {
+        "dapr/configuration/config.yaml:9"
+    }
+    assert edges(graph, EdgeKind.CONNECTS, EdgeKind.CALLS) - {("apigw", "calls", "basket-api")} == {
         ("basket-api", "connects", "redis"),
         ("ordering-api", "connects", "redis"),
         ("ordering-api", "connects", "rabbitmq"),
@@ -209,4 +224,46 @@ def test_dapr_components_app_ids_and_invocation() -> None:
     assert set(graph.node("service:webagg").attrs["aliases"]) >= {"web-aggregator"}
     assert lines(graph, "service:webagg", EdgeKind.CALLS, "service:basket-api") == {
         "src/WebAgg/BasketClient.cs:12"
+    }
+
+
+def test_micronaut_registry_and_tracing_keys() -> None:
+    text = (
+        'consul:\n  client:\n    defaultZone: "${CONSUL_HOST:localhost}:${CONSUL_PORT:8500}"\n'
+        '---\ntracing:\n  zipkin:\n    http:\n      url: "http://${ZIPKIN_HOST:localhost}:9411"\n'
+    )
+    facts = spring.extract(
+        FileContext("policy/src/main/resources/application.yml", "/x", "policy"), text
+    ).facts
+    found = {
+        (f.kind, f.target.variable, f.evidence.location.line) for f in facts if isinstance(f, PlatformLink)
+    }
+    assert found == {("registers_with", "CONSUL_HOST", 3), ("reports_to", "ZIPKIN_HOST", 8)}
+
+
+def test_mounted_collector_exporters_and_grafana_datasources(tmp_path: Path) -> None:
+    (tmp_path / "otel").mkdir()
+    (tmp_path / "otel" / "config.yml").write_text(
+        "receivers:\n  otlp: {}\nexporters:\n  otlp:\n    endpoint: tempo:4317\n"
+        "  loki:\n    endpoint: http://loki:3100/loki/api/v1/push\n"
+    )
+    (tmp_path / "grafana").mkdir()
+    (tmp_path / "grafana" / "datasource.yml").write_text(
+        "apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    url: http://prometheus:9090\n"
+    )
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  collector:\n    image: otel/opentelemetry-collector-contrib:0.105.0\n"
+        "    volumes:\n      - ./otel/config.yml:/etc/otelcol-config.yml\n"
+        "  grafana:\n    image: grafana/grafana:10.0.0\n"
+        "    volumes:\n      - ./grafana:/etc/grafana/provisioning/datasources\n"
+        "  tempo:\n    image: grafana/tempo:1.5.0\n"
+        "  loki:\n    image: grafana/loki:3.1.0\n"
+        "  prometheus:\n    image: prom/prometheus:v2.42.0\n"
+    )
+    graph = scan(tmp_path).graph
+    assert edges(graph, EdgeKind.REPORTS_TO, EdgeKind.CALLS) == {
+        ("collector", "reports_to", "tempo"),
+        ("collector", "reports_to", "loki"),
+        ("grafana", "calls", "prometheus"),
     }
