@@ -121,9 +121,9 @@ def _collect(
 ) -> _Platform:
     found = _Platform()
     for decl in decls:
+        if r.stores.lookup(decl.name) is not None and host_key(decl.name) not in r.services.canonical:
+            continue  # a datastore or broker container, not a service near its name
         name = r.service_name(decl.name)
-        if r.stores.lookup(name) is not None and r.services.lookup(name) is None:
-            continue
         found.add(name, decl.role, decl.product, decl.evidence)
     for node in graph.nodes(NodeKind.SERVICE):
         match = platform_for_image(str(node.attrs.get("image") or ""))

@@ -35,7 +35,7 @@ from analyzer.extract.facts import (
     PlatformLink,
     Value,
 )
-from analyzer.extract.images import repository
+from analyzer.extract.images import repository, technology_for_image
 from analyzer.extract.platform import proxies
 from analyzer.extract.platform.images import platform_for_image
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
@@ -136,10 +136,10 @@ def _services(ctx: FileContext, services: LineDict, result: ExtractResult) -> No
 # Where a product reads its configuration inside its image: a container that mounts configuration
 # there runs that product, whatever its build says.
 CONFIG_HOMES: tuple[tuple[str, str, str], ...] = (
-    ("/usr/share/kibana/", "monitoring_dashboard", "kibana"),
+    ("/usr/share/kibana/config", "monitoring_dashboard", "kibana"),
     # NOTE: a known Elasticsearch datastore (by image) keeps its kind: a declaration naming a datastore
     # is ignored by the resolver; this only names a locally built, otherwise unknown container.
-    ("/usr/share/elasticsearch/", "search_engine", "elasticsearch"),
+    ("/usr/share/elasticsearch/config", "search_engine", "elasticsearch"),
     ("/usr/share/logstash/", "logging_server", "logstash"),
     ("/etc/prometheus/", "metrics_server", "prometheus"),
     ("/etc/grafana/", "monitoring_dashboard", "grafana"),
@@ -151,8 +151,8 @@ CONFIG_HOMES: tuple[tuple[str, str, str], ...] = (
 
 def _config_home(ctx: FileContext, name: str, spec: LineDict, result: ExtractResult) -> None:
     volumes = spec.get("volumes")
-    if not isinstance(volumes, LineList):
-        return
+    if not isinstance(volumes, LineList) or technology_for_image(str(spec.get("image") or "")):
+        return  # a datastore or broker image says what it runs
     for index, volume in enumerate(volumes):
         parts = str(volume).split(":") if isinstance(volume, str) else []
         target = parts[1] if len(parts) > 1 else ""
