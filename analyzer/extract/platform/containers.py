@@ -180,9 +180,10 @@ def _mounted_configs(ctx: FileContext, name: str, spec: LineDict, result: Extrac
             folder.relative_to(root)
         except ValueError:
             continue
-        candidates = (
-            [folder] if folder.is_file() else sorted(folder.rglob("*"))[:200] if folder.is_dir() else []
-        )
+        if folder == root or (root / base).resolve() == folder:
+            continue  # the whole project mounted as a source tree, not a configuration folder
+        # NOTE: two levels at most (provisioning/datasources/x.yml), never a walk of a big tree
+        candidates = [folder] if folder.is_file() else _shallow(folder) if folder.is_dir() else []
         for candidate in candidates:
             rel = candidate.relative_to(root).as_posix()
             if not candidate.is_file() or candidate.is_symlink():
@@ -198,6 +199,12 @@ def _mounted_configs(ctx: FileContext, name: str, spec: LineDict, result: Extrac
                 result.extend(proxies.extract(FileContext(rel, ctx.root, name), text))
             else:
                 _telemetry_config(rel, name, text, result)
+
+
+def _shallow(folder: Path, limit: int = 200) -> list[Path]:
+    found = sorted(folder.glob("*"))
+    found += sorted(p for sub in found if sub.is_dir() and not sub.is_symlink() for p in sub.glob("*"))
+    return found[:limit]
 
 
 def _telemetry_config(path: str, owner: str, text: str, result: ExtractResult) -> None:
