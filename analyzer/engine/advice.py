@@ -193,7 +193,8 @@ def _credentials(
     for nid in finding.subjects:
         if nid.startswith("credential:") and nid in graph:
             consumers = graph.node(nid).attrs.get("consumer_ids")
-            subjects += list(consumers) if isinstance(consumers, tuple) else []
+            # ids as resolved: a consumer that became a platform component since is left out
+            subjects += [c for c in consumers if c in graph] if isinstance(consumers, tuple) else []
     users = sorted(_name(graph, s) for s in subjects if s.startswith("service:"))
     stores = [s for s in subjects if s.startswith(("datastore:", "broker:"))]
     parts: list[RelatedLocation] = []
