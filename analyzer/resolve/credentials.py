@@ -19,11 +19,12 @@ hold a secret"; the built-in rule reports the credential nodes.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analyzer.model import ArchGraph, Evidence, NodeKind
+from analyzer.model import ArchGraph, Evidence, NodeKind, SourceKind
 
 GENERIC_KEYS = ("connection string password",)
 
@@ -40,7 +41,7 @@ class CredentialUse:
 def add_credential_nodes(graph: ArchGraph, uses: Iterable[CredentialUse]) -> None:
     """One ``credential`` node per written place, its consumers as related evidence."""
     by_place: dict[tuple[str, int], list[CredentialUse]] = defaultdict(list)
-    for use in uses:
+    for use in map(_named_setting, uses):
         by_place[(use.evidence.location.path, use.evidence.location.line)].append(use)
     named: dict[tuple[str, int], str] = {}
     for place, found in by_place.items():
@@ -92,6 +93,17 @@ def add_credential_nodes(graph: ArchGraph, uses: Iterable[CredentialUse]) -> Non
             },
             evidence=evidence,
         )
+
+
+def _named_setting(use: CredentialUse) -> CredentialUse:
+    """``connection string password`` → ``password in DATABASE_URL`` when the evidence names the
+    setting that holds the string (``env DATABASE_URL``, ``ConnectionStrings__Orders``)."""
+    if use.key not in GENERIC_KEYS or use.evidence.source == SourceKind.CODE:  # code: a callee, not a setting
+        return use
+    setting = use.evidence.detail.removeprefix("env ")
+    if not setting or re.search(r"[\s${}]", setting):
+        return use
+    return CredentialUse(use.owner, f"password in {setting}", use.evidence)
 
 
 def _shared_folders(a: str, b: str) -> int:
