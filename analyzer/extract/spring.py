@@ -35,6 +35,7 @@ from analyzer.extract.facts import (
     Marker,
     Message,
     ServiceDecl,
+    Setting,
     Value,
 )
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
@@ -287,6 +288,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             resolved, _ = value(key)
             if re.match(r"^https?://[A-Za-z0-9_.-]+", resolved):
                 facts.append(Call(service, Value(resolved, "config", key), ev(key, _detail(key, keys))))
+        # Every key, for the code that reads it (@Value, @ConfigurationProperties): resolve/configjoin.
+        facts.extend(Setting(service, key, value(key)[0], ev(key)) for key in keys)
     return result
 
 

@@ -28,6 +28,7 @@ from analyzer.extract.facts import (
     Migration,
     Operation,
     ServiceDecl,
+    Setting,
     TableAccess,
     Value,
 )
@@ -43,6 +44,9 @@ from analyzer.model import (
 )
 from analyzer.model.graph import AttrValue
 from analyzer.model.vocabulary import BROKER_TECHNOLOGIES, RELATIONAL_TECHNOLOGIES
+from analyzer.resolve.carried import Resolved, carried, resolve
+from analyzer.resolve.configjoin import ConfigJoin
+from analyzer.resolve.connections import prefer_named_databases
 from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, managed_technology, normalise
 
 DEFAULT_DATABASE = "(default)"
@@ -94,6 +98,7 @@ class Resolver:
     owned_tables: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # bare name -> ids
     grpc_services: dict[str, str] = field(default_factory=dict)  # proto service short name -> service
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations
 
     # -- identities ---------------------------------------------------------------------
     def service_name(self, name: str) -> str:
@@ -146,14 +151,12 @@ class Resolver:
         return "external", key
 
     # -- values -------------------------------------------------------------------------
-    def resolve_value(self, service: str, value: Value) -> tuple[str, str]:
-        """(text, origin) for a value: an env/config variable set for the service wins over defaults."""
-        if value.origin in ("env", "config") and value.variable:
-            for candidate in (value.variable, value.variable.upper().replace(".", "_").replace("-", "")):
-                found = self.env.get(self.service_name(service), {}).get(candidate)
-                if found is not None and found.value:
-                    return found.value, value.origin
-        return value.text, value.origin
+    def resolve_value(self, service: str, value: Value) -> Resolved:
+        """A value's slots filled with what the repository sets for the service: deployed values
+        over development defaults (:mod:`analyzer.resolve.configjoin`)."""
+        if self.join is None:
+            self.join = ConfigJoin(self.service_name)
+        return resolve(self.join, service, value)
 
 
 def _url_host(text: str) -> tuple[str, str, str]:
@@ -253,10 +256,17 @@ def build_graph(
             },
         )
 
-    # 2. environment, for resolving values read in code
+    # 2. environment and configuration, for resolving values read in code
     for fact in by_type[EnvVar]:
         assert isinstance(fact, EnvVar)
         r.env[r.service_name(fact.service)].setdefault(fact.name, fact)
+    r.join = ConfigJoin(r.service_name, lambda service, profile: profile_active(r, service, profile))
+    for fact in by_type[EnvVar]:
+        assert isinstance(fact, EnvVar)
+        r.join.add_env(fact)
+    for fact in by_type[Setting]:
+        assert isinstance(fact, Setting)
+        r.join.add_setting(fact)
 
     # gRPC services the system declares (.proto files), for stubs whose target is not written down
     for fact in by_type[Marker]:
@@ -277,6 +287,8 @@ def build_graph(
             r, fact.service, fact.evidence
         ):
             _call(r, fact)
+    for service_id, database_id in prefer_named_databases(r.graph):
+        r.service_dbs[service_id.split(":", 1)[1]].discard(database_id)
     for fact in by_type[DependsOn]:
         assert isinstance(fact, DependsOn)
         src = r.service_node(fact.service)
@@ -384,7 +396,14 @@ def _database_node(r: Resolver, store: str, database: str, evidence: Sequence[Ev
     return db_id
 
 
-def _connect(r: Resolver, fact: Connection) -> None:
+def _connect(
+    r: Resolver, fact: Connection, recognised_by: str = "", joined: tuple[Evidence, ...] = ()
+) -> None:
+    """A connection to the store its host names. ``recognised_by`` says how (a connection string
+    in code, a client API's settings, configuration); ``joined`` are the places that set the
+    configuration the value was built from."""
+    if not recognised_by:
+        recognised_by = "client api" if fact.evidence.source == SourceKind.CODE else str(fact.evidence.source)
     info = fact.info
     service_id = r.service_node(fact.service)
     technology = info.technology
@@ -413,8 +432,8 @@ def _connect(r: Resolver, fact: Connection) -> None:
                     EdgeKind.CALLS,
                     service_id,
                     target,
-                    attrs={"protocol": info.raw_scheme or "tcp"},
-                    evidence=[fact.evidence],
+                    attrs={"protocol": info.raw_scheme or "tcp", "recognised_by": (recognised_by,)},
+                    evidence=[fact.evidence, *joined],
                 )
             continue
         if not r.store_tech.get(name):
@@ -422,7 +441,9 @@ def _connect(r: Resolver, fact: Connection) -> None:
             r.declare_store(name, guessed, "broker" if guessed in BROKER_TECHNOLOGIES else "datastore")
             if managed_technology(host) is not None:
                 r.graph.add_node(NodeKind.DATASTORE, name, attrs={"managed": True})
-        _link_store(r, fact.service, service_id, name, info, fact.evidence, fact.host_origin)
+        _link_store(
+            r, fact.service, service_id, name, info, fact.evidence, fact.host_origin, recognised_by, joined
+        )
         break  # host lists (replica sets, bootstrap lists) name one logical store
 
 
@@ -434,9 +455,12 @@ def _link_store(
     info: ConnectionInfo,
     evidence: Evidence,
     origin: str,
+    recognised_by: str = "",
+    joined: tuple[Evidence, ...] = (),
 ) -> None:
     role = r.store_role.get(store, "datastore")
     attrs = {
+        "recognised_by": (recognised_by,) if recognised_by else None,
         "tls": info.tls,
         "password": info.password or None,
         "user": info.user or None,
@@ -457,13 +481,30 @@ def _link_store(
             )
         target = _database_node(r, store, database, ())
         r.service_dbs[r.service_name(service)].add(target)
-    r.graph.add_edge(EdgeKind.CONNECTS, service_id, target, attrs=attrs, evidence=[evidence])
+    r.graph.add_edge(EdgeKind.CONNECTS, service_id, target, attrs=attrs, evidence=[evidence, *joined])
     if info.password == "literal":
         _credential(r, service, "connection string password", evidence)
 
 
+def _unresolved(r: Resolver, fact: Call, reason: str) -> None:
+    what = "connection" if fact.protocol not in ("http", "grpc", "") else "call"
+    r.diagnostics.append(
+        Diagnostic(
+            fact.evidence.location.path,
+            fact.evidence.location.line,
+            DiagnosticLevel.INFO,
+            f"{what} target not resolved: {reason}; no edge drawn",
+        )
+    )
+
+
 def _call(r: Resolver, fact: Call) -> None:
-    text, origin = r.resolve_value(fact.service, fact.target)
+    """A value reaching a call in the service's code (or a configured endpoint): what the
+    resolved value carries decides the edge (:mod:`analyzer.resolve.carried`). ``protocol`` is
+    http/grpc for call clients, a technology (``redis``) for a client API of that technology, or
+    empty when only the value says what it is."""
+    resolved = r.resolve_value(fact.service, fact.target)
+    text, origin = resolved.text, resolved.origin
     if not text and fact.protocol == "grpc" and fact.path in r.grpc_services:
         target = r.service_node(r.grpc_services[fact.path])
         if target != r.service_node(fact.service):
@@ -476,15 +517,23 @@ def _call(r: Resolver, fact: Call) -> None:
             )
         return
     if not text:
-        r.diagnostics.append(
-            Diagnostic(
-                fact.evidence.location.path,
-                fact.evidence.location.line,
-                DiagnosticLevel.INFO,
-                f"call target not resolved statically ({fact.target.origin} {fact.target.variable or '?'}); "
-                "no edge drawn",
-            )
-        )
+        if fact.protocol or fact.target.origin in ("env", "config"):
+            _unresolved(r, fact, resolved.reason)
+        return
+    hint = "" if fact.protocol in ("http", "grpc") else fact.protocol
+    what = carried(text, hint)
+    if what is None:
+        return
+    evidence = [fact.evidence, *resolved.evidence]
+    info = what.info
+    if what.kind == "connection" and info is not None:
+        if fact.protocol in ("http", "grpc") and info.technology in ("", "kafka"):
+            what = carried(text, "")  # a bare host:port handed to an HTTP client is a host
+        else:
+            connection = Connection(fact.service, info, fact.evidence, origin)
+            _connect(r, connection, what.recognised_by, tuple(resolved.evidence))
+            return
+    if what is None:
         return
     host, path, scheme = _url_host(text)
     if not host:
@@ -505,26 +554,30 @@ def _call(r: Resolver, fact: Call) -> None:
             ConnectionInfo(technology=tech, hosts=(host,)),
             fact.evidence,
             origin,
+            f"{what.recognised_by} of a known {r.store_role.get(name, 'datastore')}",
+            tuple(resolved.evidence),
         )
         return
+    if not fact.protocol and what.kind == "host":
+        return  # a bare word reaching some call is not an address unless the system knows it
     if kind == "service":
         target = r.service_node(name)
     else:
         target = r.graph.add_node(NodeKind.EXTERNAL, name, attrs={"host": host})
     if target == service_id:
         return
-    evidence = fact.evidence
-    if origin == "literal" and evidence.source == SourceKind.CODE and kind == "service":
-        evidence = Evidence(
-            evidence.source, evidence.location, "hardcoded endpoint", evidence.count, evidence.profile
-        )
+    first = fact.evidence
+    if origin == "literal" and first.source == SourceKind.CODE and kind == "service":
+        first = Evidence(first.source, first.location, "hardcoded endpoint", first.count, first.profile)
     attrs: dict[str, object] = {
         "protocol": fact.protocol or scheme or None,
         "methods": (fact.method.upper(),) if fact.method else None,
         "paths": (fact.path or path,) if (fact.path or path) else None,
         "endpoint_origin": (origin,),
+        "recognised_by": (what.recognised_by if fact.protocol in ("http", "grpc", "") else "client api",),
+        "target_value": (resolved.symbolic,) if fact.evidence.source == SourceKind.CODE else None,
     }
-    if evidence.source == SourceKind.TRACE:
+    if first.source == SourceKind.TRACE:
         attrs.update(
             {
                 "count": fact.count,
@@ -533,7 +586,7 @@ def _call(r: Resolver, fact: Call) -> None:
                 "latency_p95_ms": fact.latency_p95_ms,
             }
         )
-    r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs=attrs, evidence=[evidence])  # type: ignore[arg-type]
+    r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs=attrs, evidence=[first, *evidence[1:]])  # type: ignore[arg-type]
 
 
 CACHE_TECHNOLOGIES = frozenset({"redis", "valkey", "memcached"})

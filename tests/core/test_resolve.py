@@ -135,7 +135,11 @@ def test_env_overrides_code_default_and_literal_is_hardcoded() -> None:
     literal = next(e for e in g.edges(EdgeKind.CALLS) if e.target == "service:cart")
     assert [e.detail for e in literal.evidence] == ["hardcoded endpoint"]
     overridable = next(e for e in g.edges(EdgeKind.CALLS) if e.target == "service:cart-v2")
-    assert [e.detail for e in overridable.evidence] == [""]
+    # the code that reads CART_HOST and the place that sets it
+    assert [(e.location.path, e.location.line) for e in overridable.evidence] == [
+        ("web/app.py", 5),
+        ("docker-compose.yml", 4),
+    ]
 
 
 def test_tables_follow_the_service_database_and_owner_lookup() -> None:

@@ -23,6 +23,7 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.facts import Call, Connection, ExtractResult, Marker, TableAccess, Value
+from analyzer.extract.values import concat
 from analyzer.extract.sqltables import analyze_sql, dialect_for
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
@@ -107,22 +108,9 @@ def text_of(node: Node | None) -> str:
 
 
 def combine(parts: list[Value]) -> Value:
-    """Concatenation: known from the left; the origin of the most configurable part wins."""
-    if not parts or not parts[0].known:
-        variable = parts[0].variable if parts else ""
-        origin = parts[0].origin if parts and parts[0].origin in ("env", "config") else "unresolved"
-        return Value("", origin, variable)
-    text = ""
-    for part in parts:
-        if not part.known:
-            break
-        text += part.text
-    origin, variable = "literal", ""
-    for part in parts:
-        if part.origin in ("env", "config"):
-            origin, variable = part.origin, part.variable
-            break
-    return Value(text, origin, variable)
+    """Concatenation: known from the left; the whole expression kept as a template
+    (:func:`analyzer.extract.values.concat`)."""
+    return concat(parts)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,117 @@
+"""Configuration joins: a key read in code, joined to every place in the repository that sets it.
+
+Code reads configuration as template slots (:mod:`analyzer.extract.values`): ``⟨env:PG_HOST⟩``,
+``⟨config:clients.billing.base-url⟩``. The places that set them are facts: environment variables of
+the deployment (compose ``environment`` / ``env_file``, Kubernetes ``env`` and ConfigMaps/Secrets,
+``.env``) and configuration files (Spring ``application[-profile].yml|properties``, ``appsettings``).
+
+Keys match the way the frameworks bind them, ignoring case and separators: Spring's relaxed binding
+(``clients.billing.base-url`` ← ``CLIENTS_BILLING_BASEURL``), .NET's ``A:B`` ← ``A__B``. The deployed
+value wins over a development default: deployment environment, then ``.env``, then a file of an
+active profile, then the default file. Every candidate is kept, so the evidence can show them all;
+and a slot nothing fills is explained in words (:meth:`ConfigJoin.why_missing`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from analyzer.extract.facts import EnvVar, Setting
+from analyzer.extract.values import Slot
+from analyzer.model import Evidence, SourceKind
+
+_PLACEHOLDER = re.compile(r"\$\{([^}:]+)(?::([^}]*))?\}")
+_RANK = {SourceKind.COMPOSE: 0, SourceKind.K8S: 0, SourceKind.CONFIG: 2}
+
+
+def key_form(name: str) -> str:
+    """The binding form of a key: lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One place that sets a key: its value, where, and how strongly it applies (0 = deployed)."""
+
+    value: str
+    evidence: Evidence
+    rank: int
+    kind: str  # env | config
+
+
+@dataclass(slots=True)
+class ConfigJoin:
+    """Everything the repository sets, per service and key form."""
+
+    service_name: Callable[[str], str]
+    profile_active: Callable[[str, str], bool] = lambda _service, _profile: True
+    _by_key: dict[tuple[str, str], list[Candidate]] = field(default_factory=lambda: defaultdict(list))
+    _services_by_key: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add_env(self, fact: EnvVar) -> None:
+        rank = _RANK.get(fact.evidence.source, 1)
+        self._add(fact.service, fact.name, Candidate(fact.value, fact.evidence, rank, "env"))
+
+    def add_setting(self, fact: Setting) -> None:
+        rank = 2 if fact.evidence.profile else 3
+        self._add(fact.service, fact.key, Candidate(fact.value, fact.evidence, rank, "config"))
+
+    def _add(self, service: str, key: str, candidate: Candidate) -> None:
+        canonical = self.service_name(service)
+        self._by_key[(canonical, key_form(key))].append(candidate)
+        self._services_by_key[key_form(key)].add(canonical)
+
+    def candidates(self, service: str, name: str) -> list[Candidate]:
+        """Every place that sets ``name`` for ``service``, the one that applies first."""
+        canonical = self.service_name(service)
+        found = [
+            c
+            for c in self._by_key.get((canonical, key_form(name)), ())
+            if c.kind == "env" or self.profile_active(canonical, c.evidence.profile)
+        ]
+        return sorted(found, key=lambda c: (c.rank, not c.value, c.evidence.rank))
+
+    def lookup(self, service: str, current: Slot, depth: int = 0) -> str | None:
+        """The value that applies to a slot for ``service``, its own ``${...}`` placeholders
+        resolved; ``None`` when nothing in the repository sets it (to a non-empty value)."""
+        for candidate in self.candidates(service, current.name):
+            if not candidate.value:
+                continue
+            return self._expand(service, candidate.value, depth)
+        return None
+
+    def _expand(self, service: str, value: str, depth: int) -> str:
+        if "${" not in value or depth > 5:
+            return value
+
+        def replace(match: re.Match[str]) -> str:
+            found = self.lookup(service, Slot("config", match.group(1), match.group(2) or ""), depth + 1)
+            if found is not None:
+                return found
+            return match.group(2) if match.group(2) is not None else match.group(0)
+
+        return _PLACEHOLDER.sub(replace, value)
+
+    def evidence(self, service: str, current: Slot) -> list[Evidence]:
+        """Where ``current`` is set for ``service``: the applying place first, then the others."""
+        return [c.evidence for c in self.candidates(service, current.name)]
+
+    def why_missing(self, service: str, current: Slot) -> str:
+        """In words, why a slot stays empty for ``service``."""
+        what = (
+            f"{current.name} is read from the environment"
+            if current.origin == "env"
+            else f"configuration key {current.name} is read"
+        )
+        canonical = self.service_name(service)
+        empty = [c for c in self._by_key.get((canonical, key_form(current.name)), ()) if not c.value]
+        if empty:
+            where = empty[0].evidence.location
+            return f"{what} and set without a value ({where.path}:{where.line})"
+        others = sorted(self._services_by_key.get(key_form(current.name), set()) - {canonical})
+        if others:
+            return f"{what} and set only for {', '.join(others[:3])}, not for {canonical}"
+        return f"{what} and set nowhere in the repository"
