@@ -97,15 +97,19 @@ def concat(parts: Sequence[Value]) -> Value:
 def fallback(primary: Value, default: Value) -> Value:
     """``primary || default`` / ``primary ?? default`` / ``getenv("X", default)``: a configurable
     read keeps its name with the default as its text; otherwise the first known side."""
-    if primary.origin in CONFIGURABLE and primary.variable and template_of(primary) == slot(
-        primary.origin, primary.variable, primary.text
+    if (
+        primary.origin in CONFIGURABLE
+        and primary.variable
+        and template_of(primary) == slot(primary.origin, primary.variable, primary.text)
     ):
         text = default.text
         return Value(text, primary.origin, primary.variable, slot(primary.origin, primary.variable, text))
     return primary if primary.known else default
 
 
-def formatted(pattern: Value, args: Sequence[Value], placeholder: str = r"%[-#+ 0-9.]*[a-zA-Z]|\{\}") -> Value:
+def formatted(
+    pattern: Value, args: Sequence[Value], placeholder: str = r"%[-#+ 0-9.]*[a-zA-Z]|\{\}"
+) -> Value:
     """``String.format`` / ``fmt.Sprintf`` / ``"{}".format``: placeholders filled in order."""
     if not pattern.known:
         return pattern

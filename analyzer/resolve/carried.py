@@ -67,7 +67,9 @@ def resolve(join: ConfigJoin, service: str, value: Value) -> Resolved:
         else:
             first = next((s for s in slots(template)), None)
             name = first.name if first is not None and first.name else "the value"
-            reason = f"{name} is computed at run time ({describe(template)}) and not written in the repository"
+            reason = (
+                f"{name} is computed at run time ({describe(template)}) and not written in the repository"
+            )
     return Resolved(filled.text, origin, filled.complete, reason, tuple(used), describe(template))
 
 
@@ -91,8 +93,10 @@ def carried(text: str, hint: str = "") -> Carried | None:
     technology = hint if hint in _TECHNOLOGY_HINTS else ""
     info = parse_connection_string(stripped, technology)
     if info is not None and info.hosts and not any("${" in h or "⟨" in h for h in info.hosts):
-        how = "jdbc url" if stripped.lower().startswith("jdbc:") else (
-            "connection string" if "://" in stripped else "keyword connection string"
+        how = (
+            "jdbc url"
+            if stripped.lower().startswith("jdbc:")
+            else ("connection string" if "://" in stripped else "keyword connection string")
         )
         return Carried("connection", how, info)
     if "://" in stripped:

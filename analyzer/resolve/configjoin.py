@@ -50,12 +50,27 @@ class ConfigJoin:
     profile_active: Callable[[str, str], bool] = lambda _service, _profile: True
     _by_key: dict[tuple[str, str], list[Candidate]] = field(default_factory=lambda: defaultdict(list))
     _services_by_key: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    _classes: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def key_of(self, service: str, name: str) -> str:
+        """``@BillingProperties.baseUrl`` (a field of a configuration-properties class) as the key
+        it binds (``clients.billing.baseUrl``); other names as they are."""
+        if not name.startswith("@"):
+            return name
+        owner, _, rest = name[1:].partition(".")
+        prefix = self._classes.get((self.service_name(service), owner))
+        if prefix is None:
+            prefix = next((p for (_, o), p in sorted(self._classes.items()) if o == owner), owner)
+        return f"{prefix}.{rest}" if prefix else rest
 
     def add_env(self, fact: EnvVar) -> None:
         rank = _RANK.get(fact.evidence.source, 1)
         self._add(fact.service, fact.name, Candidate(fact.value, fact.evidence, rank, "env"))
 
     def add_setting(self, fact: Setting) -> None:
+        if fact.key.startswith("@"):  # a configuration-properties class and its prefix
+            self._classes[(self.service_name(fact.service), fact.key[1:])] = fact.value
+            return
         rank = 2 if fact.evidence.profile else 3
         self._add(fact.service, fact.key, Candidate(fact.value, fact.evidence, rank, "config"))
 
@@ -69,7 +84,7 @@ class ConfigJoin:
         canonical = self.service_name(service)
         found = [
             c
-            for c in self._by_key.get((canonical, key_form(name)), ())
+            for c in self._by_key.get((canonical, key_form(self.key_of(service, name))), ())
             if c.kind == "env" or self.profile_active(canonical, c.evidence.profile)
         ]
         return sorted(found, key=lambda c: (c.rank, not c.value, c.evidence.rank))
@@ -101,17 +116,18 @@ class ConfigJoin:
 
     def why_missing(self, service: str, current: Slot) -> str:
         """In words, why a slot stays empty for ``service``."""
+        name = self.key_of(service, current.name)
         what = (
-            f"{current.name} is read from the environment"
+            f"{name} is read from the environment"
             if current.origin == "env"
-            else f"configuration key {current.name} is read"
+            else f"configuration key {name} is read"
         )
         canonical = self.service_name(service)
-        empty = [c for c in self._by_key.get((canonical, key_form(current.name)), ()) if not c.value]
+        empty = [c for c in self._by_key.get((canonical, key_form(name)), ()) if not c.value]
         if empty:
             where = empty[0].evidence.location
             return f"{what} and set without a value ({where.path}:{where.line})"
-        others = sorted(self._services_by_key.get(key_form(current.name), set()) - {canonical})
+        others = sorted(self._services_by_key.get(key_form(name), set()) - {canonical})
         if others:
             return f"{what} and set only for {', '.join(others[:3])}, not for {canonical}"
         return f"{what} and set nowhere in the repository"

@@ -36,7 +36,9 @@ def prefer_named_databases(graph: ArchGraph) -> list[tuple[str, str]]:
         for edge in edges:
             if edge is keep or graph.node(edge.target).attrs.get("database") not in PLACEHOLDER_DATABASES:
                 continue
-            graph.add_edge(EdgeKind.CONNECTS, keep.source, keep.target, attrs=dict(edge.attrs), evidence=edge.evidence)
+            graph.add_edge(
+                EdgeKind.CONNECTS, keep.source, keep.target, attrs=dict(edge.attrs), evidence=edge.evidence
+            )
             graph.remove_edge(edge)
             folded.append((edge.source, edge.target))
             if not graph.in_edges(edge.target, EdgeKind.CONNECTS) and not graph.out_edges(edge.target):

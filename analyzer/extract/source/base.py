@@ -23,8 +23,8 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.facts import Call, Connection, ExtractResult, Marker, TableAccess, Value
-from analyzer.extract.values import concat
 from analyzer.extract.sqltables import analyze_sql, dialect_for
+from analyzer.extract.values import concat, template_of
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
 MUTATING_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -113,6 +113,45 @@ def combine(parts: list[Value]) -> Value:
     return concat(parts)
 
 
+_ADDRESS_NAME = re.compile(r"(url|uri|host|dsn|addr|address|endpoint|connection|server|broker)s?$", re.I)
+_SCHEME = re.compile(r"^(jdbc:[a-z]+:|[a-z][a-z0-9+.-]*://)", re.I)
+
+
+def carries_address(value: Value, client: bool = False) -> bool:
+    """Whether a value reaching a call may be an address: its (template) text starts with a
+    scheme (``http://``, ``mongodb://``, ``jdbc:postgresql:``), it is a keyword connection string,
+    or it is read from configuration under an address-like name (``*_URL``, ``*.host``). Passed
+    to a known ``client`` API, any configurable or host-like value is one."""
+    template = template_of(value)
+    if _SCHEME.match(template) or _SCHEME.match(value.text):
+        return True
+    if re.match(r"^\s*(host|server|data source|address)\s*=", value.text or template, re.I):
+        return True
+    configurable = value.origin in ("env", "config") and bool(value.variable)
+    if configurable and (client or _ADDRESS_NAME.search(value.variable.rsplit(".", 1)[-1].replace("-", ""))):
+        return True
+    return client and value.known and bool(re.fullmatch(r"[A-Za-z0-9_.-]+(:\d+)?", value.text))
+
+
+def is_test_source(path: str) -> bool:
+    """Test code (``src/test/``, ``tests/``, ``*_test.go``, ``*.spec.ts``, ``*.Tests/``): its calls
+    reach test doubles and local servers, not the deployed system."""
+    lowered = path.lower()
+    parts = lowered.split("/")
+    name = parts[-1]
+    return (
+        "/src/test/" in f"/{lowered}"
+        or any(p in ("test", "tests", "__tests__", "testing", "e2e", "integration-tests") for p in parts[:-1])
+        or any(
+            p.endswith((".tests", ".unittests", ".functionaltests", ".integrationtests")) for p in parts[:-1]
+        )
+        or name.startswith("test_")
+        or name.endswith(("_test.go", "_test.py", "tests.cs", "test.java", "it.java"))
+        or ".test." in name
+        or ".spec." in name
+    )
+
+
 @dataclass(slots=True)
 class FileScan:
     """The per-file state every language walker fills: constants, facts, diagnostics."""
@@ -191,7 +230,11 @@ class FileScan:
 
     def result(self) -> ExtractResult:
         out = ExtractResult()
-        out.facts.extend(self.facts)
+        facts = self.facts
+        if is_test_source(self.path):
+            # NOTE: a test's client calls a stub or a test container, not the deployed service.
+            facts = [f for f in facts if not isinstance(f, (Call, Connection))]
+        out.facts.extend(facts)
         out.diagnostics.extend(self.diagnostics)
         return out
 
