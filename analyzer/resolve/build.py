@@ -260,7 +260,7 @@ def build_graph(
     for fact in by_type[EnvVar]:
         assert isinstance(fact, EnvVar)
         r.env[r.service_name(fact.service)].setdefault(fact.name, fact)
-    r.join = ConfigJoin(r.service_name, lambda service, profile: profile_active(r, service, profile))
+    r.join = ConfigJoin(r.service_name, lambda service: active_profiles(r, service))
     for fact in by_type[EnvVar]:
         assert isinstance(fact, EnvVar)
         r.join.add_env(fact)

@@ -8,7 +8,8 @@ the deployment (compose ``environment`` / ``env_file``, Kubernetes ``env`` and C
 Keys match the way the frameworks bind them, ignoring case and separators: Spring's relaxed binding
 (``clients.billing.base-url`` ← ``CLIENTS_BILLING_BASEURL``), .NET's ``A:B`` ← ``A__B``. The deployed
 value wins over a development default: deployment environment, then ``.env``, then a file of an
-active profile, then the default file. Every candidate is kept, so the evidence can show them all;
+active profile, then the default file; a file of a profile nobody is known to activate comes last,
+after the default written in the code itself. Test resources configure tests and are not joined. Every candidate is kept, so the evidence can show them all;
 and a slot nothing fills is explained in words (:meth:`ConfigJoin.why_missing`).
 """
 
@@ -17,9 +18,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analyzer.extract.facts import EnvVar, Setting
+from analyzer.extract.source.base import is_test_source
 from analyzer.extract.values import Slot
 from analyzer.model import Evidence, SourceKind
 
@@ -47,7 +49,7 @@ class ConfigJoin:
     """Everything the repository sets, per service and key form."""
 
     service_name: Callable[[str], str]
-    profile_active: Callable[[str, str], bool] = lambda _service, _profile: True
+    active_profiles: Callable[[str], tuple[str, ...] | None] = lambda _service: None
     _by_key: dict[tuple[str, str], list[Candidate]] = field(default_factory=lambda: defaultdict(list))
     _services_by_key: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     _classes: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -71,8 +73,9 @@ class ConfigJoin:
         if fact.key.startswith("@"):  # a configuration-properties class and its prefix
             self._classes[(self.service_name(fact.service), fact.key[1:])] = fact.value
             return
-        rank = 2 if fact.evidence.profile else 3
-        self._add(fact.service, fact.key, Candidate(fact.value, fact.evidence, rank, "config"))
+        if is_test_source(fact.evidence.location.path):
+            return  # test resources configure the tests, not the deployed service
+        self._add(fact.service, fact.key, Candidate(fact.value, fact.evidence, 3, "config"))
 
     def _add(self, service: str, key: str, candidate: Candidate) -> None:
         canonical = self.service_name(service)
@@ -82,11 +85,16 @@ class ConfigJoin:
     def candidates(self, service: str, name: str) -> list[Candidate]:
         """Every place that sets ``name`` for ``service``, the one that applies first."""
         canonical = self.service_name(service)
-        found = [
-            c
-            for c in self._by_key.get((canonical, key_form(self.key_of(service, name))), ())
-            if c.kind == "env" or self.profile_active(canonical, c.evidence.profile)
-        ]
+        active = self.active_profiles(canonical)
+        found = []
+        for c in self._by_key.get((canonical, key_form(self.key_of(service, name))), ()):
+            profiles = {p.strip().lower() for p in c.evidence.profile.split(",") if p.strip()}
+            if c.kind == "env" or not profiles or c.evidence.profile.endswith((".yml", ".yaml")):
+                found.append(c)
+            elif active is None:
+                found.append(replace(c, rank=4))  # a profile nobody is known to activate
+            elif profiles & set(active):
+                found.append(replace(c, rank=2))
         return sorted(found, key=lambda c: (c.rank, not c.value, c.evidence.rank))
 
     def lookup(self, service: str, current: Slot, depth: int = 0) -> str | None:
@@ -95,6 +103,8 @@ class ConfigJoin:
         for candidate in self.candidates(service, current.name):
             if not candidate.value:
                 continue
+            if candidate.rank >= 4 and current.default:
+                return None  # the code's own default applies unless that profile is activated
             return self._expand(service, candidate.value, depth)
         return None
 

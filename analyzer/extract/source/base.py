@@ -117,6 +117,19 @@ _ADDRESS_NAME = re.compile(r"(url|uri|host|dsn|addr|address|endpoint|connection|
 _SCHEME = re.compile(r"^(jdbc:[a-z]+:|[a-z][a-z0-9+.-]*://)", re.I)
 
 
+VALUE_BUILDERS = frozenset(
+    {
+        "format", "formatted", "valueOf", "concat", "append", "join", "fromHttpUrl", "fromUriString",
+        "path", "pathSegment", "queryParam", "resolve", "create", "parse", "toString", "Sprintf", "Join",
+        "JoinPath", "urljoin", "replace", "startsWith", "endsWith", "equals", "contains", "split",
+        "matches", "info", "debug", "warn", "warning", "error", "trace", "log", "println", "printf",
+        "Printf", "Println", "Infof", "Debugf", "Errorf", "Warnf", "LogInformation", "LogDebug",
+        "LogWarning", "LogError", "assertEquals", "assertThat", "expect", "setdefault",
+    }
+)  # fmt: skip
+"""Calls that build, compare or print a value rather than reach what it addresses."""
+
+
 def carries_address(value: Value, client: bool = False) -> bool:
     """Whether a value reaching a call may be an address: its (template) text starts with a
     scheme (``http://``, ``mongodb://``, ``jdbc:postgresql:``), it is a keyword connection string,

@@ -156,7 +156,9 @@ class Flow:
     def __init__(self, syntax: Syntax, evaluate: Callable[[Node], Value]) -> None:
         self.syntax = syntax
         self.evaluate = evaluate
-        self._scopes: dict[tuple[int, int], dict[str, list[tuple[int, str, Node]]]] = {}
+        self._scopes: dict[
+            tuple[int, int], dict[str, list[tuple[int, str, Node]]]
+        ] = {}  # name -> (end, op, value)
         self._active: set[tuple[int, int]] = set()
 
     def scope_of(self, node: Node) -> Node | None:
@@ -174,16 +176,16 @@ class Flow:
                     continue
                 for name, op, value in self.syntax.bindings(binder):
                     if name:
-                        found.setdefault(name, []).append((binder.start_byte, op, value))
+                        found.setdefault(name, []).append((binder.end_byte, op, value))
             self._scopes[key] = found
         return self._scopes[key]
 
     def lookup(self, use: Node, name: str) -> Value | None:
         """What ``name`` holds at ``use``, from the enclosing functions; ``None`` when no
-        enclosing function binds it before the use."""
+        enclosing function binds it before the use (an assignment does not see itself)."""
         scope = self.scope_of(use)
         while scope is not None:
-            entries = [e for e in self._bindings(scope).get(name, ()) if e[0] < use.start_byte]
+            entries = [e for e in self._bindings(scope).get(name, ()) if e[0] <= use.start_byte]
             if entries:
                 return self._value_of(name, scope, entries)
             scope = self.scope_of(scope)

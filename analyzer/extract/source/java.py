@@ -37,7 +37,16 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
-from analyzer.extract.source.base import UNKNOWN, FileScan, begin, carries_address, combine, nodes_of, text_of
+from analyzer.extract.source.base import (
+    VALUE_BUILDERS,
+    UNKNOWN,
+    FileScan,
+    begin,
+    carries_address,
+    combine,
+    nodes_of,
+    text_of,
+)
 from analyzer.extract.source.flow import JAVA, Flow
 from analyzer.extract.source.operations import Scope, class_summaries, collect_operations
 from analyzer.extract.values import config, env, formatted, unknown, url_join
@@ -449,6 +458,8 @@ class _Walker:
         """Any argument whose value is an address (a URL, a DSN, a JDBC URL) or a configured
         value named like one reaches this call: the resolver decides what it is. A known client
         API adds the technology (``new Jedis(host, port)`` is Redis)."""
+        if api.rsplit(".", 1)[-1] in VALUE_BUILDERS or re.match(r"^(log|logger|LOG|LOGGER)\.", api):
+            return
         hint = _client_technology(api)
         values = [self.value(a) for a in args]
         for index, value in enumerate(values):
