@@ -397,7 +397,11 @@ def _database_node(r: Resolver, store: str, database: str, evidence: Sequence[Ev
 
 
 def _connect(
-    r: Resolver, fact: Connection, recognised_by: str = "", joined: tuple[Evidence, ...] = ()
+    r: Resolver,
+    fact: Connection,
+    recognised_by: str = "",
+    joined: tuple[Evidence, ...] = (),
+    extra: dict[str, AttrValue] | None = None,
 ) -> None:
     """A connection to the store its host names. ``recognised_by`` says how (a connection string
     in code, a client API's settings, configuration); ``joined`` are the places that set the
@@ -432,7 +436,11 @@ def _connect(
                     EdgeKind.CALLS,
                     service_id,
                     target,
-                    attrs={"protocol": info.raw_scheme or "tcp", "recognised_by": (recognised_by,)},
+                    attrs={
+                        "protocol": info.raw_scheme or "tcp",
+                        "recognised_by": (recognised_by,),
+                        **(extra or {}),
+                    },
                     evidence=[fact.evidence, *joined],
                 )
             continue
@@ -442,7 +450,16 @@ def _connect(
             if managed_technology(host) is not None:
                 r.graph.add_node(NodeKind.DATASTORE, name, attrs={"managed": True})
         _link_store(
-            r, fact.service, service_id, name, info, fact.evidence, fact.host_origin, recognised_by, joined
+            r,
+            fact.service,
+            service_id,
+            name,
+            info,
+            fact.evidence,
+            fact.host_origin,
+            recognised_by,
+            joined,
+            extra,
         )
         break  # host lists (replica sets, bootstrap lists) name one logical store
 
@@ -457,9 +474,11 @@ def _link_store(
     origin: str,
     recognised_by: str = "",
     joined: tuple[Evidence, ...] = (),
+    extra: dict[str, AttrValue] | None = None,
 ) -> None:
     role = r.store_role.get(store, "datastore")
-    attrs = {
+    attrs: dict[str, AttrValue] = {
+        **(extra or {}),
         "recognised_by": (recognised_by,) if recognised_by else None,
         "tls": info.tls,
         "password": info.password or None,
@@ -524,14 +543,20 @@ def _call(r: Resolver, fact: Call) -> None:
     what = carried(text, hint)
     if what is None:
         return
-    evidence = [fact.evidence, *resolved.evidence]
+    first, joined = fact.evidence, tuple(resolved.evidence)
+    read_in: dict[str, AttrValue] = {}
+    if resolved.passthrough and fact.evidence.source == SourceKind.CODE:
+        # The code hands on what one configured place sets: that place is the evidence (it is
+        # where the value is written and changed); the code that reads it is named beside it.
+        first, joined = joined[0], joined[1:]
+        read_in = {"read_in": (f"{fact.evidence.location.path}:{fact.evidence.location.line}",)}
     info = what.info
     if what.kind == "connection" and info is not None:
         if fact.protocol in ("http", "grpc") and info.technology in ("", "kafka"):
             what = carried(text, "")  # a bare host:port handed to an HTTP client is a host
         else:
-            connection = Connection(fact.service, info, fact.evidence, origin)
-            _connect(r, connection, what.recognised_by, tuple(resolved.evidence))
+            connection = Connection(fact.service, info, first, origin)
+            _connect(r, connection, what.recognised_by, joined, read_in)
             return
     if what is None:
         return
@@ -552,10 +577,11 @@ def _call(r: Resolver, fact: Call) -> None:
             service_id,
             name,
             ConnectionInfo(technology=tech, hosts=(host,)),
-            fact.evidence,
+            first,
             origin,
             f"{what.recognised_by} of a known {r.store_role.get(name, 'datastore')}",
-            tuple(resolved.evidence),
+            joined,
+            read_in,
         )
         return
     if not fact.protocol and what.kind == "host":
@@ -566,7 +592,6 @@ def _call(r: Resolver, fact: Call) -> None:
         target = r.graph.add_node(NodeKind.EXTERNAL, name, attrs={"host": host})
     if target == service_id:
         return
-    first = fact.evidence
     if origin == "literal" and first.source == SourceKind.CODE and kind == "service":
         first = Evidence(first.source, first.location, "hardcoded endpoint", first.count, first.profile)
     attrs: dict[str, object] = {
@@ -576,6 +601,7 @@ def _call(r: Resolver, fact: Call) -> None:
         "endpoint_origin": (origin,),
         "recognised_by": (what.recognised_by if fact.protocol in ("http", "grpc", "") else "client api",),
         "target_value": (resolved.symbolic,) if fact.evidence.source == SourceKind.CODE else None,
+        **read_in,
     }
     if first.source == SourceKind.TRACE:
         attrs.update(
@@ -586,7 +612,7 @@ def _call(r: Resolver, fact: Call) -> None:
                 "latency_p95_ms": fact.latency_p95_ms,
             }
         )
-    r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs=attrs, evidence=[first, *evidence[1:]])  # type: ignore[arg-type]
+    r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs=attrs, evidence=[first, *joined])  # type: ignore[arg-type]
 
 
 CACHE_TECHNOLOGIES = frozenset({"redis", "valkey", "memcached"})

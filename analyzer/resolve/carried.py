@@ -42,6 +42,7 @@ class Resolved:
     reason: str
     evidence: tuple[Evidence, ...]
     symbolic: str
+    passthrough: bool = False  # the code only hands on what one configured place sets
 
 
 def resolve(join: ConfigJoin, service: str, value: Value) -> Resolved:
@@ -70,7 +71,17 @@ def resolve(join: ConfigJoin, service: str, value: Value) -> Resolved:
             reason = (
                 f"{name} is computed at run time ({describe(template)}) and not written in the repository"
             )
-    return Resolved(filled.text, origin, filled.complete, reason, tuple(used), describe(template))
+    whole = slots(template)
+    passthrough = (
+        bool(used)
+        and len(whole) == 1
+        and whole[0].origin in CONFIGURABLE
+        and template.startswith("\u27e8")
+        and template.endswith("\u27e9")
+    )
+    return Resolved(
+        filled.text, origin, filled.complete, reason, tuple(used), describe(template), passthrough
+    )
 
 
 @dataclass(frozen=True, slots=True)

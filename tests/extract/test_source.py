@@ -88,7 +88,8 @@ def test_typescript_express_service() -> None:
     result = run(javascript, "js/notifications/src/server.ts", "notifications")
     assert result.diagnostics == []
     assert summary(result) == {
-        ("connects", 7, "postgresql", ("notify-db",), "notify", "env"),
+        # env(DATABASE_URL) ?? "postgres://...": the resolver fills it and recognises the DSN
+        ("call", 7, "", "postgres://notify@notify-db:5432/notify", "env", "DATABASE_URL"),
         ("call", 16, "GET", "http://users:3000/users/", "env", "USERS_URL"),
         ("writes", 22, "notifications"),
         ("publishes", 23, "kafka", "notification-sent"),

@@ -21,7 +21,7 @@ from typing import Any
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-from analyzer.extract.connstr import parse_connection_string
+from analyzer.extract.connstr import parse_connection_string, parse_host_list
 from analyzer.extract.facts import Call, Connection, ExtractResult, Marker, TableAccess, Value
 from analyzer.extract.sqltables import analyze_sql, dialect_for
 from analyzer.extract.values import concat, template_of
@@ -231,15 +231,20 @@ class FileScan:
                         )
 
     def connection(self, node: Node, callee: str, target: Value, hint: str = "") -> None:
-        """A datastore connection from a resolved connection-string value; the env variable
-        behind it goes into the evidence detail so deployment settings can override it."""
-        if not target.known:
+        """A client API of technology ``hint`` received ``target``. A literal connection string is
+        parsed here; a value a deployment fills (``env(MONGO_URL) ?? "mongodb://..."``,
+        ``"jdbc:postgresql://" + env(PG_HOST) + ":5432/billing"``) goes to the resolver as a
+        value reaching a call, which fills it and recognises what it carries."""
+        template = template_of(target)
+        if target.known and target.origin not in ("env", "config") and "\u27e8" not in template:
+            info = parse_connection_string(target.text, hint)
+            if info is None and hint and re.fullmatch(r"[A-Za-z0-9_.-]+(:\d+)?", target.text):
+                info = parse_host_list(target.text, hint)
+            if info is not None and info.hosts:
+                self.facts.append(Connection(self.service, info, self.evidence(node, callee), "literal"))
             return
-        info = parse_connection_string(target.text, hint)
-        if info is None or not info.hosts:
-            return
-        detail = callee + (f" ${{{target.variable}}}" if target.origin == "env" and target.variable else "")
-        self.facts.append(Connection(self.service, info, self.evidence(node, detail), target.origin))
+        if target.known or target.origin in ("env", "config"):
+            self.facts.append(Call(self.service, target, self.evidence(node, callee), hint or ""))
 
     def result(self) -> ExtractResult:
         out = ExtractResult()

@@ -38,8 +38,8 @@ from analyzer.extract.facts import (
     Value,
 )
 from analyzer.extract.source.base import (
-    VALUE_BUILDERS,
     UNKNOWN,
+    VALUE_BUILDERS,
     FileScan,
     begin,
     carries_address,
