@@ -563,10 +563,17 @@ def _call(r: Resolver, fact: Call) -> None:
     host, path, scheme = _url_host(text)
     if not host:
         return
+    listener = ""
     if host.lower() in LOCAL_HOSTS:
-        # The service's own or the developer's machine (callbacks, public URLs behind a port
-        # mapping): not a dependency between services.
-        return
+        # The developer's machine: a service of the repository that listens on that port
+        # (``server.port``) is the one meant; otherwise the service's own or a public URL behind
+        # a port mapping, not a dependency between services.
+        port = urlsplit(text if "://" in text else "http://" + text).port
+        assert r.join is not None
+        listener = r.join.listening_on(port, r.service_name(fact.service)) if port else ""
+        if not listener:
+            return
+        host = listener
     service_id = r.service_node(fact.service)
     kind, name = r.resolve_host(host, r.service_name(fact.service))
     if kind == "store":
@@ -599,7 +606,13 @@ def _call(r: Resolver, fact: Call) -> None:
         "methods": (fact.method.upper(),) if fact.method else None,
         "paths": (fact.path or path,) if (fact.path or path) else None,
         "endpoint_origin": (origin,),
-        "recognised_by": (what.recognised_by if fact.protocol in ("http", "grpc", "") else "client api",),
+        "recognised_by": (
+            "localhost port of a service"
+            if listener
+            else what.recognised_by
+            if fact.protocol in ("http", "grpc", "")
+            else "client api",
+        ),
         "target_value": (resolved.symbolic,) if fact.evidence.source == SourceKind.CODE else None,
         **read_in,
     }

@@ -124,6 +124,18 @@ class ConfigJoin:
         """Where ``current`` is set for ``service``: the applying place first, then the others."""
         return [c.evidence for c in self.candidates(service, current.name)]
 
+    def listening_on(self, port: int, caller: str) -> str:
+        """The one other service whose configuration says it listens on ``port`` (``server.port``,
+        ``PORT``, ``ASPNETCORE_URLS``), for ``localhost:PORT`` in a developer default; "" if none or
+        several."""
+        found = set()
+        for (service, key), candidates in self._by_key.items():
+            if key not in ("serverport", "port") or service == caller:
+                continue
+            if any(c.value.strip() == str(port) for c in candidates):
+                found.add(service)
+        return found.pop() if len(found) == 1 else ""
+
     def why_missing(self, service: str, current: Slot) -> str:
         """In words, why a slot stays empty for ``service``."""
         name = self.key_of(service, current.name)
