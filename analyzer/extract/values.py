@@ -203,3 +203,20 @@ def describe(value: Value | str) -> str:
     if position < len(template):
         parts.append(f'"{template[position:]}"')
     return " + ".join(parts) if parts else '""'
+
+
+def settings_url(
+    technology: str, host: Value, port: Value | None = None, database: Value | None = None
+) -> Value:
+    """A client configured by parts (``createClient({host, port})``, ``new Pool({host, database})``,
+    ``new MongoClient(host, 27017)``) as the URL those parts make, so one resolver path reads every
+    shape: ``redis://⟨env:REDIS_HOST=redis⟩:6379``."""
+    scheme = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql", "mongodb": "mongodb",
+              "redis": "redis", "rabbitmq": "amqp", "sqlserver": "sqlserver", "nats": "nats",
+              "kafka": "kafka"}.get(technology, technology)  # fmt: skip
+    parts = [literal(f"{scheme}://"), host]
+    if port is not None and (port.known or port.origin in CONFIGURABLE):
+        parts += [literal(":"), port]
+    if database is not None and (database.known or database.origin in CONFIGURABLE):
+        parts += [literal("/"), database]
+    return concat(parts)

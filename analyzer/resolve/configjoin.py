@@ -9,8 +9,9 @@ Keys match the way the frameworks bind them, ignoring case and separators: Sprin
 (``clients.billing.base-url`` ← ``CLIENTS_BILLING_BASEURL``), .NET's ``A:B`` ← ``A__B``. The deployed
 value wins over a development default: deployment environment, then ``.env``, then a file of an
 active profile, then the default file; a file of a profile nobody is known to activate comes last,
-after the default written in the code itself. Test resources configure tests and are not joined. Every candidate is kept, so the evidence can show them all;
-and a slot nothing fills is explained in words (:meth:`ConfigJoin.why_missing`).
+after the default written in the code itself. Test resources configure tests and are not joined.
+Every candidate is kept, so the evidence can show them all; and a slot nothing fills is explained in
+words (:meth:`ConfigJoin.why_missing`).
 """
 
 from __future__ import annotations

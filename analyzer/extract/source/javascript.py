@@ -35,14 +35,18 @@ from analyzer.extract.facts import (
 from analyzer.extract.source.base import (
     HTTP_VERBS,
     UNKNOWN,
+    VALUE_BUILDERS,
     FileScan,
     begin,
+    carries_address,
     combine,
     nodes_of,
     text_of,
     walk,
 )
+from analyzer.extract.source.flow import Flow, javascript
 from analyzer.extract.source.operations import Scope, collect_operations, module_name, module_summaries
+from analyzer.extract.values import config, env, fallback, settings_url, unknown, url_join
 
 NAME = "javascript"
 ROUTE_OWNERS = re.compile(r"(^|_)(app|api|router|server|routes?)$", re.I)
@@ -52,6 +56,21 @@ def wants(path: str) -> bool:
     if not path.endswith((".js", ".mjs", ".cjs", ".ts", ".tsx")) or path.endswith(".d.ts") or ".min." in path:
         return False
     return not any(part in ("dist", "out", "bundle", "coverage") for part in path.split("/")[:-1])
+
+
+_CLIENT_CALLS = {
+    "mongoose.connect": "mongodb", "mongoose.createConnection": "mongodb", "MongoClient.connect": "mongodb",
+    "mongodb.MongoClient.connect": "mongodb", "mysql.createConnection": "mysql", "mysql.createPool": "mysql",
+    "mysql2.createConnection": "mysql", "mysql2.createPool": "mysql", "createPool": "mysql",
+    "createConnection": "mysql", "createClient": "redis", "redis.createClient": "redis",
+    "knex": "postgresql", "Knex": "postgresql", "amqp.connect": "rabbitmq", "amqplib.connect": "rabbitmq",
+    "nats.connect": "nats", "connect": "", "*.createClient": "redis", "*.connect": "mongodb",
+}  # fmt: skip
+_CLIENT_OWNERS = {"createClient": ("redis",), "connect": ("mongoclient", "mongodb", "client")}
+_CLIENT_CONSTRUCTORS = {
+    "Pool": "postgresql", "Client": "postgresql", "MongoClient": "mongodb", "Redis": "redis",
+    "IORedis": "redis", "Sequelize": "postgresql", "DataSource": "postgresql", "Kafka": "kafka",
+}  # fmt: skip
 
 
 def _decorator(node: Node) -> tuple[str, list[Node]]:
@@ -88,6 +107,7 @@ class _Walker:
         self.consumers: list[Node] = []  # kafkajs eachMessage handlers
         self.http_clients: dict[str, Value] = {"axios": Value(""), "got": Value(""), "ky": Value("")}
         self.models: dict[str, str] = {}
+        self.flow = Flow(javascript(grammar), self.value)
 
     def value(self, node: Node | None) -> Value:
         if node is None:
@@ -106,14 +126,24 @@ class _Walker:
                     parts.append(Value(text_of(child)[1:]))
             return combine(parts) if parts else Value("")
         if kind in ("identifier", "shorthand_property_identifier"):
-            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+            name = text_of(node)
+            local = self.flow.lookup(node, name)
+            if local is not None:
+                return local
+            return self.scan.consts.get(name, unknown(name))
         if kind == "member_expression":
             obj = text_of(node.child_by_field_name("object"))
+            prop = text_of(node.child_by_field_name("property"))
             if obj == "process.env":
-                return Value("", "env", text_of(node.child_by_field_name("property")))
-            return UNKNOWN
+                return env(prop)
+            if obj in ("this", "self") and prop in self.scan.consts:
+                return self.scan.consts[prop]
+            if obj.split(".")[0] in self.config_modules:
+                # require('config') / a config module: config.db.url is the key db.url
+                return config(".".join([*obj.split(".")[1:], prop]))
+            return unknown(text_of(node))
         if kind == "subscript_expression" and text_of(node.child_by_field_name("object")) == "process.env":
-            return Value("", "env", self.value(node.child_by_field_name("index")).text)
+            return env(self.value(node.child_by_field_name("index")).text)
         if kind == "binary_expression":
             operator = text_of(node.child_by_field_name("operator"))
             left = self.value(node.child_by_field_name("left"))
@@ -121,15 +151,40 @@ class _Walker:
             if operator == "+":
                 return combine([left, right])
             if operator in ("||", "??"):
-                if left.origin == "env" and not left.known:
-                    return Value(right.text, "env", left.variable)
-                return left if left.known else right
+                return fallback(left, right)
+        if kind == "ternary_expression":
+            return self.value(node.child_by_field_name("alternative"))
+        if kind == "call_expression":
+            return self.call_value(node)
+        if kind == "new_expression" and text_of(node.child_by_field_name("constructor")) == "URL":
+            args = _args(node)
+            if len(args) == 2:
+                return url_join(self.value(args[1]), self.value(args[0]))
+            return self.value(args[0]) if args else UNKNOWN
         if (
             kind in ("parenthesized_expression", "await_expression", "as_expression", "non_null_expression")
             and node.named_children
         ):
             return self.value(node.named_children[0])
         return UNKNOWN
+
+    config_modules: frozenset[str] = frozenset()  # names bound to require("config") / nconf / convict
+
+    def call_value(self, node: Node) -> Value:
+        callee = text_of(node.child_by_field_name("function"))
+        args = _args(node)
+        owner, _, method = callee.rpartition(".")
+        if method == "get" and owner in self.config_modules and args:
+            key = self.value(args[0])
+            return config(key.text) if key.known else UNKNOWN
+        if callee in ("url.resolve", "urlJoin", "urljoin", "path.join", "path.posix.join") and len(args) >= 2:
+            return url_join(self.value(args[0]), self.value(args[1]))
+        if callee in ("String", "encodeURI") and args:
+            return self.value(args[0])
+        if method in ("toString", "trim", "concat") and owner:
+            base = self.value(node.child_by_field_name("function").child_by_field_name("object"))  # type: ignore[union-attr]
+            return combine([base, *(self.value(a) for a in args)]) if method == "concat" else base
+        return unknown(f"{callee}()")
 
     def constants(self, root: Node) -> None:
         for statement in walk(root):
@@ -142,6 +197,13 @@ class _Walker:
             if value_node.type == "call_expression":
                 callee = text_of(value_node.child_by_field_name("function"))
                 args = _args(value_node)
+                if (
+                    callee == "require"
+                    and args
+                    and self.value(args[0]).text in ("config", "nconf", "convict")
+                ):
+                    self.config_modules = self.config_modules | {text_of(name)}
+                    continue
                 if callee in ("axios.create", "got.extend", "ky.create"):
                     base = _props(args[0] if args else None)
                     self.http_clients[text_of(name)] = self.value(
@@ -188,20 +250,13 @@ class _Walker:
                 TableAccess(scan.service, collection, action, scan.evidence(node, f"mongoose {method}"))
             )
             return
-        if callee in (
-            "mongoose.connect",
-            "mongoose.createConnection",
-            "mysql.createConnection",
-            "mysql.createPool",
-            "createClient",
-            "redis.createClient",
-        ):
-            target = (
-                self.value(args[0])
-                if args and args[0].type != "object"
-                else self.value(_props(args[0] if args else None).get("url"))
-            )
-            scan.connection(node, callee, target)
+        technology = _CLIENT_CALLS.get(callee) or (
+            _CLIENT_CALLS.get(f"*.{method}") if owner_short.lower() in _CLIENT_OWNERS.get(method, ()) else ""
+        )
+        if technology:
+            scan.connection(node, callee, self.client_target(technology, args), technology)
+            return
+        if self._carried(node, callee, method, args):
             return
         if method in ("send",) and "producer" in owner_short.lower() and args:
             topic = self.value(_props(args[0]).get("topic"))
@@ -271,24 +326,85 @@ class _Walker:
             # @grpc/grpc-js: new pkg.InventoryService("inventory:50051", grpc.credentials.createInsecure())
             self.scan.grpc_stub(node, constructor.rsplit(".", 1)[-1], self.value(args[0]))
             return
-        if constructor in (
-            "Pool",
-            "Client",
-            "pg.Pool",
-            "pg.Client",
-            "MongoClient",
-            "Redis",
-            "IORedis",
-            "Sequelize",
-            "Kafka",
-        ):
-            first = args[0] if args else None
-            if first is not None and first.type == "object":
-                props = _props(first)
-                target = self.value(props.get("connectionString") or props.get("url") or props.get("uri"))
+        technology = _CLIENT_CONSTRUCTORS.get(constructor.rsplit(".", 1)[-1], "")
+        if constructor.rsplit(".", 1)[-1] in _CLIENT_CONSTRUCTORS:
+            if constructor.endswith("Sequelize") and len(args) >= 3:
+                # new Sequelize(database, user, password, {host, dialect})
+                props = _props(args[3] if len(args) > 3 else None)
+                dialect = self.value(props.get("dialect")).text or "postgresql"
+                technology = "postgresql" if dialect.startswith("postgres") else dialect
+                target = settings_url(
+                    technology,
+                    self.value(props.get("host")),
+                    self.value(props.get("port")),
+                    self.value(args[0]),
+                )
             else:
-                target = self.value(first)
-            self.scan.connection(node, constructor, target)
+                target = self.client_target(technology, args)
+            self.scan.connection(node, f"new {constructor}", target, technology)
+            return
+        if constructor not in ("URL", "URLSearchParams", "Error", "Date", "RegExp"):
+            self._carried(node, f"new {constructor}", constructor, args)
+
+    def client_target(self, technology: str, args: list[Node]) -> Value:
+        """What a client constructor or connect call was given: a URL, or settings by parts
+        (``{host, port, database}``, redis v4 ``{socket: {host, port}}``, Knex ``{connection}``,
+        TypeORM ``{type, host, database}``, old redis ``createClient(port, host)``)."""
+        if not args:
+            return UNKNOWN
+        first = args[0]
+        if first.type != "object":
+            if technology == "redis" and len(args) >= 2 and first.type == "number":
+                return settings_url("redis", self.value(args[1]), self.value(first))
+            value = self.value(first)
+            if technology == "mongodb" and len(args) >= 2 and args[1].type == "number":
+                return settings_url("mongodb", value, self.value(args[1]))
+            return value
+        props = _props(first)
+        for key in ("connectionString", "url", "uri", "connectionUri", "dsn"):
+            if key in props:
+                return self.value(props[key])
+        brokers = props.get("brokers") or props.get("servers")
+        if brokers is not None:
+            first_broker = (
+                brokers.named_children[0] if brokers.type == "array" and brokers.named_children else brokers
+            )
+            return self.value(first_broker)
+        if "connection" in props:
+            if props["connection"].type != "object":
+                return self.value(props["connection"])
+            props = {**props, **_props(props["connection"])}
+        if "socket" in props and props["socket"].type == "object":
+            props = {**props, **_props(props["socket"])}
+        declared = self.value(props.get("type") or props.get("client") or props.get("dialect")).text
+        if declared:
+            technology = "postgresql" if declared in ("pg", "postgres", "postgresql") else declared
+            technology = "mysql" if technology in ("mysql2", "mariadb") else technology
+        host = props.get("host") or props.get("hostname") or props.get("server")
+        if host is None:
+            return UNKNOWN
+        database = props.get("database") or props.get("db") or props.get("dbName")
+        return settings_url(
+            technology,
+            self.value(host),
+            self.value(props.get("port")) if "port" in props else None,
+            self.value(database) if database is not None else None,
+        )
+
+    def _carried(self, node: Node, callee: str, method: str, args: list[Node]) -> bool:
+        """Any other call handed an address (a DSN, a URL) or a configured value named like one."""
+        if method in VALUE_BUILDERS or callee.split(".")[0] in ("console", "logger", "log", "path", "JSON"):
+            return False
+        candidates = [*args]
+        for arg in args:
+            if arg.type == "object":
+                candidates.extend(_props(arg).values())
+        for candidate in candidates:
+            value = self.value(candidate)
+            if carries_address(value):
+                self.scan.facts.append(Call(self.scan.service, value, self.scan.evidence(node, callee), ""))
+                return True
+        return False
 
     def _http(self, node: Node, callee: str, client: str, method: str, args: list[Node]) -> None:
         verb = method.upper() if method in HTTP_VERBS else ""
