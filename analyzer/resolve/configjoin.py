@@ -140,6 +140,8 @@ class ConfigJoin:
     def why_missing(self, service: str, current: Slot) -> str:
         """In words, why a slot stays empty for ``service``."""
         name = self.key_of(service, current.name)
+        if name.startswith("go:") and not self._services_by_key.get(key_form(name)):
+            return f"{name[3:]} is a field of a value computed at run time, not a configured setting"
         what = (
             f"{name} is read from the environment"
             if current.origin == "env"

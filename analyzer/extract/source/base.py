@@ -178,7 +178,11 @@ class FileScan:
     channels: list[tuple[int, Value]] = field(default_factory=list)  # gRPC channels: (offset, target)
 
     def grpc_channel(self, node: Node, target: Value) -> None:
+        """A gRPC channel to ``target``: itself a call to whatever the address is, whether or not
+        a stub built on it is recognised."""
         self.channels.append((node.start_byte, target))
+        if target.known or target.origin in ("env", "config"):
+            self.facts.append(Call(self.service, target, self.evidence(node, "gRPC channel"), "grpc"))
 
     def grpc_stub(self, node: Node, service: str, channel: Value | None = None) -> None:
         """A gRPC client stub for ``service`` (the proto service's short name). Its target is the
