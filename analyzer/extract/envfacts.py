@@ -76,12 +76,16 @@ def classify(
     ``stores`` maps the datastore / broker names declared beside the service to their technology,
     so a bare host under any key (``EventBusConnection=rabbitmq``) is recognised.
     """
-    if not value or ("${" in value and not re.search(r"://", value)):
+    if not value:
         return []
     upper = re.sub(r"[^A-Za-z0-9]+", "_", key).upper()
     info = parse_connection_string(value)
-    if info is not None and info.hosts:
+    if info is not None and info.hosts and not any("${" in h for h in info.hosts):
+        # A keyword string keeps its connection when only a secret is interpolated
+        # (Host=ledger-db;Database=ledger;Password=${LEDGER_DB_PASSWORD}).
         return [Connection(service, info, evidence, "env")]
+    if "${" in value and not re.search(r"://", value):
+        return []
     if "BOOTSTRAP" in upper or upper.endswith(("KAFKA_BROKERS", "KAFKA_SERVERS", "KAFKA_HOSTS", "KAFKA_URL")):
         hosts = parse_host_list(value, "kafka")
         return [Connection(service, hosts, evidence, "env")] if hosts is not None else []

@@ -139,6 +139,10 @@ class ConfigJoin:
 
     def why_missing(self, service: str, current: Slot) -> str:
         """In words, why a slot stays empty for ``service``."""
+        if current.name.startswith("@") and not any(
+            o == current.name[1:].split(".")[0] for _, o in self._classes
+        ):
+            return f"{current.name[1:]} is read from an object built at run time, not a configured setting"
         name = self.key_of(service, current.name)
         if name.startswith("go:") and not self._services_by_key.get(key_form(name)):
             return f"{name[3:]} is a field of a value computed at run time, not a configured setting"

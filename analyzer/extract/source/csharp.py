@@ -44,7 +44,7 @@ from analyzer.extract.source.base import (
 )
 from analyzer.extract.source.flow import CSHARP, Flow
 from analyzer.extract.source.operations import Scope, class_summaries, collect_operations
-from analyzer.extract.values import config, env, formatted, settings_url, unknown, url_join
+from analyzer.extract.values import config, env, fallback, formatted, settings_url, unknown, url_join
 
 NAME = "csharp"
 _HTTP = {
@@ -145,7 +145,8 @@ class _Walker:
                 if child.type == "string_content" or child.type.endswith("text"):
                     parts.append(Value(text_of(child)))
                 elif child.type == "interpolation" and child.named_children:
-                    parts.append(self.value(child.named_children[0]))
+                    inner = [c for c in child.named_children if not c.type.startswith("interpolation_")]
+                    parts.append(self.value(inner[0]) if inner else UNKNOWN)
             return combine(parts) if parts else Value("")
         if kind == "identifier":
             name = text_of(node)
@@ -167,6 +168,10 @@ class _Walker:
             return self.value(node.child_by_field_name("alternative"))
         if kind == "parenthesized_expression" and node.named_children:
             return self.value(node.named_children[0])
+        if kind == "binary_expression" and text_of(node.child_by_field_name("operator")) == "??":
+            return fallback(
+                self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))
+            )
         if kind == "binary_expression" and text_of(node.child_by_field_name("operator")) == "+":
             return combine(
                 [self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))]
@@ -251,9 +256,9 @@ class _Walker:
         for call in nodes_of("csharp", root, ("invocation_expression",)):
             text = text_of(call)
             found = re.search(
-                r'Configure<\s*([\w.]+)\s*>\s*\(\s*\w+\.GetSection\(\s*"([^"]+)"', text
+                r'Configure<\s*([\w.]+)\s*>\s*\(\s*[\w.]+\.GetSection\(\s*"([^"]+)"', text
             ) or re.search(
-                r'AddOptions<\s*([\w.]+)\s*>\(\)\s*\.Bind(?:Configuration)?\(\s*\w+\.GetSection\(\s*"([^"]+)"',
+                r'AddOptions<\s*([\w.]+)\s*>\(\)\s*\.Bind(?:Configuration)?\(\s*[\w.]+\.GetSection\(\s*"([^"]+)"',
                 text,
             )
             if found and text_of(call.child_by_field_name("function")).split("<")[0].endswith(

@@ -106,7 +106,7 @@ def csharp_bindings(node: Node) -> Iterator[Binding]:
     if node.type == "variable_declarator":
         name = node.child_by_field_name("name")
         value = next(
-            (c for c in node.named_children if c is not name and c.type != "bracketed_argument_list"), None
+            (c for c in node.named_children if c != name and c.type != "bracketed_argument_list"), None
         )
         if value is not None and value.type == "equals_value_clause" and value.named_children:
             value = value.named_children[0]
@@ -179,6 +179,28 @@ class Flow:
                         found.setdefault(name, []).append((binder.end_byte, op, value))
             self._scopes[key] = found
         return self._scopes[key]
+
+    def returned(self, function: Node) -> Value:
+        """What a function of the file returns (its last ``return``), for helpers that build a URL
+        (``def products_url(path): return base + path``). Parameters stay unknown; recursion ends."""
+        key = (function.start_byte, function.end_byte)
+        if key in self._active:
+            return unknown(text_of(function.child_by_field_name("name")))
+        returns = [
+            r
+            for r in nodes_of(self.syntax.grammar, function, ("return_statement",))
+            if self.scope_of(r) == function and r.named_children
+        ]
+        if not returns:
+            return unknown(text_of(function.child_by_field_name("name")))
+        self._active.add(key)
+        try:
+            expression = returns[-1].named_children[0]
+            if expression.type == "expression_list" and expression.named_children:
+                expression = expression.named_children[0]
+            return self.evaluate(expression)
+        finally:
+            self._active.discard(key)
 
     def lookup(self, use: Node, name: str) -> Value | None:
         """What ``name`` holds at ``use``, from the enclosing functions; ``None`` when no

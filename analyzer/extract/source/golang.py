@@ -94,6 +94,7 @@ class _Walker:
         self.scan = scan
         self.flow = Flow(GO, self.value)
         self.helpers: dict[str, str] = {}  # function wrapping os.Getenv / viper.Get* -> env | config
+        self.functions: dict[str, Node] = {}  # functions of the file, for helpers that return a URL
 
     def value(self, node: Node | None) -> Value:
         if node is None:
@@ -144,6 +145,8 @@ class _Walker:
                 )
             if callee.startswith("viper.Get") and args:
                 return config(self.value(args[0]).text)
+            if callee in self.functions and callee not in self.helpers:
+                return self.flow.returned(self.functions[callee])
             helper = self.helpers.get(callee.rsplit(".", 1)[-1])
             if helper is not None and args:
                 # getEnv("X", "default"): a function of the file that reads os.Getenv of its argument
@@ -270,7 +273,11 @@ class _Walker:
                 node, callee, self.value(args[0]), "nats" if callee.startswith("nats") else "rabbitmq"
             )
             return
-        if method not in VALUE_BUILDERS and not callee.startswith(("log.", "fmt.", "strings.", "errors.")):
+        if (
+            method not in VALUE_BUILDERS
+            and callee not in self.helpers
+            and not callee.startswith(("log.", "fmt.", "strings.", "errors."))
+        ):
             for arg in args:
                 value = self.value(arg)
                 if carries_address(value):
@@ -376,6 +383,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return ExtractResult()
     scan, root = begin(ctx, text, "go")
     walker = _Walker(scan)
+    walker.functions = {
+        text_of(n.child_by_field_name("name")): n for n in nodes_of("go", root, ("function_declaration",))
+    }
     walker.find_helpers(root)
     walker.tagged_fields(root)
     walker.constants(root)

@@ -70,6 +70,7 @@ _FRAMEWORK_TYPES = {
     "JdbcTemplate", "NamedParameterJdbcTemplate", "String", "Logger", "ObjectMapper", "EntityManager",
     "ApplicationEventPublisher",
 }  # fmt: skip
+_CONFIG_CLASS_SUFFIXES = ("Properties", "Config", "Configuration", "Settings", "Options")
 _REPO_WRITES = re.compile(r"^(save|saveAll|saveAndFlush|delete|deleteAll|deleteById|insert|update)")
 _MARKER_IMPORTS = {
     "io.opentelemetry": ("telemetry", "opentelemetry"),
@@ -252,7 +253,15 @@ class _Walker:
         if obj in ("", "this") and name in self.methods:
             return self.returned(name)
         owner_type = self._owner_type(obj)
-        if owner_type in self.properties_classes and name.startswith(("get", "is")) and not args:
+        if (
+            owner_type[:1].isupper()
+            and owner_type not in _FRAMEWORK_TYPES
+            and (owner_type in self.properties_classes or owner_type.endswith(_CONFIG_CLASS_SUFFIXES))
+            and name.startswith(("get", "is"))
+            and not args
+        ):
+            # a getter of a @ConfigurationProperties class (declared in any file of the service):
+            # the resolver binds @Class.field to the class's prefix
             field = name.removeprefix("get").removeprefix("is")
             return config(f"@{owner_type}.{field[:1].lower()}{field[1:]}")
         if owner_type == "" and obj and obj[:1].isupper() and name.startswith("get"):

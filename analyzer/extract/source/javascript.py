@@ -108,6 +108,7 @@ class _Walker:
         self.http_clients: dict[str, Value] = {"axios": Value(""), "got": Value(""), "ky": Value("")}
         self.models: dict[str, str] = {}
         self.flow = Flow(javascript(grammar), self.value)
+        self.functions: dict[str, Node] = {}  # function declarations of the file
 
     def value(self, node: Node | None) -> Value:
         if node is None:
@@ -179,6 +180,8 @@ class _Walker:
             return config(key.text) if key.known else UNKNOWN
         if callee in ("url.resolve", "urlJoin", "urljoin", "path.join", "path.posix.join") and len(args) >= 2:
             return url_join(self.value(args[0]), self.value(args[1]))
+        if callee in self.functions:
+            return self.flow.returned(self.functions[callee])
         if callee in ("String", "encodeURI") and args:
             return self.value(args[0])
         if method in ("toString", "trim", "concat") and owner:
@@ -493,6 +496,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     )
     scan, root = begin(ctx, text, grammar)
     walker = _Walker(scan, grammar)
+    walker.functions = {
+        text_of(n.child_by_field_name("name")): n for n in nodes_of(grammar, root, ("function_declaration",))
+    }
     walker.constants(root)
     functions: dict[str, Node] = {}
     routes: list[tuple[str, Node]] = []

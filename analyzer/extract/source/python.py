@@ -129,6 +129,7 @@ class _Walker:
         self.imported: dict[str, str] = {}  # local name -> "module.name" or "module"
         self.consumers: list[tuple[str, str]] = []  # (queue, callback function name)
         self.flow = Flow(PYTHON, self.value)
+        self.functions: dict[str, Node] = {}  # functions of the file, for helpers that return a URL
         self.settings_classes: dict[str, str] = {}  # pydantic BaseSettings class -> env prefix
         self.settings_objects: set[str] = set()  # names bound to an instance of one
 
@@ -218,6 +219,8 @@ class _Walker:
             key = self.value(args[0])
             default = self.value(args[1]) if len(args) > 1 else Value("")
             return config(key.text, default.text) if key.known else UNKNOWN
+        if callee in self.functions:
+            return self.flow.returned(self.functions[callee])
         if callee not in ("os.getenv", "getenv", "os.environ.get", "environ.get", "env", "env.str", "config"):
             return unknown(f"{callee}()")
         if not args:
@@ -570,6 +573,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     scan, root = begin(ctx, text, "python")
     walker = _Walker(scan, text.encode("utf-8"))
     walker.imports(root)
+    walker.functions = {
+        text_of(n.child_by_field_name("name")): n for n in nodes_of("python", root, ("function_definition",))
+    }
     walker.module_constants(root)
     walker.settings(root)
     functions: dict[str, Node] = {}
