@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := build/demo
 
-.PHONY: demo test lint typecheck layers unit browser-deps bench clean
+.PHONY: demo test lint typecheck layers unit browser-deps bench corpus corpus-baseline clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,18 @@ test: lint typecheck layers unit
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# The scored corpus (benchmarks/corpus/README.md): needs bare mirrors of the systems, so not part of `test`.
+MIRRORS     ?= ../.mirror
+CORPUS_JOBS ?= 1
+CORPUS_ARGS ?=
+corpus: $(STAMP)
+	$(PY) benchmarks/corpus/run.py --mirrors $(MIRRORS) --jobs $(CORPUS_JOBS) $(CORPUS_ARGS)
+
+# The same run with another checkout's code (BASELINE=DIR, its venv made with `make .venv/.installed-stamp`).
+corpus-baseline: $(STAMP)
+	$(PY) benchmarks/corpus/run.py --mirrors $(MIRRORS) --jobs $(CORPUS_JOBS) --section baseline \
+		--python $(BASELINE)/.venv/bin/python --analyzer-root $(BASELINE) $(CORPUS_ARGS)
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

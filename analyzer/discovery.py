@@ -26,6 +26,7 @@ SKIP_DIRS = frozenset(
         ".hg",
         ".svn",
         "node_modules",
+        ".yarn",  # Yarn Berry's own release, plugins and cache: the package manager, not service code
         "vendor",
         "build",
         "target",
