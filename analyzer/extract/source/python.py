@@ -86,6 +86,9 @@ def _client_technology(callee: str, method: str) -> str | None:
     return _CLIENT_CALLS.get(method)
 
 
+CONFIG_MAPPINGS = frozenset({"app.config", "current_app.config", "config", "settings", "self.config"})
+
+
 def wants(path: str) -> bool:
     return path.endswith(".py") and "/migrations/" not in path and "/versions/" not in path
 
@@ -183,9 +186,11 @@ class _Walker:
             if target in ("os.environ", "environ"):
                 key = self.value(node.child_by_field_name("subscript"))
                 return env(key.text)
-            if target in ("app.config", "current_app.config", "config", "settings"):
+            if target in CONFIG_MAPPINGS:
                 key = self.value(node.child_by_field_name("subscript"))
-                return config(key.text) if key.known else UNKNOWN
+                if not key.known:
+                    return UNKNOWN
+                return self.scan.consts.get(f"config[{key.text}]", config(key.text))
         return UNKNOWN
 
     def _env_read(self, call: Node) -> Value:
@@ -271,6 +276,22 @@ class _Walker:
                     for key, value in list(self.scan.consts.items()):
                         if key.startswith(f"{owner}."):
                             self.scan.consts[f"{bound}.{key.split('.', 1)[1]}"] = value
+
+    def config_assignments(self, root: Node) -> None:
+        """``app.config["BALANCES_URI"] = "http://{}/balances".format(os.environ.get(...))``
+        anywhere in the file sets that key for every reader of the file."""
+        for node in nodes_of("python", root, ("assignment",)):
+            left = node.child_by_field_name("left")
+            if (
+                left is None
+                or left.type != "subscript"
+                or text_of(left.child_by_field_name("value")) not in CONFIG_MAPPINGS
+            ):
+                continue
+            key = self.value(left.child_by_field_name("subscript"))
+            value = self.value(node.child_by_field_name("right"))
+            if key.known and (value.known or value.origin in ("env", "config")):
+                self.scan.consts.setdefault(f"config[{key.text}]", value)
 
     def module_constants(self, root: Node) -> None:
         for statement in root.named_children:
@@ -578,6 +599,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     }
     walker.module_constants(root)
     walker.settings(root)
+    walker.config_assignments(root)
     functions: dict[str, Node] = {}
     routes: list[tuple[str, Node]] = []
     for node in nodes_of("python", root, ("call", "function_definition", "decorated_definition")):
