@@ -179,6 +179,8 @@ def test_csharp_aspnet_service() -> None:
     assert result.diagnostics == []
     assert summary(result) == {
         ("marker", 5, "telemetry", "opentelemetry"),
+        # the client's BaseAddress is itself where it calls
+        ("call", 21, "", "http://payment-api", "env", "PAYMENT_URL"),
         ("writes", 29, "orders"),
         ("call", 30, "DELETE", "http://basket-api/api/v1/basket/", "literal", ""),
         ("publishes", 31, "masstransit", "OrderStartedIntegrationEvent"),

@@ -288,6 +288,17 @@ class _Walker:
                 "BaseAddress"
             ):
                 self.base_address = self.value(node.child_by_field_name("right"))
+                # A typed client's BaseAddress (often set where it is registered, AddHttpClient<T>)
+                # is where its relative calls go: the service calls that address.
+                if self.base_address.known or self.base_address.origin in ("env", "config"):
+                    self.scan.facts.append(
+                        Call(
+                            self.scan.service,
+                            self.base_address,
+                            self.scan.evidence(node, "HttpClient.BaseAddress"),
+                            "http",
+                        )
+                    )
 
     def invocation(self, node: Node, routes: list[tuple[str, Node]]) -> None:
         scan = self.scan
