@@ -78,7 +78,8 @@ def classify(
     """
     if not value:
         return []
-    upper = re.sub(r"[^A-Za-z0-9]+", "_", key).upper()
+    cased = re.sub(r"[^A-Za-z0-9]+", "_", key)
+    upper = cased.upper()
     info = parse_connection_string(value)
     if info is not None and info.hosts and not any("${" in h for h in info.hosts):
         # A keyword string keeps its connection when only a secret is interpolated
@@ -105,7 +106,7 @@ def classify(
             r"health", key, re.I
         ):
             return []  # a listen address, or a monitoring probe: not a business dependency
-        host_match = HOST_SUFFIX.match(upper)
+        host_match = HOST_SUFFIX.match(cased)
         technology = host_technology(host_match.group("prefix")) if host_match else None
         if technology:  # CARTS_DYNAMODB_ENDPOINT=http://carts-db:8000 is a datastore
             found = re.match(r"^[a-z]+://([^/:]+)(?::(\d+))?", value, re.I)
@@ -130,7 +131,9 @@ def classify(
         ):
             return [Credential(service, key, secret_evidence() if secret_evidence else evidence)]
         return []
-    host_match = HOST_SUFFIX.match(upper)
+    # NOTE: matched on the key as written, so camel case still separates words
+    # (RabbitMQHandler__Host names rabbit, RABBITMQHANDLER_HOST would not)
+    host_match = HOST_SUFFIX.match(cased)
     if host_match and re.fullmatch(r"[A-Za-z0-9._:,-]+", value):
         prefix = host_match.group("prefix")
         technology = host_technology(prefix)
