@@ -32,6 +32,7 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
+from analyzer.extract.values import slots, template_of
 from analyzer.model import (
     ArchGraph,
     Diagnostic,
@@ -281,6 +282,13 @@ def build_graph(
             r, fact.service, fact.evidence
         ):
             _connect(r, fact)
+    for fact in by_type[Call]:
+        assert isinstance(fact, Call)
+        if fact.evidence.source == SourceKind.CODE:
+            for read in slots(template_of(fact.target)):
+                if read.origin in ("env", "config"):
+                    r.join.note_read(fact.service, read)
+    r.join.note_settings_read()
     for fact in by_type[Call]:
         assert isinstance(fact, Call)
         if profile_active(r, fact.service, fact.evidence.profile) and not overridden_by_env(
@@ -593,6 +601,25 @@ def _call(r: Resolver, fact: Call) -> None:
         return
     if not fact.protocol and what.kind == "host":
         return  # a bare word reaching some call is not an address unless the system knows it
+    if (
+        kind == "service"
+        and fact.evidence.source in (SourceKind.COMPOSE, SourceKind.K8S)
+        and fact.target.origin == "env"
+        and r.join is not None
+        and r.join.unread(fact.service, fact.target.variable)
+    ):
+        # A shared ConfigMap or env file hands every service every address; the service's code,
+        # which reads its configuration elsewhere, never reads this one.
+        r.diagnostics.append(
+            Diagnostic(
+                fact.evidence.location.path,
+                fact.evidence.location.line,
+                DiagnosticLevel.INFO,
+                f"{fact.target.variable} is set for {r.service_name(fact.service)} "
+                "but its code never reads it: no call drawn",
+            )
+        )
+        return
     if kind == "service":
         target = r.service_node(name)
     else:

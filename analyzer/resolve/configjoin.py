@@ -54,6 +54,32 @@ class ConfigJoin:
     _by_key: dict[tuple[str, str], list[Candidate]] = field(default_factory=lambda: defaultdict(list))
     _services_by_key: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     _classes: dict[tuple[str, str], str] = field(default_factory=dict)
+    _reads: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def note_read(self, service: str, current: Slot) -> None:
+        """The service's code reads this slot (and whatever ``${...}`` its settings expand to)."""
+        canonical = self.service_name(service)
+        name = self.key_of(service, current.name)
+        self._reads[canonical].add(key_form(name))
+        for candidate in self._by_key.get((canonical, key_form(name)), ()):
+            self._reads[canonical].update(
+                key_form(m.group(1)) for m in _PLACEHOLDER.finditer(candidate.value)
+            )
+
+    def note_settings_read(self) -> None:
+        """A framework reads its own configuration files: every ``${VAR}`` they name is read."""
+        for (service, _), candidates in self._by_key.items():
+            for candidate in candidates:
+                if candidate.kind == "config":
+                    self._reads[service].update(
+                        key_form(m.group(1)) for m in _PLACEHOLDER.finditer(candidate.value)
+                    )
+
+    def unread(self, service: str, variable: str) -> bool:
+        """Whether the service's code is known (it reads some configuration) and never reads
+        ``variable``: a deployment setting nothing in the service uses draws no call."""
+        reads = self._reads.get(self.service_name(service)) or set()
+        return bool(reads) and key_form(variable) not in reads
 
     def key_of(self, service: str, name: str) -> str:
         """``@BillingProperties.baseUrl`` (a field of a configuration-properties class) as the key
