@@ -606,7 +606,7 @@ def _call(r: Resolver, fact: Call) -> None:
         and fact.evidence.source in (SourceKind.COMPOSE, SourceKind.K8S)
         and fact.target.origin == "env"
         and r.join is not None
-        and r.join.unread(fact.service, fact.target.variable)
+        and r.join.unread(fact.service, fact.target.variable, fact.evidence)
     ):
         # A shared ConfigMap or env file hands every service every address; the service's code,
         # which reads its configuration elsewhere, never reads this one.

@@ -55,6 +55,13 @@ class ConfigJoin:
     _services_by_key: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     _classes: dict[tuple[str, str], str] = field(default_factory=dict)
     _reads: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    _shared: dict[tuple[str, int], set[str]] = field(default_factory=lambda: defaultdict(set))
+    _from_file: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def shared(self, evidence: Evidence) -> bool:
+        """Whether one line sets a variable for several services (a ConfigMap mounted with
+        ``envFrom``, a shared ``env_file``)."""
+        return len(self._shared.get((evidence.location.path, evidence.location.line), ())) > 1
 
     def note_read(self, service: str, current: Slot) -> None:
         """The service's code reads this slot (and whatever ``${...}`` its settings expand to)."""
@@ -75,11 +82,17 @@ class ConfigJoin:
                         key_form(m.group(1)) for m in _PLACEHOLDER.finditer(candidate.value)
                     )
 
-    def unread(self, service: str, variable: str) -> bool:
-        """Whether the service's code is known (it reads some configuration) and never reads
-        ``variable``: a deployment setting nothing in the service uses draws no call."""
-        reads = self._reads.get(self.service_name(service)) or set()
-        return bool(reads) and key_form(variable) not in reads
+    def unread(self, service: str, variable: str, evidence: Evidence) -> bool:
+        """Whether ``variable`` comes from a set shared by several services (a ConfigMap, an env
+        anchor) from which the service's code picks others but not this one: the set is a menu,
+        and what the code does not pick it does not call. A set the code picks nothing from is
+        left alone (a runtime or SDK reads it, OTEL_* say)."""
+        if not self.shared(evidence):
+            return False
+        canonical = self.service_name(service)
+        reads = self._reads.get(canonical) or set()
+        menu = self._from_file.get((canonical, evidence.location.path), set())
+        return bool(reads & menu) and key_form(variable) not in reads
 
     def key_of(self, service: str, name: str) -> str:
         """``@BillingProperties.baseUrl`` (a field of a configuration-properties class) as the key
@@ -93,6 +106,9 @@ class ConfigJoin:
         return f"{prefix}.{rest}" if prefix else rest
 
     def add_env(self, fact: EnvVar) -> None:
+        where = fact.evidence.location
+        self._shared[(where.path, where.line)].add(self.service_name(fact.service))
+        self._from_file[(self.service_name(fact.service), where.path)].add(key_form(fact.name))
         rank = _RANK.get(fact.evidence.source, 1)
         self._add(fact.service, fact.name, Candidate(fact.value, fact.evidence, rank, "env"))
 

@@ -99,3 +99,18 @@ def test_missing_values_are_explained() -> None:
         join.why_missing("api", other)
         == "PRICING_URL is read from the environment and set nowhere in the repository"
     )
+
+
+def test_a_shared_menu_of_addresses_yields_only_what_the_code_picks() -> None:
+    join = ConfigJoin(lambda name: name, lambda service: None)
+    for service in ("ledgerwriter", "frontend"):
+        for line, name in ((3, "BALANCES_API_ADDR"), (4, "CONTACTS_API_ADDR")):
+            join.add_env(EnvVar(service, name, "x:8080", ev("config.yaml", line, SourceKind.K8S)))
+        join.add_env(EnvVar(service, "OTEL_ENDPOINT", "collector:4317", ev("otel.yaml", 1, SourceKind.K8S)))
+    join.note_read("ledgerwriter", slots(env("BALANCES_API_ADDR").template)[0])
+    assert not join.unread("ledgerwriter", "BALANCES_API_ADDR", ev("config.yaml", 3, SourceKind.K8S))
+    assert join.unread("ledgerwriter", "CONTACTS_API_ADDR", ev("config.yaml", 4, SourceKind.K8S))
+    # nothing of otel.yaml is read by the code: an SDK reads it, the setting stays
+    assert not join.unread("ledgerwriter", "OTEL_ENDPOINT", ev("otel.yaml", 1, SourceKind.K8S))
+    # the frontend's code is not known to read anything from the menu: everything stays
+    assert not join.unread("frontend", "CONTACTS_API_ADDR", ev("config.yaml", 4, SourceKind.K8S))
