@@ -220,3 +220,21 @@ def settings_url(
     if database is not None and (database.known or database.origin in CONFIGURABLE):
         parts += [literal("/"), database]
     return concat(parts)
+
+
+def as_placeholders(value: Value) -> str:
+    """A value as a setting's text, its slots as ``${NAME:default}`` placeholders the configuration
+    join expands (a config module's ``mongoUrl: process.env.MONGO_URL || "mongodb://..."`` is
+    ``${MONGO_URL:mongodb://...}``); it ends where an unknown part begins."""
+    template = template_of(value)
+    out: list[str] = []
+    position = 0
+    for match in _SLOT.finditer(template):
+        out.append(template[position : match.start()])
+        position = match.end()
+        if match["origin"] not in CONFIGURABLE:
+            return "".join(out)
+        default = match["default"]
+        out.append("${" + match["name"] + (f":{default}" if default else "") + "}")
+    out.append(template[position:])
+    return "".join(out)

@@ -101,12 +101,16 @@ def test_javascript_old_driver_entry_points(built: tuple[ArchGraph, list[str]]) 
     # the deployment's MONGO_URL is the evidence, the code that reads it is named beside it
     catalog = edge(graph, EdgeKind.CONNECTS, "service:products", "database:catalog-db/catalog")
     assert [(e.location.path, e.location.line) for e in catalog.evidence] == [("docker-compose.yml", 13)]
-    assert catalog.attrs["read_in"] == ("products/server.js:10",)
+    assert catalog.attrs["read_in"] == ("products/server.js:11",)
     # redis.createClient({host: redisHost}) with var redisHost = process.env.REDIS_HOST || 'cache'
     assert places(graph, EdgeKind.CONNECTS, "service:products", "database:cache/0") == [
-        ("products/server.js", 13)
+        ("products/server.js", 14)
     ]
-    assert places(graph, EdgeKind.CALLS, "service:products", "service:orders") == [("products/server.js", 17)]
+    # config.orders.baseUrl of the service's config module (module.exports = {orders: {baseUrl: ...}})
+    assert places(graph, EdgeKind.CALLS, "service:products", "service:orders") == [
+        ("products/config.js", 4),
+        ("products/server.js", 18),
+    ]
 
 
 def test_python_fstring_helper_and_kwargs_clients(built: tuple[ArchGraph, list[str]]) -> None:
@@ -156,7 +160,7 @@ def test_unresolved_targets_say_why(built: tuple[ArchGraph, list[str]]) -> None:
     assert unresolved == [
         "inventory/main.go:36 call target not resolved: PRICING_URL is read from the environment and set "
         "nowhere in the repository; no edge drawn",
-        "products/server.js:21 call target not resolved: PAYMENT_URL is read from the environment and set "
+        "products/server.js:22 call target not resolved: PAYMENT_URL is read from the environment and set "
         "nowhere in the repository; no edge drawn",
     ]
 

@@ -29,6 +29,7 @@ from analyzer.extract.facts import (
     FileContext,
     Marker,
     Message,
+    Setting,
     TableAccess,
     Value,
 )
@@ -46,7 +47,7 @@ from analyzer.extract.source.base import (
 )
 from analyzer.extract.source.flow import Flow, javascript
 from analyzer.extract.source.operations import Scope, collect_operations, module_name, module_summaries
-from analyzer.extract.values import config, env, fallback, settings_url, unknown, url_join
+from analyzer.extract.values import as_placeholders, config, env, fallback, settings_url, unknown, url_join
 
 NAME = "javascript"
 ROUTE_OWNERS = re.compile(r"(^|_)(app|api|router|server|routes?)$", re.I)
@@ -109,6 +110,38 @@ class _Walker:
         self.models: dict[str, str] = {}
         self.flow = Flow(javascript(grammar), self.value)
         self.functions: dict[str, Node] = {}  # function declarations of the file
+        self.local_modules: dict[str, str] = {}  # name bound to require("./x") -> x
+
+    def exported_settings(self, root: Node, path: str) -> None:
+        """``module.exports = { mongoUrl: process.env.MONGO_URL || "..." }`` (or ``export default``):
+        each configurable entry becomes a setting ``js:<module>.<key>`` its importers read."""
+        stem = path.rsplit("/", 1)[-1].split(".")[0]
+        for node in nodes_of(self.grammar, root, ("assignment_expression", "export_statement")):
+            if node.type == "assignment_expression":
+                if text_of(node.child_by_field_name("left")) != "module.exports":
+                    continue
+                exported = node.child_by_field_name("right")
+            else:
+                exported = node.child_by_field_name("value")
+            if exported is None or exported.type != "object":
+                continue
+            self._export_object(stem, exported, "")
+
+    def _export_object(self, stem: str, obj: Node, prefix: str) -> None:
+        for key, value_node in _props(obj).items():
+            if value_node.type == "object":
+                self._export_object(stem, value_node, f"{prefix}{key}.")
+                continue
+            value = self.value(value_node)
+            if value.known or value.origin in ("env", "config"):
+                self.scan.facts.append(
+                    Setting(
+                        self.scan.service,
+                        f"js:{stem}.{prefix}{key}",
+                        as_placeholders(value),
+                        self.scan.evidence(value_node, f"{stem}.{prefix}{key}"),
+                    )
+                )
 
     def value(self, node: Node | None) -> Value:
         if node is None:
@@ -139,6 +172,9 @@ class _Walker:
                 return env(prop)
             if obj in ("this", "self") and prop in self.scan.consts:
                 return self.scan.consts[prop]
+            if obj.split(".")[0] in self.local_modules:
+                path = [*obj.split(".")[1:], prop]
+                return config(f"js:{self.local_modules[obj.split('.')[0]]}." + ".".join(path))
             if obj.split(".")[0] in self.config_modules:
                 # require('config') / a config module: config.db.url is the key db.url
                 return config(".".join([*obj.split(".")[1:], prop]))
@@ -206,6 +242,11 @@ class _Walker:
                     and self.value(args[0]).text in ("config", "nconf", "convict")
                 ):
                     self.config_modules = self.config_modules | {text_of(name)}
+                    continue
+                if callee == "require" and args and self.value(args[0]).text.startswith("."):
+                    # a module of the service (./config): its exported settings are joined by key
+                    stem = self.value(args[0]).text.rstrip("/").rsplit("/", 1)[-1].split(".")[0]
+                    self.local_modules[text_of(name)] = stem
                     continue
                 if callee in ("axios.create", "got.extend", "ky.create"):
                     base = _props(args[0] if args else None)
@@ -500,6 +541,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         text_of(n.child_by_field_name("name")): n for n in nodes_of(grammar, root, ("function_declaration",))
     }
     walker.constants(root)
+    walker.exported_settings(root, ctx.path)
     functions: dict[str, Node] = {}
     routes: list[tuple[str, Node]] = []
     for node in nodes_of(
