@@ -172,3 +172,18 @@ def test_sync_cycles_across_languages() -> None:
         "Synchronous call cycle: billing → ledger → billing",
         "Synchronous call cycle: orders → products → orders",
     ]
+
+
+def test_declarative_clients_name_the_service_they_call() -> None:
+    from analyzer.extract.facts import Call, FileContext
+    from analyzer.extract.source import java
+
+    text = (
+        "package x;\n"
+        "import io.micronaut.http.client.annotation.Client;\n"
+        '@Client(id = "payment-service", path = "/payment")\n'
+        "public interface PaymentClient extends PaymentOperations {}\n"
+    )
+    facts = java.extract(FileContext("gw/src/main/java/x/PaymentClient.java", "/tmp", "gateway"), text).facts
+    calls = [(f.target.text, f.target.origin, f.evidence.location.line) for f in facts if isinstance(f, Call)]
+    assert calls == [("http://payment-service", "discovery", 3)]

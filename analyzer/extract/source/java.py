@@ -516,22 +516,32 @@ class _Walker:
                 scan.facts.append(
                     Marker(scan.service, "outbox", table, scan.evidence(where, f"outbox entity {class_name}"))
                 )
-        if "FeignClient" in annotations:
-            args = _annotation_args(annotations["FeignClient"])
-            url = self.value(args.get("url"))
+        for client in ("FeignClient", "Client"):
+            # Spring Cloud @FeignClient(name|url) and Micronaut @Client(id|value): declarative clients
+            if client not in annotations or (
+                client == "Client"
+                and "interface" not in text_of(node)[:400]
+                and "abstract" not in text_of(node)[:400]
+            ):
+                continue
+            args = _annotation_args(annotations[client])
+            url = self.value(args.get("url") if client == "FeignClient" else args.get("value"))
             url = self.config_value(url.text) if url.known else url
+            if url.known and url.origin != "config" and not re.match(r"^[a-z]+://", url.text):
+                url = Value("", "unresolved")  # @Client("/path") is a path on the discovery id
             if url.known or url.origin == "config":
                 target = url
             else:
-                # A Feign client by name is resolved through service discovery at run time: a
-                # logical name, not an address written into the code.
-                name = self.value(_first(args, "name", "value"))
-                target = Value(name.text, "discovery", name.text) if name.known else name
+                # A client by name is resolved through service discovery at run time: a logical
+                # name, not an address written into the code.
+                name = self.value(
+                    _first(args, "name", "value") if client == "FeignClient" else args.get("id")
+                )
+                clean = name.text.strip("/")
+                target = Value(clean, "discovery", clean) if clean else name
             if target.known and not re.match(r"^[a-z]+://", target.text):
-                target = Value("http://" + target.text, target.origin, target.variable)
-            scan.facts.append(
-                Call(scan.service, target, scan.evidence(annotations["FeignClient"], "FeignClient"), "http")
-            )
+                target = Value("http://" + target.text, target.origin, target.variable, "")
+            scan.facts.append(Call(scan.service, target, scan.evidence(annotations[client], client), "http"))
         if "Saga" in annotations:
             scan.facts.append(
                 Marker(scan.service, "saga", "axon", scan.evidence(annotations["Saga"], "@Saga"))
