@@ -223,6 +223,17 @@ class _Walker:
         ):
             scan.grpc_stub(node, method.removeprefix("New").removesuffix("Client"))
             return
+        stub = re.fullmatch(r"New(\w+)Client", method)
+        if (
+            stub
+            and "." in callee
+            and len(args) == 1
+            and re.search(r"(conn|^cc$|channel)", text_of(args[0]).rsplit(".", 1)[-1], re.I)
+        ):
+            # search.NewSearchClient(conn): a generated gRPC stub on a connection dialled elsewhere
+            # (a discovery dialer); the resolver matches the proto service the system declares.
+            scan.grpc_stub(node, stub.group(1))
+            return
         if callee in ("http.Get", "http.Post", "http.Head", "http.PostForm") and args:
             scan.facts.append(
                 Call(
