@@ -70,6 +70,7 @@ _FRAMEWORK_TYPES = {
     "JdbcTemplate", "NamedParameterJdbcTemplate", "String", "Logger", "ObjectMapper", "EntityManager",
     "ApplicationEventPublisher",
 }  # fmt: skip
+_NOT_ACCESSORS = frozenset({"build", "toString", "hashCode", "clone", "values", "keySet", "entrySet", "size"})
 _CONFIG_CLASS_SUFFIXES = ("Properties", "Config", "Configuration", "Settings", "Options")
 _REPO_WRITES = re.compile(r"^(save|saveAll|saveAndFlush|delete|deleteAll|deleteById|insert|update)")
 _MARKER_IMPORTS = {
@@ -233,7 +234,10 @@ class _Walker:
                 return formatted(self.value(obj_node), [self.value(a) for a in args])
             if args:
                 return formatted(self.value(args[0]), [self.value(a) for a in args[1:]])
-        if name in ("valueOf", "toString", "toUriString", "build", "encode", "trim", "toUri", "expand"):
+        if name in (
+            "valueOf", "toString", "toUriString", "build", "encode", "trim", "toUri", "expand",
+            "buildAndExpand", "queryParam", "queryParams", "queryParamIfPresent", "fragment",
+        ):  # fmt: skip
             if name == "valueOf" and args:
                 return self.value(args[0])
             if obj_node is not None:
@@ -257,12 +261,13 @@ class _Walker:
             owner_type[:1].isupper()
             and owner_type not in _FRAMEWORK_TYPES
             and (owner_type in self.properties_classes or owner_type.endswith(_CONFIG_CLASS_SUFFIXES))
-            and name.startswith(("get", "is"))
+            and (name.startswith(("get", "is")) or name not in _NOT_ACCESSORS)
             and not args
         ):
             # a getter of a @ConfigurationProperties class (declared in any file of the service):
             # the resolver binds @Class.field to the class's prefix
-            field = name.removeprefix("get").removeprefix("is")
+            # getBaseUrl() of a class, promotion() of a record: the component is the key
+            field = name.removeprefix("get").removeprefix("is") if re.match(r"^(get|is)[A-Z]", name) else name
             return config(f"@{owner_type}.{field[:1].lower()}{field[1:]}")
         if owner_type == "" and obj and obj[:1].isupper() and name.startswith("get"):
             return UNKNOWN
