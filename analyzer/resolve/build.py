@@ -514,7 +514,11 @@ def _link_store(
 
 
 def _unresolved(r: Resolver, fact: Call, reason: str) -> None:
-    what = "connection" if fact.protocol not in ("http", "grpc", "") else "call"
+    template = template_of(fact.target)
+    dsn = re.match(r"^(jdbc:|[a-z][a-z0-9+.-]*://)", template) and not re.match(
+        r"^(https?|grpcs?|wss?)://", template
+    )
+    what = "connection" if fact.protocol not in ("http", "grpc", "") or dsn else "call"
     r.diagnostics.append(
         Diagnostic(
             fact.evidence.location.path,
@@ -550,6 +554,8 @@ def _call(r: Resolver, fact: Call) -> None:
     hint = "" if fact.protocol in ("http", "grpc") else fact.protocol
     what = carried(text, hint)
     if what is None:
+        if resolved.reason and not resolved.complete:
+            _unresolved(r, fact, resolved.reason)  # "jdbc:postgresql://" + env(DB_HOST) with DB_HOST unset
         return
     first, joined = fact.evidence, tuple(resolved.evidence)
     read_in: dict[str, AttrValue] = {}

@@ -62,15 +62,12 @@ def resolve(join: ConfigJoin, service: str, value: Value) -> Resolved:
     if configurable and origin not in CONFIGURABLE:
         origin = configurable[0].origin
     reason = ""
-    if not filled.text:
-        if filled.missing:
-            reason = join.why_missing(service, filled.missing[0])
-        else:
-            first = next((s for s in slots(template)), None)
-            name = first.name if first is not None and first.name else "the value"
-            reason = (
-                f"{name} is computed at run time ({describe(template)}) and not written in the repository"
-            )
+    if filled.missing:
+        reason = join.why_missing(service, filled.missing[0])
+    elif not filled.text:
+        first = next((s for s in slots(template)), None)
+        name = first.name if first is not None and first.name else "the value"
+        reason = f"{name} is computed at run time ({describe(template)}) and not written in the repository"
     whole = slots(template)
     passthrough = (
         bool(used)

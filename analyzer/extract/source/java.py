@@ -472,9 +472,11 @@ class _Walker:
         """Any argument whose value is an address (a URL, a DSN, a JDBC URL) or a configured
         value named like one reaches this call: the resolver decides what it is. A known client
         API adds the technology (``new Jedis(host, port)`` is Redis)."""
-        if api.rsplit(".", 1)[-1] in VALUE_BUILDERS or re.match(r"^(log|logger|LOG|LOGGER)\.", api):
-            return
         hint = _client_technology(api)
+        if (not hint and api.rsplit(".", 1)[-1] in VALUE_BUILDERS) or re.match(
+            r"^(log|logger|LOG|LOGGER)\.", api
+        ):
+            return
         values = [self.value(a) for a in args]
         for index, value in enumerate(values):
             if not carries_address(value, bool(hint)):

@@ -149,6 +149,8 @@ class _Walker:
         kind = node.type
         if kind == "string":
             return Value("".join(text_of(c) for c in node.named_children))
+        if kind == "number":
+            return Value(text_of(node))
         if kind == "template_string":
             parts = []
             for child in node.named_children:

@@ -143,6 +143,8 @@ class _Walker:
         kind = node.type
         if kind == "string":
             return _string(node, self.value)
+        if kind == "integer":
+            return Value(text_of(node))
         if kind == "concatenated_string":
             return combine([self.value(c) for c in node.named_children])
         if kind == "identifier":
