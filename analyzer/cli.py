@@ -43,9 +43,9 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _config(root: Path, config_path: Path | None) -> Config:
+def _config(root: Path, config_path: Path | None, allow_python_rules: bool = False) -> Config:
     try:
-        return load_project_config(root, config_path)
+        return load_project_config(root, config_path, allow_python_rules=allow_python_rules)
     except ConfigError as exc:
         _fail(str(exc))
         raise  # unreachable
@@ -125,6 +125,12 @@ def main() -> None:
     "or the GitHub Actions commit when run there).",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--allow-python-rules",
+    is_flag=True,
+    help="Run Python rules from rule folders named by a --config file outside PATH (they run code; "
+    "configuration inside PATH can never enable them).",
+)
 def scan_command(
     path: Path,
     config_path: Path | None,
@@ -139,9 +145,10 @@ def scan_command(
     jobs: int | None,
     source_url: str | None,
     quiet: bool,
+    allow_python_rules: bool,
 ) -> None:
     """Scan the repository at PATH and report findings."""
-    config = _config(path, config_path)
+    config = _config(path, config_path, allow_python_rules)
     url = source_url or config.source_url or _github_source_url()
     if url:
         config = dataclasses.replace(config, source_url=url.rstrip("/"))

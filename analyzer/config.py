@@ -1,18 +1,39 @@
 """``archconform.yml``: the optional project configuration at the repo root.
 
 Errors name the file, the 1-based line and what was expected (:class:`ConfigError`).
+
+NOTE: the trust boundary (SECURITY.md). A config file inside the scanned tree is written by whoever
+wrote the pull request, so it is *untrusted*: it may tune rules, severities, ignores and waivers,
+but it cannot enable Python rules, name rule folders or trace files outside the tree, or raise a
+limit. Such a setting is dropped and reported as a diagnostic (:attr:`Config.refused`). A config
+given with ``--config`` from outside the scanned tree is trusted, as are the command line and the
+environment.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from analyzer.model import Severity
+from analyzer.model import Diagnostic, DiagnosticLevel, Severity
+from analyzer.model.limits import (
+    DEFAULT_LIMITS,
+    LIMIT_NAMES,
+    LimitExceeded,
+    Limits,
+    compose_bounded,
+    safe_load_bounded,
+)
+from analyzer.model.paths import is_inside
+
+PYTHON_RULES_ENV = "ARCHCONFORM_ALLOW_PYTHON_RULES"
 
 CONFIG_NAMES = ("archconform.yml", "archconform.yaml", ".archconform.yml")
 
@@ -79,6 +100,11 @@ class Config:
     waivers: tuple[Waiver, ...] = ()
     rule_paths: tuple[str, ...] = ()  # absolute, resolved against the config file's folder
     allow_python_rules: bool = False
+    # Rule folders the trusted side named: the only places Python rules are loaded from.
+    trusted_rule_paths: tuple[str, ...] = ()
+    trusted: bool = True  # False: the file lies inside the scanned tree
+    limits: Limits = DEFAULT_LIMITS
+    refused: tuple[Diagnostic, ...] = ()  # untrusted settings that were not applied, and why
     traces: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()  # deployed profiles; empty = report all
     fail_on: str = ""
@@ -98,6 +124,7 @@ def find_config(root: Path) -> Path | None:
 
 
 _TOP_KEYS = {
+    "limits",
     "services",
     "aliases",
     "ignore",
@@ -124,13 +151,27 @@ def _mapping_lines(node: yaml.Node) -> dict[str, yaml.Node]:
     return {str(k.value): v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
 
 
-def load_config(path: Path, display: str | None = None) -> Config:
-    """Parse and validate a config file. Raises :class:`ConfigError` with file and line."""
+def python_rules_allowed_by_environment() -> bool:
+    """``ARCHCONFORM_ALLOW_PYTHON_RULES=1`` (the CI's environment is on the trusted side)."""
+    return os.environ.get(PYTHON_RULES_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def load_config(path: Path, display: str | None = None, *, scanned_root: Path | None = None) -> Config:
+    """Parse and validate a config file. Raises :class:`ConfigError` with file and line.
+
+    With ``scanned_root``, a file inside that tree is untrusted (see the module docstring): its
+    settings that only the trusted side may make are dropped and listed in ``Config.refused``.
+    Without it, the caller vouches for the file (an explicit API or test call).
+    """
     shown = display or path.name
+    trusted = scanned_root is None or not lies_within(path, scanned_root)
+    refused: list[Diagnostic] = []
     try:
         text = path.read_text(encoding="utf-8")
-        tree = yaml.compose(text)
-        data = yaml.safe_load(text)
+        tree = compose_bounded(text)
+        data = safe_load_bounded(text)
+    except LimitExceeded as exc:
+        raise ConfigError(shown, 1, f"config not read: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -138,13 +179,24 @@ def load_config(path: Path, display: str | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(shown, 1, f"cannot read config: {exc}") from None
     if data is None:
-        return Config(path=shown)
+        return Config(path=shown, trusted=trusted)
     if not isinstance(data, dict) or tree is None:
         raise ConfigError(shown, 1, "expected a mapping of settings at the top level")
     lines = _mapping_lines(tree)
 
     def fail(key: str, message: str, node: yaml.Node | None = None) -> ConfigError:
         return ConfigError(shown, _line_of(node if node is not None else lines.get(key)), message)
+
+    def refuse(key: str, message: str) -> None:
+        refused.append(
+            Diagnostic(
+                shown,
+                _line_of(lines.get(key)),
+                DiagnosticLevel.WARNING,
+                f"{message}; configuration inside the scanned repository cannot do this "
+                "(pass a --config file from outside it, see SECURITY.md)",
+            )
+        )
 
     for key in data:
         if key not in _TOP_KEYS:
@@ -260,6 +312,26 @@ def load_config(path: Path, display: str | None = None) -> Config:
 
     base = path.parent
     rule_paths = tuple(str((base / p).resolve()) for p in str_list("rule_paths", data.get("rule_paths")))
+    allow_python_rules = bool(data.get("allow_python_rules", False))
+    traces = str_list("traces", data.get("traces"))
+    limits = _limits(data.get("limits"), lambda message: fail("limits", message))
+    if not trusted:
+        assert scanned_root is not None
+        for folder in rule_paths:
+            if not is_inside(Path(folder), scanned_root):
+                refuse("rule_paths", f"rule path '{folder}' is outside the scanned repository; not read")
+        rule_paths = tuple(p for p in rule_paths if is_inside(Path(p), scanned_root))
+        if allow_python_rules:
+            refuse("allow_python_rules", "'allow_python_rules: true' ignored: Python rules run code")
+            allow_python_rules = False
+        for pattern in traces:
+            if _leaves_root(pattern):
+                refuse("traces", f"trace pattern '{pattern}' leads outside the scanned repository; not read")
+        traces = tuple(p for p in traces if not _leaves_root(p))
+        raised = [name for name in LIMIT_NAMES if getattr(limits, name) > getattr(DEFAULT_LIMITS, name)]
+        if raised:
+            refuse("limits", f"limits can only be lowered here; not raised: {', '.join(raised)}")
+        limits = DEFAULT_LIMITS.lowered(limits)
     source_url = data.get("source_url") or ""
     if not isinstance(source_url, str) or (source_url and not source_url.startswith(("https://", "http://"))):
         raise fail(
@@ -278,9 +350,45 @@ def load_config(path: Path, display: str | None = None) -> Config:
         contexts=tuple(contexts),
         waivers=tuple(waivers),
         rule_paths=rule_paths,
-        allow_python_rules=bool(data.get("allow_python_rules", False)),
-        traces=str_list("traces", data.get("traces")),
+        allow_python_rules=allow_python_rules,
+        trusted_rule_paths=rule_paths if trusted else (),
+        trusted=trusted,
+        limits=limits,
+        refused=tuple(refused),
+        traces=traces,
         profiles=str_list("profiles", data.get("profiles")),
         fail_on=fail_on,
         source_url=source_url.rstrip("/"),
     )
+
+
+def _leaves_root(pattern: str) -> bool:
+    """A glob that is absolute or climbs with ``..`` (the matches are checked again when read)."""
+    parts = pattern.replace("\\", "/").split("/")
+    return pattern.startswith(("/", "\\", "~")) or ".." in parts or (len(pattern) > 1 and pattern[1] == ":")
+
+
+def _limits(raw: object, fail: Callable[[str], ConfigError]) -> Limits:
+    """The ``limits:`` mapping (names of :class:`Limits` → positive integers) over the defaults."""
+    if raw is None:
+        return DEFAULT_LIMITS
+    if not isinstance(raw, dict):
+        raise fail(f"'limits' maps limit names to positive integers ({', '.join(LIMIT_NAMES)})")
+    values: dict[str, int] = {}
+    for name, value in raw.items():
+        if name not in LIMIT_NAMES:
+            raise fail(f"unknown limit '{name}'; expected one of {', '.join(LIMIT_NAMES)}")
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise fail(f"limit '{name}' must be a positive integer")
+        values[str(name)] = value
+    return dataclasses.replace(DEFAULT_LIMITS, **values)
+
+
+def lies_within(path: Path, root: Path) -> bool:
+    """Whether ``path`` is in the tree at ``root`` as written *or* once symlinks are followed: a
+    config reached through the tree is the tree's, wherever a link sends it."""
+    written = Path(os.path.abspath(path))
+    for base in {Path(os.path.abspath(root)), root.resolve()}:
+        if written == base or base in written.parents:
+            return True
+    return is_inside(path, root)

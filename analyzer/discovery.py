@@ -17,6 +17,8 @@ import yaml
 
 from analyzer.config import Config
 from analyzer.model import Diagnostic, DiagnosticLevel
+from analyzer.model.limits import LimitExceeded, safe_load_bounded
+from analyzer.model.paths import is_inside
 
 # NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
 # the code extractors skip bundled JavaScript in them instead.
@@ -115,8 +117,8 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
     extractor does the full job)."""
     roots: dict[str, str] = {}
     try:
-        data = yaml.safe_load((root / path).read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        data = safe_load_bounded((root / path).read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, LimitExceeded, OSError, UnicodeDecodeError):
         return roots, []  # the compose extractor reports the problem with its line
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
@@ -137,7 +139,7 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
         if isinstance(dockerfile, str) and "$" not in dockerfile and "/" in dockerfile:
             folder = folder / PurePosixPath(dockerfile).parent
         norm = os.path.normpath(folder.as_posix()).replace("\\", "/")
-        if norm.startswith(".."):
+        if norm.startswith("..") or not is_inside(root / norm, root):  # ../x, /abs, a link out
             continue
         claimed.setdefault("" if norm == "." else str(norm), set()).add(str(name))
     for claimed_folder, names in claimed.items():
@@ -189,7 +191,7 @@ def read_codeowners(root: Path) -> list[tuple[str, tuple[str, ...]]]:
     """(pattern, owners) rules of the repository's CODEOWNERS file, in file order."""
     for place in CODEOWNERS_PLACES:
         path = root / place
-        if path.is_file():
+        if path.is_file() and is_inside(path, root):  # a committed link to a file elsewhere: not read
             try:
                 lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
             except OSError:

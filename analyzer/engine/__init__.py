@@ -1,8 +1,9 @@
 """The rule engine: load rules, evaluate them over the graph, suppress and baseline findings.
 
 Built-in rules are YAML files in ``rules/`` written in the same language users write. User rules
-come from ``rule_paths`` in the config (YAML always; Python only with ``allow_python_rules``) and
-from installed packages (entry-point group ``archconform.rules``).
+come from ``rule_paths`` in the config (YAML always; Python only when the trusted side allows it
+and named the folder: see :func:`_python_rule_refusal`) and from installed packages (entry-point
+group ``archconform.rules``, which the environment installed and is therefore trusted).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from analyzer.engine.suppress import (
     parse_inline,
 )
 from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, Finding
+from analyzer.model.paths import is_inside
 from analyzer.resources import rules_dir
 
 __all__ = [
@@ -62,11 +64,31 @@ def load_rule_file(path: Path, display: str) -> Rule:
         raise ConfigError(exc.path, exc.line, exc.message) from None
 
 
-def _yaml_rules(folder: Path, base: Path) -> list[Rule]:
+def _yaml_rules(folder: Path, base: Path, contained: bool = False) -> list[Rule]:
+    """The YAML rules of a folder (or one file). ``contained``: a folder an untrusted config named,
+    whose files must not lead out of it (a committed symlink to a file elsewhere is not read)."""
     files = (
         [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.suffix in RULE_SUFFIXES)
     )
+    if contained:
+        files = [p for p in files if is_inside(p, folder)]
     return [load_rule_file(p, _display(p, base)) for p in files if p.is_file() and "schema" not in p.parts]
+
+
+def _python_rule_refusal(config: Config, folder: str) -> str:
+    """Why Python rules of ``folder`` are not loaded ('' if they are): they run code, so both the
+    permission and the folder must come from the trusted side (SECURITY.md)."""
+    if not config.allow_python_rules:
+        return (
+            "Python rule not loaded: Python rules run code; pass --allow-python-rules "
+            "(or set 'allow_python_rules: true' in a --config file outside the scanned repository)"
+        )
+    if folder not in config.trusted_rule_paths:
+        return (
+            "Python rule not loaded: its rule path was named by configuration inside the scanned "
+            "repository; name it in a --config file outside the repository"
+        )
+    return ""
 
 
 def load_rules(config: Config) -> tuple[list[Rule], list[Diagnostic]]:
@@ -79,20 +101,14 @@ def load_rules(config: Config) -> tuple[list[Rule], list[Diagnostic]]:
         folder = Path(folder_name)
         if not folder.exists():
             raise ConfigError(config.path or "archconform.yml", 1, f"rule path {folder_name} does not exist")
-        rules.extend(_yaml_rules(folder, config_dir))
+        rules.extend(_yaml_rules(folder, config_dir, contained=folder_name not in config.trusted_rule_paths))
         py_files = (
             [folder] if folder.suffix == ".py" else sorted(folder.rglob("*.py")) if folder.is_dir() else []
         )
+        refusal = _python_rule_refusal(config, folder_name)
         for py in py_files:
-            if not config.allow_python_rules:
-                diagnostics.append(
-                    Diagnostic(
-                        _display(py, config_dir),
-                        1,
-                        DiagnosticLevel.WARNING,
-                        "Python rule not loaded: set 'allow_python_rules: true' to run rule code",
-                    )
-                )
+            if refusal:
+                diagnostics.append(Diagnostic(_display(py, config_dir), 1, DiagnosticLevel.WARNING, refusal))
                 continue
             try:
                 rules.extend(load_python_file(py))

@@ -321,6 +321,6 @@ def parse_connection_string(text: str, hint: str = "") -> ConnectionInfo | None:
             "mysql-dsn",
         )
     if re.match(r"^\s*(host|hostaddr|dbname)\s*=", text, re.I) and " " in text:
-        pairs = {m.group(1): m.group(2) for m in re.finditer(r"(\w+)\s*=\s*('[^']*'|\S+)", text)}
+        pairs = {m.group(1): m.group(2) for m in re.finditer(r"(?<!\w)(\w+)\s*=\s*('[^']*'|\S+)", text)}
         return _parse_keywords(pairs, hint or "postgresql", libpq=True)
     return None

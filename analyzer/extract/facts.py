@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from analyzer.model import Diagnostic, Evidence
+from analyzer.model.limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +299,7 @@ class FileContext:
     service: str = ""
     technology: str = ""
     profile: str = ""
+    limits: Limits = DEFAULT_LIMITS  # resource limits for this file (set in force by the pipeline)
 
 
 @dataclass(slots=True)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections import Counter
@@ -12,7 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import analyzer
-from analyzer.config import Config, ConfigError, find_config, load_config
+from analyzer.config import (
+    Config,
+    ConfigError,
+    find_config,
+    load_config,
+    python_rules_allowed_by_environment,
+)
 from analyzer.discovery import codeowners_for, discover, read_codeowners
 from analyzer.engine import (
     InlineSuppression,
@@ -26,25 +33,44 @@ from analyzer.enrich import enrich
 from analyzer.enrich.contexts import apply_codeowners
 from analyzer.extract.facts import Connection, Fact, FileContext
 from analyzer.extract.registry import all_extractors
-from analyzer.model import ArchGraph, Diagnostic, ScanResult
+from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, ScanResult
+from analyzer.model.limits import using_limits
+from analyzer.model.paths import is_inside
 from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
-from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, run_tasks
+from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, MAX_FILE_BYTES, run_tasks
 from analyzer.pipeline.traces import read_traces
 from analyzer.resolve import build_graph, normalise
 
 __all__ = ["ConfigError", "build_model", "load_project_config", "scan"]
 
 
-def load_project_config(root: Path, config_path: Path | None = None) -> Config:
-    """The config given, or ``archconform.yml`` at the repo root, or defaults."""
+def load_project_config(
+    root: Path, config_path: Path | None = None, *, allow_python_rules: bool = False
+) -> Config:
+    """The config given, or ``archconform.yml`` at the repo root, or defaults.
+
+    A file inside ``root`` is untrusted (see :mod:`analyzer.config`). ``allow_python_rules`` (the
+    command line) or ``ARCHCONFORM_ALLOW_PYTHON_RULES=1`` lets Python rules run — still only
+    from rule folders a trusted config named.
+    """
     path = config_path or find_config(root)
-    if path is None:
-        return Config()
-    try:
-        display = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        display = path.name
-    return load_config(path, display)
+    config = Config()
+    if path is not None and config_path is None and not is_inside(path, root):
+        # A committed archconform.yml that is a symlink to a file elsewhere: not the tree's to name.
+        refusal = Diagnostic(
+            path.name, 0, DiagnosticLevel.WARNING, "config is a link out of the repository; not read"
+        )
+        config = Config(refused=(refusal,))
+        path = None
+    if path is not None:
+        try:
+            display = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            display = path.name
+        config = load_config(path, display, scanned_root=root)
+    if allow_python_rules or python_rules_allowed_by_environment():
+        config = dataclasses.replace(config, allow_python_rules=True)
+    return config
 
 
 def _service_technologies(facts: Sequence[Fact]) -> dict[str, str]:
@@ -74,6 +100,15 @@ def build_model(
 def _build(
     root: Path, config: Config, traces: Sequence[Path], jobs: int | None
 ) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
+    """The graph under the config's limits, with the untrusted settings it refused reported."""
+    with using_limits(config.limits):
+        graph, diagnostics, files = _build_graph(root, config, traces, jobs)
+    return graph, [*config.refused, *diagnostics], files
+
+
+def _build_graph(
+    root: Path, config: Config, traces: Sequence[Path], jobs: int | None
+) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
     root = root.resolve()
     found = discover(root, config)
     diagnostics = list(found.diagnostics)
@@ -84,18 +119,22 @@ def _build(
         for extractor in extractors:
             if extractor.wants(path):
                 phase = 0 if extractor.name in MANIFEST_EXTRACTORS else 1
-                phases[phase].append((extractor.name, FileContext(path, str(root), service)))
+                phases[phase].append(
+                    (extractor.name, FileContext(path, str(root), service, limits=config.limits))
+                )
     facts, diags = run_tasks(phases[0], jobs)
     diagnostics.extend(diags)
     technologies = _service_technologies(facts)
     second = [
-        (name, FileContext(ctx.path, ctx.root, ctx.service, technologies.get(normalise(ctx.service), "")))
+        (name, dataclasses.replace(ctx, technology=technologies.get(normalise(ctx.service), "")))
         for name, ctx in phases[1]
     ]
     more, diags = run_tasks(second, jobs)
     facts.extend(more)
     diagnostics.extend(diags)
-    trace_paths = [*traces, *_config_traces(root, config)]
+    configured, diags = _config_traces(root, config)
+    diagnostics.extend(diags)
+    trace_paths = [*traces, *configured]
     trace_facts, diags = read_traces(root, trace_paths)
     facts.extend(trace_facts)
     diagnostics.extend(diags)
@@ -123,6 +162,8 @@ def find_inline_suppressions(root: Path, files: Sequence[str]) -> list[InlineSup
     found: list[InlineSuppression] = []
     for path in files:
         try:
+            if (root / path).stat().st_size > MAX_FILE_BYTES:  # not extracted either: no evidence
+                continue
             data = (root / path).read_bytes()
         except OSError:
             continue
@@ -135,11 +176,34 @@ def find_inline_suppressions(root: Path, files: Sequence[str]) -> list[InlineSup
     return found
 
 
-def _config_traces(root: Path, config: Config) -> list[Path]:
+def _config_traces(root: Path, config: Config) -> tuple[list[Path], list[Diagnostic]]:
+    """Trace files the config's globs name, relative to the scanned root. A match that leads
+    outside the root (``..``, or a committed symlink) is a diagnostic and is not read."""
     paths: list[Path] = []
+    diagnostics: list[Diagnostic] = []
+    where = config.path or "archconform.yml"
     for pattern in config.traces:
-        paths.extend(sorted(p for p in root.glob(pattern) if p.is_file()))
-    return paths
+        try:
+            matches = sorted(root.glob(pattern))
+        except (ValueError, NotImplementedError, OSError) as exc:
+            diagnostics.append(
+                Diagnostic(where, 0, DiagnosticLevel.ERROR, f"trace pattern '{pattern}': {exc}")
+            )
+            continue
+        for match in matches:
+            if not is_inside(match, root):
+                shown = match.relative_to(root).as_posix() if match.is_relative_to(root) else match.name
+                diagnostics.append(
+                    Diagnostic(
+                        where,
+                        0,
+                        DiagnosticLevel.WARNING,
+                        f"trace file '{shown}' (pattern '{pattern}') leads outside the repository; not read",
+                    )
+                )
+            elif match.is_file():
+                paths.append(match)
+    return paths, diagnostics
 
 
 class _LineReader:

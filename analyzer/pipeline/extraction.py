@@ -14,6 +14,7 @@ from pathlib import Path
 from analyzer.extract.facts import ExtractResult, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import Diagnostic, DiagnosticLevel
+from analyzer.model.limits import LimitExceeded, using_limits
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than it saves
@@ -61,7 +62,10 @@ def run_one(task: tuple[str, FileContext]) -> ExtractResult:
     if text is None:
         return result
     try:
-        result.extend(extractor.extract(ctx, text))
+        with using_limits(ctx.limits, one_file=True):  # a worker process starts with the defaults
+            result.extend(extractor.extract(ctx, text))
+    except LimitExceeded as exc:  # an extractor that does not report its own limit
+        result.diagnostics.append(Diagnostic(ctx.path, 0, DiagnosticLevel.ERROR, f"{name}: not read: {exc}"))
     except RecursionError:
         result.diagnostics.append(
             Diagnostic(
