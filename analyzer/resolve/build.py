@@ -32,6 +32,7 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
+from analyzer.extract.source.base import is_test_source
 from analyzer.extract.values import slots, template_of
 from analyzer.model import (
     ArchGraph,
@@ -414,6 +415,8 @@ def _connect(
     """A connection to the store its host names. ``recognised_by`` says how (a connection string
     in code, a client API's settings, configuration); ``joined`` are the places that set the
     configuration the value was built from."""
+    if is_test_source(fact.evidence.location.path):
+        return  # a test resource's datasource is a test container, not the deployed database
     if not recognised_by:
         recognised_by = "client api" if fact.evidence.source == SourceKind.CODE else str(fact.evidence.source)
     info = fact.info
@@ -534,6 +537,8 @@ def _call(r: Resolver, fact: Call) -> None:
     resolved value carries decides the edge (:mod:`analyzer.resolve.carried`). ``protocol`` is
     http/grpc for call clients, a technology (``redis``) for a client API of that technology, or
     empty when only the value says what it is."""
+    if is_test_source(fact.evidence.location.path):
+        return  # test resources configure the tests' doubles, not the deployed service
     resolved = r.resolve_value(fact.service, fact.target)
     text, origin = resolved.text, resolved.origin
     if not text and fact.protocol == "grpc" and fact.path in r.grpc_services:

@@ -30,6 +30,19 @@ _PLACEHOLDER = re.compile(r"\$\{([^}:]+)(?::([^}]*))?\}")
 _RANK = {SourceKind.COMPOSE: 0, SourceKind.K8S: 0, SourceKind.CONFIG: 2}
 
 
+def _words(name: str) -> list[str]:
+    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", name) if w]
+
+
+def _siblings(one: str, other: str) -> bool:
+    """Two variables of one family: they share their leading words up to the last
+    (``YAS_SERVICES_*``) or their trailing words after the first (``*_API_ADDR``)."""
+    a, b = _words(one), _words(other)
+    if len(a) < 2 or len(b) < 2:
+        return False
+    return a[:-1] == b[:-1] or a[1:] == b[1:]
+
+
 def key_form(name: str) -> str:
     """The binding form of a key: lower case, letters and digits only."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
@@ -84,15 +97,20 @@ class ConfigJoin:
 
     def unread(self, service: str, variable: str, evidence: Evidence) -> bool:
         """Whether ``variable`` comes from a set shared by several services (a ConfigMap, an env
-        anchor) from which the service's code picks others but not this one: the set is a menu,
-        and what the code does not pick it does not call. A set the code picks nothing from is
-        left alone (a runtime or SDK reads it, OTEL_* say)."""
+        file or anchor) from which the service's code reads its siblings but not this one
+        (``BALANCES_API_ADDR`` read, ``CONTACTS_API_ADDR`` not; ``YAS_SERVICES_CART`` read,
+        ``YAS_SERVICES_SEARCH`` not): the set is a menu, and what the code does not pick it does
+        not call. Variables of another family (``OTEL_EXPORTER_OTLP_ENDPOINT``, read by an SDK)
+        and sets the code reads nothing from are left alone."""
         if not self.shared(evidence):
             return False
         canonical = self.service_name(service)
         reads = self._reads.get(canonical) or set()
+        if key_form(variable) in reads:
+            return False
         menu = self._from_file.get((canonical, evidence.location.path), set())
-        return bool(reads & menu) and key_form(variable) not in reads
+        picked = [name for name in menu if key_form(name) in reads]
+        return any(_siblings(variable, name) for name in picked)
 
     def key_of(self, service: str, name: str) -> str:
         """``@BillingProperties.baseUrl`` (a field of a configuration-properties class) as the key
@@ -108,7 +126,7 @@ class ConfigJoin:
     def add_env(self, fact: EnvVar) -> None:
         where = fact.evidence.location
         self._shared[(where.path, where.line)].add(self.service_name(fact.service))
-        self._from_file[(self.service_name(fact.service), where.path)].add(key_form(fact.name))
+        self._from_file[(self.service_name(fact.service), where.path)].add(fact.name)
         rank = _RANK.get(fact.evidence.source, 1)
         self._add(fact.service, fact.name, Candidate(fact.value, fact.evidence, rank, "env"))
 

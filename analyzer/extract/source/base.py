@@ -184,13 +184,13 @@ def carries_address(value: Value, client: bool = False) -> bool:
 
 
 def is_test_source(path: str) -> bool:
-    """Test code (``src/test/``, ``tests/``, ``*_test.go``, ``*.spec.ts``, ``*.Tests/``): its calls
-    reach test doubles and local servers, not the deployed system."""
+    """Test code and resources (``src/test/``, ``src/it/``, ``tests/``, ``*_test.go``, ``*.spec.ts``,
+    ``*.Tests/``): their calls reach test doubles and local servers, not the deployed system."""
     lowered = path.lower()
     parts = lowered.split("/")
     name = parts[-1]
     return (
-        "/src/test/" in f"/{lowered}"
+        any(f"/src/{d}/" in f"/{lowered}" for d in ("test", "it", "integrationtest", "testfixtures", "e2e"))
         or any(p in ("test", "tests", "__tests__", "testing", "e2e", "integration-tests") for p in parts[:-1])
         or any(
             p.endswith((".tests", ".unittests", ".functionaltests", ".integrationtests")) for p in parts[:-1]
