@@ -310,6 +310,9 @@ class _Walker:
             return
         if method in _HTTP and args:
             target = self.value(args[0])
+            owner = callee.rsplit(".", 1)[0]
+            if not re.search(r"(http|client)", owner, re.I) and not carries_address(target):
+                return  # _orderRepository.GetAsync(id): not an HTTP client, not an address
             if target.known and not re.match(r"^[a-z]+://", target.text) and self.base_address.known:
                 target = combine(
                     [
