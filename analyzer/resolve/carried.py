@@ -67,7 +67,15 @@ def resolve(join: ConfigJoin, service: str, value: Value) -> Resolved:
     elif not filled.text:
         first = next((s for s in slots(template)), None)
         name = first.name if first is not None and first.name else "the value"
-        reason = f"{name} is computed at run time ({describe(template)}) and not written in the repository"
+        if name.endswith(" (a parameter)"):
+            shown = describe(template)
+            reason = f"{name[:-14]} is a parameter its callers pass ({shown}); callers are not followed"
+        elif name.endswith("()"):
+            reason = f"{name} returns it and that call is not followed ({describe(template)})"
+        else:
+            reason = (
+                f"{name} is computed at run time ({describe(template)}) and not written in the repository"
+            )
     whole = slots(template)
     passthrough = (
         bool(used)

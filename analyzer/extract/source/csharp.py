@@ -153,7 +153,7 @@ class _Walker:
             local = self.flow.lookup(node, name)
             if local is not None:
                 return local
-            return self.scan.consts.get(name, unknown(name))
+            return self.scan.consts.get(name, self.flow.unbound(node, name))
         if kind == "member_access_expression":
             # _options.Value.BaseUrl / _settings.CurrentValue.Url of an IOptions<T>: config @T.BaseUrl,
             # T bound to a section by services.Configure<T>(GetSection("S")) anywhere in the service
@@ -207,6 +207,8 @@ class _Walker:
             if len(args) == 2:
                 return url_join(self.value(args[0]), self.value(args[1]))
             return self.value(args[0]) if args else UNKNOWN
+        if kind == "invocation_expression":
+            return unknown(f"{text_of(node.child_by_field_name('function'))}()")
         return UNKNOWN
 
     def field_types(self, root: Node) -> dict[str, str]:

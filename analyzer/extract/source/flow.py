@@ -13,6 +13,7 @@ walker. Cycles (``a = a + "/x"`` seen from inside itself) end as unknown, never 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -201,6 +202,17 @@ class Flow:
             return self.evaluate(expression)
         finally:
             self._active.discard(key)
+
+    def unbound(self, use: Node, name: str) -> Value:
+        """The unknown value of a name nothing in the file binds; a parameter of an enclosing
+        function says so (its callers pass it)."""
+        scope = self.scope_of(use)
+        while scope is not None:
+            parameters = scope.child_by_field_name("parameters")
+            if parameters is not None and re.search(rf"\b{re.escape(name)}\b", text_of(parameters)):
+                return unknown(f"{name} (a parameter)")
+            scope = self.scope_of(scope)
+        return unknown(name)
 
     def lookup(self, use: Node, name: str) -> Value | None:
         """What ``name`` holds at ``use``, from the enclosing functions; ``None`` when no

@@ -113,7 +113,7 @@ class _Walker:
             local = self.flow.lookup(node, name)
             if local is not None:
                 return local
-            return self.scan.consts.get(name, unknown(name))
+            return self.scan.consts.get(name, self.flow.unbound(node, name))
         if kind == "selector_expression":
             # cfg.ProductClient.URL: a field of a configuration struct (``env:"PRODUCT_CLIENT_URL"``
             # tag, declared in any file of the service) is joined by the resolver as go:Owner.Field.

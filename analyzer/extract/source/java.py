@@ -180,7 +180,7 @@ class _Walker:
             return injected
         if name in self.field_types or name in self.field_inits:
             return self.field_value(name)
-        return self.scan.consts.get(name, unknown(name))
+        return self.scan.consts.get(name, self.flow.unbound(use, name))
 
     def field_value(self, name: str) -> Value:
         if name in self.scan.consts:

@@ -166,7 +166,7 @@ class _Walker:
             local = self.flow.lookup(node, name)
             if local is not None:
                 return local
-            return self.scan.consts.get(name, unknown(name))
+            return self.scan.consts.get(name, self.flow.unbound(node, name))
         if kind == "member_expression":
             obj = text_of(node.child_by_field_name("object"))
             prop = text_of(node.child_by_field_name("property"))
