@@ -4,13 +4,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := build/demo
+# NOTE: setuptools prints an informational "Editable installation" notice on every editable
+# install (all three editable modes do); only that notice is filtered, deprecations still show.
+EDITABLE_QUIET := PYTHONWARNINGS=ignore::UserWarning:setuptools.command.editable_wheel
 
-.PHONY: demo test lint typecheck layers unit browser-deps bench corpus corpus-baseline clean
+.PHONY: demo test lint typecheck layers unit browser-deps bench corpus corpus-baseline clean golden docs
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(EDITABLE_QUIET) $(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -46,6 +49,13 @@ unit: $(STAMP) browser-deps
 	$(VENV)/bin/pytest
 
 test: lint typecheck layers unit
+
+# Regenerate the golden reports of the fixture systems (review the diff like code) and the rule pages.
+golden: $(STAMP)
+	ARCHCONFORM_UPDATE_GOLDEN=1 $(VENV)/bin/pytest -q tests/reporting/test_golden.py
+
+docs: $(STAMP)
+	$(PY) -m analyzer rules docs --split docs/rules
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

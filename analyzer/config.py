@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ class RuleConfig:
     enabled: bool = True
     severity: Severity | None = None
     options: tuple[tuple[str, Any], ...] = ()
+    line: int = 0  # where the rule is named in the config, for "unknown rule" errors
+    option_lines: tuple[tuple[str, int], ...] = ()
 
     def option(self, name: str, default: Any = None) -> Any:
         return dict(self.options).get(name, default)
@@ -109,6 +112,9 @@ class Config:
     profiles: tuple[str, ...] = ()  # deployed profiles; empty = report all
     fail_on: str = ""
     source_url: str = ""  # where reports link evidence to: <url>/<path>#L<line>
+    include_tests: bool = False  # findings in test sources, generated code and examples
+    gitignore: bool = True  # honour the repository's .gitignore files
+    automation_id: str = ""  # SARIF automationDetails.id (default: archconform/<scanned path>/)
     raw: tuple[tuple[str, Any], ...] = field(default=())
 
     def rule(self, name: str) -> RuleConfig:
@@ -137,14 +143,27 @@ _TOP_KEYS = {
     "profiles",
     "fail_on",
     "source_url",
+    "include_tests",
+    "gitignore",
+    "automation_id",
 }
+
+
+def did_you_mean(name: str, known: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or nothing.
+
+    >>> did_you_mean("shared-databse", ["shared-database", "missing-saga"])
+    " (did you mean 'shared-database'?)"
+    """
+    close = difflib.get_close_matches(str(name), sorted(str(k) for k in known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _line_of(node: yaml.Node | None) -> int:
     return node.start_mark.line + 1 if node is not None else 1
 
 
-def _mapping_lines(node: yaml.Node) -> dict[str, yaml.Node]:
+def _mapping_lines(node: yaml.Node | None) -> dict[str, yaml.Node]:
     """Key → value node for a YAML mapping node, for error lines."""
     if not isinstance(node, yaml.MappingNode):
         return {}
@@ -200,7 +219,9 @@ def load_config(path: Path, display: str | None = None, *, scanned_root: Path | 
 
     for key in data:
         if key not in _TOP_KEYS:
-            raise fail(str(key), f"unknown setting '{key}'; expected one of {', '.join(sorted(_TOP_KEYS))}")
+            hint = did_you_mean(str(key), _TOP_KEYS) or f"; expected one of {', '.join(sorted(_TOP_KEYS))}"
+            key_node = next((k for k, _ in tree.value if getattr(k, "value", None) == key), None)
+            raise fail(str(key), f"unknown setting '{key}'{hint}", key_node)
 
     def str_list(key: str, value: Any) -> tuple[str, ...]:
         if value is None:
@@ -243,7 +264,7 @@ def load_config(path: Path, display: str | None = None, *, scanned_root: Path | 
     for name, settings in rules_raw.items():
         node = rule_lines.get(str(name))
         if isinstance(settings, bool):
-            rules.append((str(name), RuleConfig(enabled=settings)))
+            rules.append((str(name), RuleConfig(enabled=settings, line=_line_of(node))))
             continue
         if settings is None:
             settings = {}
@@ -257,7 +278,10 @@ def load_config(path: Path, display: str | None = None, *, scanned_root: Path | 
             raise fail("rules", f"rule '{name}': options must be a mapping", node)
         unknown = set(settings) - {"enabled", "severity", "options"}
         if unknown:
-            raise fail("rules", f"rule '{name}': unknown setting(s) {', '.join(sorted(unknown))}", node)
+            first = sorted(unknown)[0]
+            hint = did_you_mean(first, {"enabled", "severity", "options"})
+            raise fail("rules", f"rule '{name}': unknown setting '{first}'{hint}", node)
+        option_nodes = _mapping_lines(_mapping_lines(node).get("options")) if node is not None else {}
         rules.append(
             (
                 str(name),
@@ -265,6 +289,8 @@ def load_config(path: Path, display: str | None = None, *, scanned_root: Path | 
                     enabled=bool(settings.get("enabled", True)),
                     severity=Severity(severity) if severity else None,
                     options=tuple(sorted(options.items())),
+                    line=_line_of(node),
+                    option_lines=tuple(sorted((k, _line_of(v)) for k, v in option_nodes.items())),
                 ),
             )
         )
@@ -359,6 +385,9 @@ def load_config(path: Path, display: str | None = None, *, scanned_root: Path | 
         profiles=str_list("profiles", data.get("profiles")),
         fail_on=fail_on,
         source_url=source_url.rstrip("/"),
+        include_tests=bool(data.get("include_tests", False)),
+        gitignore=bool(data.get("gitignore", True)),
+        automation_id=str(data.get("automation_id") or ""),
     )
 
 

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from analyzer.config import Config, ConfigError
+from analyzer.config import Config, ConfigError, did_you_mean
+from analyzer.engine.advice import advise
+from analyzer.engine.dedupe import FactKeys, drop_non_production, is_non_production, merge_duplicates
 from analyzer.engine.index import GraphIndex
 from analyzer.engine.loader import RuleError, load_entry_points, load_python_file, parse_rule, rule
 from analyzer.engine.rules import Report, Rule
@@ -29,16 +31,22 @@ from analyzer.model.paths import is_inside
 from analyzer.resources import rules_dir
 
 __all__ = [
+    "FactKeys",
     "InlineSuppression",
     "Report",
     "Rule",
     "RuleError",
+    "advise",
     "apply_baseline",
     "apply_suppressions",
+    "check_rule_config",
     "create_baseline",
+    "drop_non_production",
     "evaluate",
+    "is_non_production",
     "load_rule_file",
     "load_rules",
+    "merge_duplicates",
     "parse_inline",
     "rule",
 ]
@@ -138,7 +146,31 @@ def load_rules(config: Config) -> tuple[list[Rule], list[Diagnostic]]:
             )
             continue
         unique[item.meta.name] = item
+    check_rule_config(config, list(unique.values()))
     return list(unique.values()), diagnostics
+
+
+def check_rule_config(config: Config, rules: Sequence[Rule]) -> None:
+    """Rule and option names under ``rules:`` in the config must exist: a typo that silently
+    disables nothing is worse than an error. Raises :class:`ConfigError` with a "did you mean"."""
+    by_name = {r.meta.name: r for r in rules}
+    by_name.update({r.meta.id: r for r in rules})
+    where = config.path or "archconform.yml"
+    for name, settings in config.rules:
+        found = by_name.get(name)
+        if found is None:
+            hint = did_you_mean(name, [r.meta.name for r in rules])
+            raise ConfigError(where, settings.line or 1, f"unknown rule '{name}'{hint}")
+        lines = dict(settings.option_lines)
+        for option, _ in settings.options:
+            if option not in found.options:
+                hint = did_you_mean(option, found.options) or (
+                    f"; '{name}' has options {', '.join(sorted(found.options))}"
+                    if found.options
+                    else f"; '{name}' has no options"
+                )
+                line = lines.get(option) or settings.line or 1
+                raise ConfigError(where, line, f"rule '{name}': unknown option '{option}'{hint}")
 
 
 def _enabled(rule_: Rule, config: Config) -> tuple[bool, dict[str, Any], Any]:
@@ -150,9 +182,12 @@ def _enabled(rule_: Rule, config: Config) -> tuple[bool, dict[str, Any], Any]:
 
 
 def evaluate(
-    graph: ArchGraph, rules: Sequence[Rule], config: Config
+    graph: ArchGraph, rules: Sequence[Rule], config: Config, failed: list[str] | None = None
 ) -> tuple[list[Finding], list[Diagnostic]]:
-    """Run every enabled rule once over one shared index; findings sorted and de-duplicated."""
+    """Run every enabled rule once over one shared index; findings sorted and de-duplicated.
+
+    A rule that raises becomes an error diagnostic and its name is appended to ``failed`` (the
+    scan then cannot claim it checked everything: exit code 3, SARIF executionSuccessful false)."""
     index = GraphIndex.build(graph)
     findings: dict[str, Finding] = {}
     diagnostics: list[Diagnostic] = []
@@ -165,9 +200,14 @@ def evaluate(
         except Exception as exc:
             diagnostics.append(
                 Diagnostic(
-                    item.meta.source, 0, DiagnosticLevel.ERROR, f"rule '{item.meta.name}' failed: {exc!r}"
+                    item.meta.source,
+                    0,
+                    DiagnosticLevel.ERROR,
+                    f"rule '{item.meta.name}' failed to evaluate: {exc!r}",
                 )
             )
+            if failed is not None:
+                failed.append(item.meta.name)
             continue
         for finding in produced:
             if severity is not None:

@@ -20,13 +20,18 @@ from analyzer.config import (
     load_config,
     python_rules_allowed_by_environment,
 )
-from analyzer.discovery import codeowners_for, discover, read_codeowners
+from analyzer.discovery import MARKER_FILES, codeowners_for, discover, read_codeowners
 from analyzer.engine import (
+    FactKeys,
     InlineSuppression,
+    advise,
     apply_baseline,
     apply_suppressions,
+    drop_non_production,
     evaluate,
+    is_non_production,
     load_rules,
+    merge_duplicates,
     parse_inline,
 )
 from analyzer.enrich import enrich
@@ -37,6 +42,7 @@ from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, ScanResult
 from analyzer.model.limits import using_limits
 from analyzer.model.paths import is_inside
 from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
+from analyzer.pipeline.coverage import excerpts, not_read
 from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, MAX_FILE_BYTES, run_tasks
 from analyzer.pipeline.traces import read_traces
 from analyzer.resolve import build_graph, normalise
@@ -242,12 +248,19 @@ def scan(
     graph, diagnostics, files = _build(root, config, traces, jobs)
     rules, diags = load_rules(config)
     diagnostics.extend(diags)
-    findings, diags = evaluate(graph, rules, config)
+    failed = [d.path or d.message for d in diags if d.level == "error" and "failed to load" in d.message]
+    findings, diags = evaluate(graph, rules, config, failed)
     diagnostics.extend(diags)
+    hidden = 0
+    if not config.include_tests:
+        findings, hidden = drop_non_production(findings)
+    findings, merged = merge_duplicates(findings, FactKeys.from_rules(rules))
+    read_line = _LineReader(root)
+    findings = advise(findings, graph, [r.meta for r in rules], read_line)
     comments = find_inline_suppressions(root, files)
-    findings, diags = apply_suppressions(
-        findings, config, _LineReader(root), today or dt.date.today(), comments
-    )
+    if not config.include_tests:  # their findings are left out, so their suppressions are not unused
+        comments = [c for c in comments if not is_non_production(c.path)]
+    findings, diags = apply_suppressions(findings, config, read_line, today or dt.date.today(), comments)
     diagnostics.extend(diags)
     absent: list[dict[str, str]] = []
     if baseline is not None:
@@ -262,7 +275,34 @@ def scan(
         root_name=root.name,
         source_url=config.source_url,
         absent=absent,
+        failed_rules=tuple(sorted(set(failed))),
+        config_path=config.path,
+        hidden_test_findings=hidden,
+        repo_prefix=repository_prefix(root),
+        excerpts=excerpts(findings, read_line),
+        not_read=_not_read(files),
+        automation_id=config.automation_id,
+        merged_duplicates=merged,
     )
+
+
+def _not_read(files: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """Files no extractor reads (build markers discovery reads count as read)."""
+    extractors = all_extractors()
+    return not_read(
+        files,
+        lambda path: Path(path).name in MARKER_FILES or any(e.wants(path) for e in extractors),
+    )
+
+
+def repository_prefix(root: Path) -> str:
+    """Where ``root`` sits inside its git repository (``services/shop``), or '' at the top or
+    outside git: SARIF URIs and source links are relative to the repository, not the scan."""
+    for parent in [root, *root.parents]:
+        if (parent / ".git").exists():
+            rel = root.relative_to(parent).as_posix()
+            return "" if rel == "." else rel
+    return ""
 
 
 def _read_baseline(path: Path) -> dict[str, object]:
