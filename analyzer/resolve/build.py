@@ -101,6 +101,7 @@ class Resolver:
     grpc_services: dict[str, str] = field(default_factory=dict)  # proto service short name -> service
     diagnostics: list[Diagnostic] = field(default_factory=list)
     join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations
+    test_calls: list[Call] = field(default_factory=list)  # calls in tests, attached to existing calls
 
     # -- identities ---------------------------------------------------------------------
     def service_name(self, name: str) -> str:
@@ -296,6 +297,8 @@ def build_graph(
             r, fact.service, fact.evidence
         ):
             _call(r, fact)
+    for fact in r.test_calls:
+        _call(r, fact, attach_only=True)
     for service_id, database_id in prefer_named_databases(r.graph):
         r.service_dbs[service_id.split(":", 1)[1]].discard(database_id)
     for fact in by_type[DependsOn]:
@@ -415,7 +418,7 @@ def _connect(
     """A connection to the store its host names. ``recognised_by`` says how (a connection string
     in code, a client API's settings, configuration); ``joined`` are the places that set the
     configuration the value was built from."""
-    if is_test_source(fact.evidence.location.path):
+    if is_test_source(fact.evidence.location.path) and not r.config.include_tests:
         return  # a test resource's datasource is a test container, not the deployed database
     if not recognised_by:
         recognised_by = "client api" if fact.evidence.source == SourceKind.CODE else str(fact.evidence.source)
@@ -532,15 +535,22 @@ def _unresolved(r: Resolver, fact: Call, reason: str) -> None:
     )
 
 
-def _call(r: Resolver, fact: Call) -> None:
+def _call(r: Resolver, fact: Call, attach_only: bool = False) -> None:
     """A value reaching a call in the service's code (or a configured endpoint): what the
     resolved value carries decides the edge (:mod:`analyzer.resolve.carried`). ``protocol`` is
     http/grpc for call clients, a technology (``redis``) for a client API of that technology, or
-    empty when only the value says what it is."""
-    if is_test_source(fact.evidence.location.path):
-        return  # test resources configure the tests' doubles, not the deployed service
+    empty when only the value says what it is. ``attach_only`` (calls in tests) adds evidence to
+    a call between services the deployed code already makes and draws nothing new."""
+    if not attach_only and is_test_source(fact.evidence.location.path) and not r.config.include_tests:
+        # NOTE: a test's client (or test resource) reaches a stub or a test container, not the
+        # deployed service: it is attached afterwards to calls that exist, never drawn on its own
+        # (`include_tests: true` draws it like the rest).
+        r.test_calls.append(fact)
+        return
     resolved = r.resolve_value(fact.service, fact.target)
     text, origin = resolved.text, resolved.origin
+    if attach_only and not text:
+        return
     if not text and fact.protocol == "grpc" and fact.path in r.grpc_services:
         target = r.service_node(r.grpc_services[fact.path])
         if target != r.service_node(fact.service):
@@ -559,7 +569,7 @@ def _call(r: Resolver, fact: Call) -> None:
     hint = "" if fact.protocol in ("http", "grpc") else fact.protocol
     what = carried(text, hint)
     if what is None:
-        if resolved.reason and not resolved.complete:
+        if resolved.reason and not resolved.complete and not attach_only:
             _unresolved(r, fact, resolved.reason)  # "jdbc:postgresql://" + env(DB_HOST) with DB_HOST unset
         return
     first, joined = fact.evidence, tuple(resolved.evidence)
@@ -571,6 +581,8 @@ def _call(r: Resolver, fact: Call) -> None:
         read_in = {"read_in": (f"{fact.evidence.location.path}:{fact.evidence.location.line}",)}
     info = what.info
     if what.kind == "connection" and info is not None:
+        if attach_only:
+            return
         if fact.protocol in ("http", "grpc") and info.technology in ("", "kafka"):
             what = carried(text, "")  # a bare host:port handed to an HTTP client is a host
         else:
@@ -595,6 +607,11 @@ def _call(r: Resolver, fact: Call) -> None:
         host = listener
     service_id = r.service_node(fact.service)
     kind, name = r.resolve_host(host, r.service_name(fact.service))
+    if attach_only and (
+        kind != "service"
+        or not any(e.target == r.service_node(name) for e in r.graph.out_edges(service_id, EdgeKind.CALLS))
+    ):
+        return
     if kind == "store":
         tech = r.store_tech.get(name, "")
         _link_store(

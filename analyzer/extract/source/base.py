@@ -289,11 +289,7 @@ class FileScan:
 
     def result(self) -> ExtractResult:
         out = ExtractResult()
-        facts = self.facts
-        if is_test_source(self.path):
-            # NOTE: a test's client calls a stub or a test container, not the deployed service.
-            facts = [f for f in facts if not isinstance(f, (Call, Connection))]
-        out.facts.extend(facts)
+        out.facts.extend(self.facts)
         out.diagnostics.extend(self.diagnostics)
         return out
 
