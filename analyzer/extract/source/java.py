@@ -406,8 +406,14 @@ class _Walker:
             scan.grpc_stub(node, obj.rsplit(".", 1)[-1].removesuffix("Grpc"))
             return
         if (
-            owner_type == "RestTemplate" or "resttemplate" in lowered or obj in ("http", "rest", "restClient")
-        ) and (name in _REST or name == "exchange"):
+            (
+                owner_type == "RestTemplate"
+                or "resttemplate" in lowered
+                or obj in ("http", "rest", "restClient")
+            )
+            and (name in _REST or name == "exchange")
+            and args
+        ):  # RestClient's put() with no args is fluent
             verb = _REST.get(name, "")
             if name == "exchange" and len(args) > 1:
                 verb = text_of(args[1]).rsplit(".", 1)[-1].upper()
