@@ -197,10 +197,20 @@ class _Walker:
             key = next(
                 (c for c in walk(node) if c.type in ("string_literal", "verbatim_string_literal")), None
             )
-            section = re.search(
-                r'GetSection\(\s*"([^"]+)"\s*\)', text_of(node.child_by_field_name("expression"))
-            )
+            expression = node.child_by_field_name("expression")
+            source = text_of(expression)
+            if expression is not None and expression.type == "identifier" and "GetSection" not in source:
+                # configSection["Host"] with configSection = config.GetSection(...) bound earlier
+                bound = [v for _, _, v in self.flow.bindings_of(expression, source)]
+                source = text_of(bound[-1]) if bound else source
+            section = re.search(r'GetSection\(\s*"([^"]+)"\s*\)', source)
             name = self.value(key).text
+            if section is None and expression is not None and expression.type == "identifier":
+                passed = self.flow.unbound(expression, text_of(expression))
+                if passed.variable.endswith("(a parameter)"):
+                    return passed  # DetermineHost(IConfigurationSection configSection): its callers pick it
+            if section is None and "GetSection(" in source:
+                return unknown(f'{text_of(expression)}["{name}"] of a section chosen at run time')
             return config(f"{section.group(1)}:{name}" if section else name)
         if kind == "object_creation_expression" and text_of(node.child_by_field_name("type")) == "Uri":
             args = _args(node)

@@ -203,6 +203,16 @@ class Flow:
         finally:
             self._active.discard(key)
 
+    def bindings_of(self, use: Node, name: str) -> list[tuple[int, str, Node]]:
+        """The assignments of ``name`` visible at ``use`` (innermost function first)."""
+        scope = self.scope_of(use)
+        while scope is not None:
+            entries = [e for e in self._bindings(scope).get(name, ()) if e[0] <= use.start_byte]
+            if entries:
+                return entries
+            scope = self.scope_of(scope)
+        return []
+
     def unbound(self, use: Node, name: str) -> Value:
         """The unknown value of a name nothing in the file binds; a parameter of an enclosing
         function says so (its callers pass it)."""
