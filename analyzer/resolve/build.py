@@ -157,9 +157,15 @@ class Resolver:
         return "external", key
 
     # -- values -------------------------------------------------------------------------
-    def resolve_value(self, service: str, value: Value) -> Resolved:
+    def resolve_value(self, service: str, value: Value) -> tuple[str, str]:
+        """(text, origin) of a value for the service, its slots filled (see :meth:`resolve_template`)."""
+        resolved = self.resolve_template(service, value)
+        return resolved.text, resolved.origin
+
+    def resolve_template(self, service: str, value: Value) -> Resolved:
         """A value's slots filled with what the repository sets for the service: deployed values
-        over development defaults (:mod:`analyzer.resolve.configjoin`)."""
+        over development defaults, every place kept, and why a slot stays empty
+        (:mod:`analyzer.resolve.configjoin`)."""
         if self.join is None:
             self.join = ConfigJoin(self.service_name)
         return resolve(self.join, service, value)
@@ -553,7 +559,7 @@ def _call(r: Resolver, fact: Call, attach_only: bool = False) -> None:
         # (`include_tests: true` draws it like the rest).
         r.test_calls.append(fact)
         return
-    resolved = r.resolve_value(fact.service, fact.target)
+    resolved = r.resolve_template(fact.service, fact.target)
     text, origin = resolved.text, resolved.origin
     if attach_only and not text:
         return
