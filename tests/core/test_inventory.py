@@ -13,7 +13,14 @@ from analyzer.model import ArchGraph, NodeKind
 from analyzer.pipeline import build_model, scan
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "inventory"
-KINDS = (NodeKind.SERVICE, NodeKind.CLIENT, NodeKind.DATASTORE, NodeKind.BROKER, NodeKind.EXTERNAL)
+KINDS = (
+    NodeKind.SERVICE,
+    NodeKind.CLIENT,
+    NodeKind.PLATFORM,
+    NodeKind.DATASTORE,
+    NodeKind.BROKER,
+    NodeKind.EXTERNAL,
+)
 
 
 def model(name: str, config: Config | None = None) -> ArchGraph:
@@ -112,7 +119,7 @@ def test_compose_v1_local_dockerfile_from_mongo_and_a_load_generator() -> None:
 def test_compose_variants_never_merge() -> None:
     graph, diagnostics = build_model(FIXTURES / "compose-variants", Config(), jobs=1)
     # docker-compose-postgres.yml defines more containers: it stands for the deployment
-    assert nodes(graph) == {"service:accounts", "service:adminer", "datastore:db"}
+    assert nodes(graph) == {"service:accounts", "platform:adminer", "datastore:db"}
     assert graph.node("datastore:db").attrs["technology"] == "postgresql"
     assert flows(graph) == {("service:accounts", "connects", "database:db/accounts")}
     assert any(
