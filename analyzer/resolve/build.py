@@ -118,6 +118,7 @@ class Resolver:
     ports: dict[int, set[str]] = field(default_factory=dict)  # listening port -> services
     unresolved_said: set[str] = field(default_factory=set)
     built_stores: set[str] = field(default_factory=set)  # datastores the inventory identified
+    units_by_name: dict[str, str] = field(default_factory=dict)  # any unit name -> canonical
     diagnostics: list[Diagnostic] = field(default_factory=list)
     credentials: list[CredentialUse] = field(default_factory=list)
     join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations

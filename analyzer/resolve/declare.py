@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from analyzer.extract.facts import ServiceDecl
+from analyzer.extract.images import repository
 from analyzer.model import EdgeKind, Evidence, Location, NodeKind, SourceKind
 from analyzer.resolve.inventory import BuiltStore, Unit
 from analyzer.resolve.names import normalise
@@ -54,6 +55,8 @@ def index_units(r: Resolver, units: Sequence[Unit]) -> None:
     for unit in units:
         canonical = r.services.lookup(unit.name) or normalise(unit.name)
         r.services.add(canonical, *unit.aliases)
+        for name in (unit.name, *unit.aliases):
+            r.units_by_name.setdefault(name.lower(), canonical)
         if unit.kind == "client":
             r.clients.add(canonical)
         if unit.embedded:
@@ -76,8 +79,18 @@ def index_declarations(r: Resolver, decls: Sequence[ServiceDecl]) -> None:
             fact.evidence.source == SourceKind.TRACE or store in r.built_stores or refines
         ):
             continue
-        canonical = r.services.lookup(fact.name) or normalise(fact.name)
+        canonical = r.services.lookup(fact.name) or _unit_running(r, fact.image) or normalise(fact.name)
         r.services.add(canonical, fact.name, *fact.aliases)
+
+
+def _unit_running(r: Resolver, image: str) -> str | None:
+    """The inventory's unit a deployment the inventory did not read (a rendered Helm chart, an
+    AppHost) runs: the one whose name or alias is its image repository's last part
+    (``anilallewar/basic-comments-webservice`` → the unit whose jar is that name)."""
+    if not image or "{{" in image or "$" in image:
+        return None
+    last = repository(image).rsplit("/", 1)[-1]
+    return r.units_by_name.get(last.lower()) if last else None
 
 
 def add_unit_nodes(r: Resolver, units: Sequence[Unit]) -> None:

@@ -225,3 +225,19 @@ def test_one_own_image_in_compose_and_kubernetes_is_one_thing() -> None:
     assert graph.node("datastore:catalog-db").attrs["technology"] == "mongodb"
     assert graph.node("service:catalog").attrs["aliases"] == ("catalog-service",)
     assert ("service:catalog", "connects", "database:catalog-db/catalog") in flows(graph)
+
+
+def test_a_deployment_the_inventory_did_not_read_joins_the_unit_its_image_names() -> None:
+    from analyzer.extract.facts import ServiceDecl
+    from analyzer.model import Evidence, Location, SourceKind
+    from analyzer.resolve import build_graph
+    from analyzer.resolve.inventory import Unit
+
+    unit = Unit("comments", "comments-webservice", aliases=("basic-comments-webservice",))
+    rendered = ServiceDecl(
+        "comment-service",
+        Evidence(SourceKind.K8S, Location("charts/app/templates/deployment.yaml", 7)),
+        image="anilallewar/basic-comments-webservice:0.0.1",
+    )
+    graph, _ = build_graph([rendered], Config(), [unit])
+    assert {n.id for n in graph.nodes(NodeKind.SERVICE)} == {"service:comments"}
