@@ -30,7 +30,8 @@ from analyzer.extract.envfacts import classify
 from analyzer.extract.facts import DatastoreDecl, EnvVar, ExtractResult, FileContext, ServiceDecl
 from analyzer.extract.images import technology_for_image
 from analyzer.extract.kustomize import Variant, variants
-from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
+from analyzer.extract.sidefiles import load_all_once
+from analyzer.extract.yamlsrc import LineDict, LineList, YamlError
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
 NAME = "k8s"
@@ -80,7 +81,7 @@ def _read_docs(path: str, text: str, into: _Docs, primary: bool) -> None:
     if not (_KIND.search(text) and _API.search(text)):
         return
     try:
-        loaded = load_all(text, path)
+        loaded = load_all_once(text, path)  # a neighbour of many manifests is parsed once
     except YamlError as exc:
         if primary:
             into.diagnostics.append(Diagnostic(path, exc.line, DiagnosticLevel.ERROR, str(exc)))

@@ -24,6 +24,7 @@ from analyzer.engine import (
 )
 from analyzer.enrich import enrich
 from analyzer.enrich.contexts import apply_codeowners
+from analyzer.extract import sidefiles
 from analyzer.extract.facts import Connection, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import ArchGraph, Diagnostic, ScanResult
@@ -85,14 +86,18 @@ def _build(
             if extractor.wants(path):
                 phase = 0 if extractor.name in MANIFEST_EXTRACTORS else 1
                 phases[phase].append((extractor.name, FileContext(path, str(root), service)))
-    facts, diags = run_tasks(phases[0], jobs)
-    diagnostics.extend(diags)
-    technologies = _service_technologies(facts)
-    second = [
-        (name, FileContext(ctx.path, ctx.root, ctx.service, technologies.get(normalise(ctx.service), "")))
-        for name, ctx in phases[1]
-    ]
-    more, diags = run_tasks(second, jobs)
+    sidefiles.install(sidefiles.FileIndex(str(root), found.files))  # cross-file lookups, built once
+    try:
+        facts, diags = run_tasks(phases[0], jobs)
+        diagnostics.extend(diags)
+        technologies = _service_technologies(facts)
+        second = [
+            (name, FileContext(ctx.path, ctx.root, ctx.service, technologies.get(normalise(ctx.service), "")))
+            for name, ctx in phases[1]
+        ]
+        more, diags = run_tasks(second, jobs)
+    finally:
+        sidefiles.install(None)
     facts.extend(more)
     diagnostics.extend(diags)
     trace_paths = [*traces, *_config_traces(root, config)]
