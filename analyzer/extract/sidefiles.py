@@ -62,6 +62,7 @@ class FileIndex:
                 self.children.setdefault(grand, set()).add(name)
                 parent = grand
         self._texts: dict[str, str | None] = {}
+        self._listings: dict[str, list[str]] = {}
         self._memo: dict[Any, tuple[Any, Deps]] = {}
         self._frames: list[Deps] = []
 
@@ -120,7 +121,7 @@ class FileIndex:
     def is_dir(self, rel: str) -> bool:
         if rel in self.folders:
             return True
-        if not self.inside(rel):
+        if rel in self.files or not self.inside(rel):
             return False
         # NOTE: a folder the discovery skipped (vendor/, build/) may still be named by a kustomization.
         self._note(listings=(posixpath.dirname(rel),))
@@ -129,6 +130,11 @@ class FileIndex:
     def listing(self, folder: str) -> list[str]:
         """Sorted names of the files and folders directly in ``folder`` (recorded)."""
         self._note(listings=(folder,))
+        if folder not in self._listings:
+            self._listings[folder] = self._list(folder)
+        return self._listings[folder]
+
+    def _list(self, folder: str) -> list[str]:
         if folder in self.children:
             return sorted(self.children[folder])
         if folder in self.folders or not self.inside(folder):
@@ -143,7 +149,8 @@ class FileIndex:
 
     def is_file(self, rel: str) -> bool:
         folder, name = posixpath.split(rel)
-        return name in self.listing(folder) and not self.is_dir(rel)
+        self._note(listings=(folder,))
+        return rel in self.files or (name in self.listing(folder) and not self.is_dir(rel))
 
     def text(self, rel: str) -> str | None:
         """The text of a side file (read once per process), None when missing, too big or outside."""
