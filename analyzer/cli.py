@@ -118,6 +118,13 @@ def main() -> None:
 )
 @click.option("--jobs", type=int, default=None, help="Worker processes for extraction.")
 @click.option(
+    "--cache-dir",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ARCHCONFORM_CACHE_DIR",
+    help="Reuse per-file extraction results kept in this folder (safe to delete; see README).",
+)
+@click.option(
     "--source-url",
     "source_url",
     default=None,
@@ -137,6 +144,7 @@ def scan_command(
     baseline_ref: str | None,
     fail_on: str | None,
     jobs: int | None,
+    cache_dir: Path | None,
     source_url: str | None,
     quiet: bool,
 ) -> None:
@@ -151,7 +159,7 @@ def scan_command(
         baseline_data: Path | dict[str, object] | None = baseline
         if baseline_ref:
             baseline_data = baseline_from_revision(path, baseline_ref, config, traces, jobs)
-        result = scan(path, config, traces=traces, baseline=baseline_data, jobs=jobs)
+        result = scan(path, config, traces=traces, baseline=baseline_data, jobs=jobs, cache_dir=cache_dir)
     except ConfigError as exc:
         _fail(str(exc))
         return

@@ -17,7 +17,7 @@ import posixpath
 from dataclasses import dataclass
 
 from analyzer.extract.interpolate import parse_env_entries
-from analyzer.extract.sidefiles import FileIndex, index_for, load_all_once
+from analyzer.extract.sidefiles import FileIndex, index_for, load_all_once, register_group
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError
 
 _KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -230,3 +230,6 @@ def _namespace(doc: LineDict | None) -> str:
 
 def is_kustomization(path: str) -> bool:
     return posixpath.basename(path) in _KUSTOMIZATIONS
+
+
+register_group(_NEAR, is_kustomization)

@@ -172,6 +172,19 @@ class FileIndex:
             return None
 
 
+_groups: dict[str, Callable[[str], bool]] = {}
+
+
+def register_group(name: str, member: Callable[[str], bool]) -> None:
+    """Name a group of files (by a test on the path) that an extractor may depend on as a whole."""
+    _groups[name] = member
+
+
+def in_group(name: str, path: str) -> bool:
+    test = _groups.get(name)
+    return test(path) if test is not None else True  # an unknown group: every file, to be safe
+
+
 _current: FileIndex | None = None
 _parsed: dict[tuple[str, str], list[Any] | YamlError] = {}
 

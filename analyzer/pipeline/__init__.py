@@ -29,6 +29,7 @@ from analyzer.extract.facts import Connection, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import ArchGraph, Diagnostic, ScanResult
 from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
+from analyzer.pipeline.cache import ExtractionCache
 from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, run_tasks
 from analyzer.pipeline.traces import read_traces
 from analyzer.resolve import build_graph, normalise
@@ -66,14 +67,15 @@ def build_model(
     config: Config,
     traces: Sequence[Path] = (),
     jobs: int | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[ArchGraph, list[Diagnostic]]:
     """Discover, extract, resolve and enrich: the architecture graph of ``root``."""
-    graph, diagnostics, _ = _build(root, config, traces, jobs)
+    graph, diagnostics, _ = _build(root, config, traces, jobs, cache_dir)
     return graph, diagnostics
 
 
 def _build(
-    root: Path, config: Config, traces: Sequence[Path], jobs: int | None
+    root: Path, config: Config, traces: Sequence[Path], jobs: int | None, cache_dir: Path | None = None
 ) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
     root = root.resolve()
     found = discover(root, config)
@@ -86,16 +88,20 @@ def _build(
             if extractor.wants(path):
                 phase = 0 if extractor.name in MANIFEST_EXTRACTORS else 1
                 phases[phase].append((extractor.name, FileContext(path, str(root), service)))
-    sidefiles.install(sidefiles.FileIndex(str(root), found.files))  # cross-file lookups, built once
+    index = sidefiles.FileIndex(str(root), found.files)  # cross-file lookups, built once
+    sidefiles.install(index)
+    cache = ExtractionCache(cache_dir, index) if cache_dir is not None else None
     try:
-        facts, diags = run_tasks(phases[0], jobs)
+        facts, diags = run_tasks(phases[0], jobs, cache)
         diagnostics.extend(diags)
         technologies = _service_technologies(facts)
         second = [
             (name, FileContext(ctx.path, ctx.root, ctx.service, technologies.get(normalise(ctx.service), "")))
             for name, ctx in phases[1]
         ]
-        more, diags = run_tasks(second, jobs)
+        more, diags = run_tasks(second, jobs, cache)
+        if cache is not None:
+            cache.trim()
     finally:
         sidefiles.install(None)
     facts.extend(more)
@@ -175,12 +181,13 @@ def scan(
     baseline: Path | dict[str, object] | None = None,
     jobs: int | None = None,
     today: dt.date | None = None,
+    cache_dir: Path | None = None,
 ) -> ScanResult:
     """Scan a repository and evaluate the rules. Raises :class:`ConfigError` for a bad config."""
     root = root.resolve()
     if config is None:
         config = load_project_config(root, config_path)
-    graph, diagnostics, files = _build(root, config, traces, jobs)
+    graph, diagnostics, files = _build(root, config, traces, jobs, cache_dir)
     rules, diags = load_rules(config)
     diagnostics.extend(diags)
     findings, diags = evaluate(graph, rules, config)
