@@ -5,10 +5,10 @@ Deterministic: nodes and edges in id order, evidence in rank order, keys sorted.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from analyzer.model import ArchGraph, Evidence, Finding, ScanResult
+from analyzer.reporting import fastjson
 
 
 def _plain(value: Any) -> Any:
@@ -93,4 +93,4 @@ def render_json(result: ScanResult) -> str:
     }
     if result.absent:
         data["absent"] = result.absent
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return fastjson.dumps(data)  # the bytes json.dumps(indent=2, sort_keys=True) writes

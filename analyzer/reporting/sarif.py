@@ -11,11 +11,11 @@ is sorted and byte-identical between runs.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 from analyzer.model import Diagnostic, Finding, Location, RuleMeta, ScanResult, Severity
+from analyzer.reporting import fastjson
 
 INFORMATION_URI = "https://github.com/archconform/archconform"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -158,4 +158,4 @@ def render_sarif(result: ScanResult) -> str:
         "columnKind": "unicodeCodePoints",
     }
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return fastjson.dumps(document)  # the bytes json.dumps(indent=2, sort_keys=True) writes
