@@ -32,6 +32,14 @@ def _sizes(variable: str, default: str) -> list[int]:
     return [int(s) for s in os.environ.get(variable, default).split(",") if s.strip()]
 
 
+def _child_env() -> dict[str, str]:
+    """The scan's environment: bytecode cached (as an installed package has it) outside the tree."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "archconform-bench-pycache"))
+    return env
+
+
 def run_scan(root: Path, out: Path, jobs: int, cache: Path | None) -> tuple[float, float]:
     """(seconds, peak RSS MB) of one scan in a child process."""
     args = [sys.executable, "-m", "analyzer", "scan", str(root), "--fail-on", "never", "--quiet"]
@@ -40,7 +48,7 @@ def run_scan(root: Path, out: Path, jobs: int, cache: Path | None) -> tuple[floa
     if cache is not None:
         args += ["--cache-dir", str(cache)]
     start = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=_child_env())
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
@@ -129,6 +137,7 @@ def main() -> None:
     repeats = int(os.environ.get("ARCHCONFORM_BENCH_REPEATS", "3"))
     print(f"machine: {describe()}; python {sys.version.split()[0]}", flush=True)
     cached = supports_cache()
+    subprocess.run([sys.executable, "-m", "analyzer", "--version"], env=_child_env(), check=False)  # bytecode
     bench_same_folder(_sizes("ARCHCONFORM_BENCH_MANIFESTS", "50,100,200"), repeats)
     for services in _sizes("ARCHCONFORM_BENCH_SERVICES", "50,500,2000"):
         with tempfile.TemporaryDirectory(prefix="archconform-bench-") as tmp:
