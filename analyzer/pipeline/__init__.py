@@ -80,7 +80,7 @@ def _build(
     root = root.resolve()
     found = discover(root, config)
     diagnostics = list(found.diagnostics)
-    extractors = all_extractors()
+    extractors = all_extractors() if found.files else ()  # importing them costs (sqlglot, tree-sitter)
     phases: list[list[tuple[str, FileContext]]] = [[], []]
     for path in found.files:
         service = found.service_for(path)

@@ -57,7 +57,6 @@ SELF_CONTAINED = frozenset(
         "code-migrations",
         "prisma",
         "proto",
-        "k8s",  # reads its neighbours through the file index, which records listings too
     }
 )
 _VERSIONED_DISTRIBUTIONS = (
@@ -293,7 +292,7 @@ class ExtractionCache:
     def store(self, name: str, ctx: FileContext, result: ExtractResult, deps: sidefiles.Deps) -> None:
         reads = deps.reads - {ctx.path}
         groups = set(deps.groups)
-        if name not in SELF_CONTAINED or ((reads or deps.listings) and name != "k8s"):
+        if name not in SELF_CONTAINED or reads or deps.listings:
             groups.add(TREE)
         try:
             data = orjson.dumps(
