@@ -14,23 +14,25 @@ probe for a file that does not exist leaves no trace, so an extractor not known 
 own file also depends on the whole file list: adding or removing a file re-extracts those.
 
 The folder is safe to delete at any time (a missing or unreadable entry is a miss), is bounded in
-size (the least recently used entries go first), and holds no code: entries are JSON, decoded only
-into the frozen fact types of :mod:`analyzer.extract.facts` and :mod:`analyzer.model`.
+size (the least recently used entries go first), and holds no code: entries are pickles read by an
+unpickler that builds only the frozen fact types of :mod:`analyzer.extract.facts` and
+:mod:`analyzer.model` (and plain containers); an entry naming anything else is a miss.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import dataclasses
 import enum
 import hashlib
+import io
 import os
+import pickle
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 import analyzer
 from analyzer.extract import facts as facts_module
@@ -39,7 +41,7 @@ from analyzer.extract.facts import ExtractResult, FileContext
 from analyzer.model import location as location_module
 from analyzer.model import vocabulary as vocabulary_module
 
-FORMAT = 1
+FORMAT = 2
 DEFAULT_MAX_MB = 256
 TREE = "@tree"  # the dependency group "the list of discovered files"
 # Extractors that read nothing but their own file (checked at run time too: a recorded read
@@ -96,65 +98,36 @@ def extractor_version() -> str:
 # -- a safe encoding of facts --------------------------------------------------------------------
 
 
-def _types() -> dict[str, type]:
-    found: dict[str, type] = {}
+def _types() -> dict[tuple[str, str], type]:
+    found: dict[tuple[str, str], type] = {}
     for module in (facts_module, location_module, vocabulary_module, sys.modules["analyzer.model"]):
         for value in vars(module).values():
             if isinstance(value, type) and (dataclasses.is_dataclass(value) or issubclass(value, enum.Enum)):
-                found[value.__name__] = value
+                found[(value.__module__, value.__qualname__)] = value
     return found
 
 
 _TYPES = _types()
+_ALLOWED: dict[tuple[str, str], Any] = {**_TYPES, ("copyreg", "__newobj__"): copyreg.__newobj__}  # type: ignore[attr-defined]
 
 
-class _Unencodable(TypeError):
-    pass
+class _FactsUnpickler(pickle.Unpickler):
+    """Builds nothing but the frozen fact types (and the containers pickle has opcodes for): an
+    entry naming any other class or function is refused, so a tampered cache cannot run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _ALLOWED[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"not a fact type: {module}.{name}") from None
 
 
-def _encode(value: Any) -> Any:
-    if value is None or (isinstance(value, (str, bool, int, float)) and not isinstance(value, enum.Enum)):
-        return value
-    if isinstance(value, tuple):
-        return ["T", [_encode(v) for v in value]]
-    if isinstance(value, list):
-        return ["L", [_encode(v) for v in value]]
-    if isinstance(value, frozenset):
-        return ["F", sorted((_encode(v) for v in value), key=repr)]
-    if isinstance(value, enum.Enum):
-        return ["E", type(value).__name__, value.value]
-    if isinstance(value, dict) and type(value) is dict:
-        return ["M", [[_encode(k), _encode(v)] for k, v in value.items()]]
-    if dataclasses.is_dataclass(value) and _TYPES.get(type(value).__name__) is type(value):
-        return [
-            "D",
-            type(value).__name__,
-            [_encode(getattr(value, f.name)) for f in dataclasses.fields(value)],
-        ]
-    raise _Unencodable(type(value).__name__)
+def _encode(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=5)
 
 
-def _decode(value: Any) -> Any:
-    if not isinstance(value, list):
-        return value
-    tag = value[0]
-    if tag == "T":
-        return tuple(_decode(v) for v in value[1])
-    if tag == "L":
-        return [_decode(v) for v in value[1]]
-    if tag == "F":
-        return frozenset(_decode(v) for v in value[1])
-    if tag == "M":
-        return {_decode(k): _decode(v) for k, v in value[1]}
-    cls = _TYPES[value[1]]  # KeyError for anything else: the entry is unusable
-    if tag == "E":
-        return cls(value[2])
-    if tag == "D":
-        obj: Any = object.__new__(cls)
-        for field, item in zip(dataclasses.fields(cls), value[2], strict=True):
-            object.__setattr__(obj, field.name, _decode(item))
-        return obj
-    raise ValueError(f"unknown tag {tag!r}")
+def _decode(data: bytes) -> Any:
+    return _FactsUnpickler(io.BytesIO(data)).load()
 
 
 # -- recording what an extractor read ------------------------------------------------------------
@@ -263,18 +236,18 @@ class ExtractionCache:
         return _digest(text.encode())
 
     def _entry_path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+        return self.folder / key[:2] / f"{key}.entry"
 
     def lookup(self, name: str, ctx: FileContext) -> ExtractResult | None:
         """The cached result when it is still valid, else None."""
         path = self._entry_path(self._key(name, ctx))
         try:
-            entry = orjson.loads(path.read_bytes())
+            entry = _decode(path.read_bytes())
             if not self._valid(entry["deps"]):
                 self.misses += 1
                 return None
-            result = ExtractResult(_decode(entry["facts"]), _decode(entry["diagnostics"]))
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            result = ExtractResult(entry["facts"], entry["diagnostics"])
+        except Exception:  # a missing, damaged or refused entry is a miss, whatever went wrong
             self.misses += 1
             return None
         with contextlib.suppress(OSError):
@@ -295,18 +268,18 @@ class ExtractionCache:
         if name not in SELF_CONTAINED or reads or deps.listings:
             groups.add(TREE)
         try:
-            data = orjson.dumps(
+            data = _encode(
                 {
                     "deps": {
                         "reads": {p: self.content_hash(p) for p in sorted(reads)},
                         "listings": {f: self._listing(f) for f in sorted(deps.listings)},
                         "groups": {g: self._group(g) for g in sorted(groups)},
                     },
-                    "facts": _encode(result.facts),
-                    "diagnostics": _encode(result.diagnostics),
+                    "facts": result.facts,
+                    "diagnostics": result.diagnostics,
                 }
             )
-        except (_Unencodable, TypeError):
+        except (pickle.PicklingError, TypeError, AttributeError):
             return  # a fact the cache cannot write: extracted again next time
         path = self._entry_path(self._key(name, ctx))
         try:
