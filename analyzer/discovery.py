@@ -13,10 +13,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import pathspec
 import yaml
 
 from analyzer.config import Config
 from analyzer.model import Diagnostic, DiagnosticLevel
+from analyzer.model.limits import LimitExceeded, safe_load_bounded
+from analyzer.model.paths import is_inside
 
 # NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
 # the code extractors skip bundled JavaScript in them instead.
@@ -26,6 +29,7 @@ SKIP_DIRS = frozenset(
         ".hg",
         ".svn",
         "node_modules",
+        ".yarn",  # Yarn Berry's own release, plugins and cache: the package manager, not service code
         "vendor",
         "build",
         "target",
@@ -83,27 +87,67 @@ class Discovery:
         return ""
 
 
-def _ignored(path: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, p.rstrip("/") + "/*") for p in patterns)
+class IgnoreRules:
+    """Which paths a scan leaves out, with gitignore semantics (``pathspec``): the config's
+    ``ignore`` patterns from the scan root, and every ``.gitignore`` in the tree, each relative to
+    its own folder. A path is left out when any of them ignores it (a ``!`` re-include works within
+    its own file).
+
+    >>> rules = IgnoreRules(("**/testdata/**", "legacy/"))
+    >>> rules.ignored("testdata/app.env"), rules.ignored("legacy", True), rules.ignored("app/main.py")
+    (True, True, False)
+    """
+
+    def __init__(self, patterns: tuple[str, ...] = (), gitignore: bool = True) -> None:
+        self.config = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self.gitignore = gitignore
+        self.nested: list[tuple[str, pathspec.GitIgnoreSpec]] = []  # (folder, its .gitignore)
+
+    def enter(self, root: Path, rel_dir: str) -> None:
+        """Read the ``.gitignore`` of a folder as the walk enters it."""
+        if not self.gitignore:
+            return
+        path = root / rel_dir / ".gitignore"
+        if path.is_file():
+            try:
+                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return
+            self.nested.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(self, rel: str, is_dir: bool = False) -> bool:
+        probe = rel + "/" if is_dir else rel
+        if self.config.match_file(probe):
+            return True
+        for folder, spec in self.nested:
+            if not folder:
+                if spec.match_file(probe):
+                    return True
+            elif probe.startswith(folder + "/") and spec.match_file(probe[len(folder) + 1 :]):
+                return True
+        return False
 
 
-def walk_files(root: Path, ignore: tuple[str, ...] = ()) -> list[str]:
-    """Repo-relative POSIX paths of regular files, sorted; never follows symlinks out of the tree."""
+def walk_files(root: Path, ignore: tuple[str, ...] = (), gitignore: bool = True) -> list[str]:
+    """Repo-relative POSIX paths of regular files, sorted; never follows symlinks out of the tree.
+    ``ignore`` and the tree's ``.gitignore`` files (unless ``gitignore`` is false) leave paths out."""
+    rules = IgnoreRules(ignore, gitignore)
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir
+        rules.enter(root, rel_dir)
         dirnames[:] = sorted(
             d
             for d in dirnames
             if d not in SKIP_DIRS
             and not d.endswith(".egg-info")
-            and not _ignored(f"{rel_dir}/{d}".lstrip("/"), ignore)
+            and not rules.ignored(f"{rel_dir}/{d}".lstrip("/"), is_dir=True)
         )
         for name in filenames:
             rel = f"{rel_dir}/{name}".lstrip("/")
             full = Path(dirpath) / name
-            if full.is_symlink() or not full.is_file() or _ignored(rel, ignore):
+            if full.is_symlink() or not full.is_file() or rules.ignored(rel):
                 continue
             found.append(rel)
     return sorted(found)
@@ -114,8 +158,8 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
     extractor does the full job)."""
     roots: dict[str, str] = {}
     try:
-        data = yaml.safe_load((root / path).read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        data = safe_load_bounded((root / path).read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, LimitExceeded, OSError, UnicodeDecodeError):
         return roots, []  # the compose extractor reports the problem with its line
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
@@ -136,7 +180,7 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
         if isinstance(dockerfile, str) and "$" not in dockerfile and "/" in dockerfile:
             folder = folder / PurePosixPath(dockerfile).parent
         norm = os.path.normpath(folder.as_posix()).replace("\\", "/")
-        if norm.startswith(".."):
+        if norm.startswith("..") or not is_inside(root / norm, root):  # ../x, /abs, a link out
             continue
         claimed.setdefault("" if norm == "." else str(norm), set()).add(str(name))
     for claimed_folder, names in claimed.items():
@@ -148,7 +192,7 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
 def discover(root: Path, config: Config) -> Discovery:
     """Find files and service roots under ``root``."""
     result = Discovery(root=root)
-    result.files = walk_files(root, config.ignore)
+    result.files = walk_files(root, config.ignore, config.gitignore)
     marker_roots: dict[str, str] = {}
     compose_roots: dict[str, str] = {}
     for path in result.files:
@@ -188,7 +232,7 @@ def read_codeowners(root: Path) -> list[tuple[str, tuple[str, ...]]]:
     """(pattern, owners) rules of the repository's CODEOWNERS file, in file order."""
     for place in CODEOWNERS_PLACES:
         path = root / place
-        if path.is_file():
+        if path.is_file() and is_inside(path, root):  # a committed link to a file elsewhere: not read
             try:
                 lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
             except OSError:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from analyzer.model import Diagnostic, Evidence
+from analyzer.model.limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +248,71 @@ class Migration:
     version: str = ""
 
 
+PLATFORM_ROLES = frozenset(
+    {
+        "configuration_server",
+        "service_discovery",
+        "gateway",
+        "web_server",
+        "authorization_server",
+        "tracing_server",
+        "monitoring_server",
+        "monitoring_dashboard",
+        "metrics_server",
+        "logging_server",
+        "administration_server",
+        "search_engine",
+        "cdc_relay",
+        "backup",
+        "mail_server",
+        "dns_server",
+        "report_server",
+        "orchestration",
+    }
+)
+PLATFORM_LINKS = frozenset({"configured_by", "registers_with", "routes_to", "reports_to"})
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformDecl:
+    """``name`` (a service as the source names it) is a platform component playing ``role``.
+
+    ``role`` is one of :data:`PLATFORM_ROLES` (the role words of microSecEnD and Code2DFD, plus
+    ``cdc_relay`` and ``backup`` for what reads a service's data without owning it, ``mail_server``
+    for development mail catchers, ``dns_server``, ``report_server`` (jsreport) and ``orchestration`` for
+    a control plane such as Dapr placement);
+    ``product`` says what it is when known (``eureka``, ``zuul``, ``keycloak``, ``apache``).
+    """
+
+    name: str
+    role: str
+    evidence: Evidence
+    product: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformLink:
+    """``service`` has a platform relation ``kind`` to ``target`` (a URL, host, or logical name).
+
+    ``kind`` is one of :data:`PLATFORM_LINKS`: ``configured_by`` (client → config server),
+    ``registers_with`` (client → registry), ``routes_to`` (gateway or proxy → routed service; also a
+    call), ``reports_to`` (service → telemetry backend, or a scraped target → its scraper).
+    ``role`` is the role the target plays when the link says so (a Eureka ``defaultZone`` names a
+    ``service_discovery``); with an unresolvable target (``localhost``, unset) the link goes to the
+    only platform component of that role, if there is exactly one. ``path`` is a routed path.
+    ``clients_of`` names a configuration server when the link comes from its shared
+    ``application.yml`` and holds for every client it configures (``service`` is then empty).
+    """
+
+    service: str
+    kind: str
+    target: Value
+    evidence: Evidence
+    role: str = ""
+    path: str = ""
+    clients_of: str = ""
+
+
 Fact = Union[
     ServiceDecl,
     DatastoreDecl,
@@ -260,6 +326,8 @@ Fact = Union[
     Marker,
     Operation,
     Migration,
+    PlatformDecl,
+    PlatformLink,
 ]
 
 
@@ -278,6 +346,7 @@ class FileContext:
     service: str = ""
     technology: str = ""
     profile: str = ""
+    limits: Limits = DEFAULT_LIMITS  # resource limits for this file (set in force by the pipeline)
 
 
 @dataclass(slots=True)

@@ -13,14 +13,16 @@ the resulting variables are classified like compose environment (connections, ca
 A literal password in a committed Secret is a plaintext credential (base64 is an encoding, not a
 protection), credited to the Secret line.
 
-Helm chart templates are not YAML: files with ``{{ }}`` under a ``templates/`` folder (or next to a
-``Chart.yaml``) are skipped with a diagnostic asking to scan ``helm template`` output instead.
+Helm chart templates are not YAML: templates of a chart (a ``Chart.yaml`` above them) are rendered by
+:mod:`analyzer.extract.helm`, which feeds the output back here; other files with ``{{ }}`` under a
+``templates/`` folder are skipped with a diagnostic.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -204,6 +206,8 @@ def _template_labels(doc: LineDict) -> dict[str, str]:
 def extract(ctx: FileContext, text: str) -> ExtractResult:
     result = ExtractResult()
     if "{{" in text and re.search(r"\{\{-?\s*(\.|include|template|if|range|toYaml)", text):
+        if _in_chart(ctx):
+            return result  # the Helm extractor renders it (analyzer.extract.helm)
         if "/templates/" in f"/{ctx.path}" or _KIND.search(text):
             result.diagnostics.append(
                 Diagnostic(
@@ -224,7 +228,26 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return result
     for variant in variants(ctx.root, ctx.path):
         _deployed(ctx, own, variant, result)
+        for name in variant.refused:
+            outside = Diagnostic(
+                ctx.path,
+                0,
+                DiagnosticLevel.WARNING,
+                f"kustomize: '{name}' leads outside the repository; not read",
+            )
+            if outside not in result.diagnostics:
+                result.diagnostics.append(outside)
     return result
+
+
+def _in_chart(ctx: FileContext) -> bool:
+    """Whether the file lies in a Helm chart (a ``Chart.yaml`` in one of its folders)."""
+    folder = posixpath.dirname(ctx.path)
+    while folder:
+        if os.path.isfile(os.path.join(ctx.root, folder, "Chart.yaml")):
+            return True
+        folder = posixpath.dirname(folder)
+    return False
 
 
 def _deployed(

@@ -4,10 +4,11 @@ folder or in an overlay folder near it, e.g. ``overlays/prod`` listing ``../../b
 into resource directories, and the ConfigMaps / Secrets that ``configMapGenerator`` and
 ``secretGenerator`` build from ``literals`` and ``envs`` files.
 
-Reads stay under the repository root, follow at most a few levels of kustomizations and skip large
-files. Generated objects are mappings with lines (the ``literals`` item or the ``envs`` file line),
-shaped like the ConfigMap / Secret they stand for (``data`` for ConfigMaps, ``stringData`` for
-Secrets, since generator literals are not base64).
+Reads stay under the repository root once every symlink is followed (a name that leads outside is
+reported in ``Variant.refused`` and never opened), follow at most a few levels of kustomizations
+and skip large files. Generated objects are mappings with lines (the ``literals`` item or the
+``envs`` file line), shaped like the ConfigMap / Secret they stand for (``data`` for ConfigMaps,
+``stringData`` for Secrets, since generator literals are not base64).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class _Walk:
         self.generated: list[tuple[str, LineDict]] = []
         self.seen: set[str] = set()
         self.first: LineDict | None = None  # the kustomization the walk started from
+        self.refused: set[str] = set()  # names of files that lead outside the repository
 
     def kustomization(self, path: str, depth: int = 0) -> None:
         """Every resource of a kustomization (files, and directories with their own)."""
@@ -85,7 +87,8 @@ class _Walk:
                 if not isinstance(item, str) or "://" in item:
                     continue
                 target = _join(folder, item)
-                if not self.index.inside(target):
+                if not self.index.contained(target):
+                    self.refused.add(item)
                     continue
                 if self.index.is_dir(target):
                     inner = _kustomization_in(self.index, target)
@@ -114,7 +117,9 @@ class _Walk:
         envs = item.get("envs") or ([item["env"]] if isinstance(item.get("env"), str) else [])
         for env in envs if isinstance(envs, list) else []:
             target = _join(posixpath.dirname(path), str(env))
-            text = self.index.text(target) if self.index.inside(target) else None
+            text = self.index.text(target) if self.index.contained(target) else None
+            if text is None and not self.index.contained(target):
+                self.refused.add(posixpath.basename(target))
             for entry in parse_env_entries(text or ""):
                 data[entry.key] = entry.value
                 data.src[entry.key] = (target, entry.line)
@@ -145,6 +150,7 @@ class Variant:
     files: tuple[tuple[str, str], ...]  # (repo-relative path, text) of the manifests beside it
     generated: tuple[tuple[str, LineDict], ...]  # (kustomization path, generated ConfigMap/Secret)
     namespace: str = ""
+    refused: tuple[str, ...] = ()  # paths the kustomizations name that lead outside the repository
 
 
 def _texts(index: FileIndex, files: set[str], me: str) -> tuple[tuple[str, str], ...]:
@@ -207,13 +213,15 @@ def variants(root_dir: str, path: str) -> list[Variant]:
     overlays = [(k, _walk(index, k)) for _, k in near]
     if not overlays:
         files = beside | own.files
-        return [Variant("", _texts(index, files, me), _generated(own), _namespace(own.first))]
+        texts = _texts(index, files, me)
+        return [Variant("", texts, _generated(own), _namespace(own.first), tuple(sorted(own.refused)))]
     return [
         Variant(
             kustomization,
             _texts(index, beside | own.files | walk.files, me),
             _generated(own) + _generated(walk),
             _namespace(walk.first),
+            tuple(sorted(own.refused | walk.refused)),
         )
         for kustomization, walk in overlays
     ]

@@ -118,10 +118,20 @@ class FileIndex:
     def inside(self, rel: str) -> bool:
         return rel != ".." and not rel.startswith("../") and not rel.startswith("/")
 
+    def contained(self, rel: str) -> bool:
+        """Whether ``rel`` stays under the root once every symlink is followed (discovered files
+        and folders do: discovery does not follow links)."""
+        if not self.inside(rel):
+            return False
+        if rel in self.files or rel in self.folders:
+            return True
+        real = os.path.realpath(os.path.join(self.root, rel))
+        return real == self.root or real.startswith(self.root + os.sep)
+
     def is_dir(self, rel: str) -> bool:
         if rel in self.folders:
             return True
-        if rel in self.files or not self.inside(rel):
+        if rel in self.files or not self.contained(rel):
             return False
         # NOTE: a folder the discovery skipped (vendor/, build/) may still be named by a kustomization.
         self._note(listings=(posixpath.dirname(rel),))
@@ -137,7 +147,7 @@ class FileIndex:
     def _list(self, folder: str) -> list[str]:
         if folder in self.children:
             return sorted(self.children[folder])
-        if folder in self.folders or not self.inside(folder):
+        if folder in self.folders or not self.contained(folder):
             return []
         try:
             return sorted(os.listdir(os.path.join(self.root, folder)))
@@ -160,7 +170,7 @@ class FileIndex:
         return self._texts[rel]
 
     def _read(self, rel: str) -> str | None:
-        if not self.inside(rel):
+        if not self.contained(rel):
             return None
         full = os.path.join(self.root, rel)
         try:

@@ -40,6 +40,7 @@ class NodeKind(StrEnum):
     OPERATION = "operation"
     EXTERNAL = "external"
     CONTEXT = "context"
+    PLATFORM = "platform"
 
 
 class EdgeKind(StrEnum):
@@ -54,6 +55,10 @@ class EdgeKind(StrEnum):
     DEPENDS_ON = "depends_on"
     COMPENSATES = "compensates"
     PART_OF = "part_of"
+    CONFIGURED_BY = "configured_by"
+    REGISTERS_WITH = "registers_with"
+    ROUTES_TO = "routes_to"
+    REPORTS_TO = "reports_to"
 
 
 def node_id(kind: NodeKind, *parts: str) -> str:

@@ -222,17 +222,9 @@ class ExtractionCache:
         return _digest(self.index.signature_of_listing(folder).encode())
 
     def _key(self, name: str, ctx: FileContext) -> str:
-        text = "\0".join(
-            (
-                self.version,
-                name,
-                ctx.path,
-                ctx.service,
-                ctx.technology,
-                ctx.profile,
-                self.content_hash(ctx.path),
-            )
-        )
+        # everything the extractor is told about the file (limits too) but where the checkout lies
+        told = [repr(getattr(ctx, f.name)) for f in dataclasses.fields(ctx) if f.name != "root"]
+        text = "\0".join((self.version, name, *told, self.content_hash(ctx.path)))
         return _digest(text.encode())
 
     def _entry_path(self, key: str) -> Path:

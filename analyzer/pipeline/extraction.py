@@ -16,6 +16,7 @@ from analyzer.extract import sidefiles
 from analyzer.extract.facts import ExtractResult, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import Diagnostic, DiagnosticLevel
+from analyzer.model.limits import LimitExceeded, using_limits
 from analyzer.pipeline.cache import ExtractionCache, recording
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -23,7 +24,7 @@ PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than 
 
 # Manifests and configuration run first: they tell which datastore technology (SQL dialect)
 # each service uses before SQL and code are read.
-MANIFEST_EXTRACTORS = frozenset({"compose", "k8s", "spring", "dotnet", "dotenv", "jsonconfig"})
+MANIFEST_EXTRACTORS = frozenset({"compose", "k8s", "helm", "spring", "dotnet", "dotenv", "jsonconfig"})
 
 
 def read_text(root: Path, path: str) -> tuple[str | None, Diagnostic | None]:
@@ -64,7 +65,10 @@ def run_one(task: tuple[str, FileContext]) -> ExtractResult:
     if text is None:
         return result
     try:
-        result.extend(extractor.extract(ctx, text))
+        with using_limits(ctx.limits, one_file=True):  # a worker process starts with the defaults
+            result.extend(extractor.extract(ctx, text))
+    except LimitExceeded as exc:  # an extractor that does not report its own limit
+        result.diagnostics.append(Diagnostic(ctx.path, 0, DiagnosticLevel.ERROR, f"{name}: not read: {exc}"))
     except RecursionError:
         result.diagnostics.append(
             Diagnostic(

@@ -28,6 +28,7 @@ _SHAPES = {
     NodeKind.OPERATION: ("component", ">", "]"),
     NodeKind.CONTEXT: ("tab", "[", "]"),
     NodeKind.ENDPOINT: ("ellipse", "(", ")"),
+    NodeKind.PLATFORM: ("octagon", "{{", "}}"),
 }
 
 

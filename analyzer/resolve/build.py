@@ -27,6 +27,8 @@ from analyzer.extract.facts import (
     Message,
     Migration,
     Operation,
+    PlatformDecl,
+    PlatformLink,
     ServiceDecl,
     TableAccess,
     Value,
@@ -44,6 +46,7 @@ from analyzer.model import (
 from analyzer.model.graph import AttrValue
 from analyzer.model.vocabulary import BROKER_TECHNOLOGIES, RELATIONAL_TECHNOLOGIES
 from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, managed_technology, normalise
+from analyzer.resolve.platform import apply_platform
 
 DEFAULT_DATABASE = "(default)"
 DEFAULT_SCHEMA = {"postgresql": "public", "cockroachdb": "public", "sqlserver": "dbo"}
@@ -308,7 +311,10 @@ def build_graph(
     for fact in operations:
         if not fact.internal:
             _operation(r, _with_delegates(r, fact, summaries))
-    return g, r.diagnostics
+    decls = [f for f in by_type[PlatformDecl] if isinstance(f, PlatformDecl)]
+    links = [f for f in by_type[PlatformLink] if isinstance(f, PlatformLink)]
+    links = [f for f in links if profile_active(r, f.service, f.evidence.profile)]
+    return apply_platform(r, decls, links), r.diagnostics
 
 
 PROFILE_VARIABLES = ("SPRING_PROFILES_ACTIVE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT")

@@ -66,7 +66,7 @@ def parse_floor(root: Path) -> tuple[int, float]:
         elif suffix == ".sql":
             sink = sqlglot.parse(data.decode("utf-8", "replace"), read="postgres")
         elif suffix == ".json":
-            sink = orjson.loads(data)
+            sink = orjson.loads(data.decode("utf-8-sig", "replace"))  # .NET writes a BOM
         else:
             sink = data.decode("utf-8", "replace")
         del sink

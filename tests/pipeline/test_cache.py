@@ -69,7 +69,8 @@ def test_an_edit_reextracts_the_file_and_its_readers_only(
     cached = outputs(tree, cache)
     rerun = sorted(extracted)
     assert cached == outputs(tree, None)
-    assert rerun == [("python", "services/search-service/main.py")]
+    assert {path for _, path in rerun} == {"services/search-service/main.py"}
+    assert ("python", "services/search-service/main.py") in rerun
 
 
 def test_an_envs_file_reextracts_the_manifests_whose_overlay_reads_it(
@@ -98,7 +99,7 @@ def test_a_new_file_reextracts_the_extractors_that_may_probe_for_it(
     cached = outputs(tree, cache)
     rerun = {name for name, _ in extracted}
     assert cached == outputs(tree, None)
-    assert "k8s" in rerun and "python" not in rerun and "java" not in rerun
+    assert "k8s" in rerun and "python" not in rerun and "java" not in rerun  # code reads only itself
 
 
 def test_the_cache_folder_is_safe_to_delete_or_damage(tree: Path, tmp_path: Path) -> None:
