@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+from collections.abc import Set
 from dataclasses import dataclass
 
 from analyzer.extract.interpolate import parse_env_entries
@@ -51,12 +52,17 @@ def _load(index: FileIndex, path: str) -> LineDict | None:
     return docs[0] if docs and isinstance(docs[0], LineDict) else None
 
 
-def _yaml_files(index: FileIndex, folder: str) -> set[str]:
-    return {
-        posixpath.join(folder, name) if folder else name
-        for name in index.listing(folder)
-        if fnmatch.fnmatchcase(name, "*.y*ml") and not index.is_dir(_join(folder, name))
-    }
+def _yaml_files(index: FileIndex, folder: str) -> frozenset[str]:
+    """The YAML files directly in ``folder`` (once per folder and scan)."""
+
+    def compute() -> frozenset[str]:
+        return frozenset(
+            posixpath.join(folder, name) if folder else name
+            for name in index.listing(folder)
+            if fnmatch.fnmatchcase(name, "*.y*ml") and not index.is_dir(_join(folder, name))
+        )
+
+    return index.memo(("yaml-files", folder), compute)
 
 
 class _Walk:
@@ -153,7 +159,7 @@ class Variant:
     refused: tuple[str, ...] = ()  # paths the kustomizations name that lead outside the repository
 
 
-def _texts(index: FileIndex, files: set[str], me: str) -> tuple[tuple[str, str], ...]:
+def _texts(index: FileIndex, files: Set[str], me: str) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     for file in sorted(files):
         if file == me or posixpath.basename(file) in _KUSTOMIZATIONS:
