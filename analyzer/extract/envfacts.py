@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from analyzer.extract.connstr import parse_connection_string, parse_host_list, password_kind
+from analyzer.extract.connstr import parse_connection_string, parse_host_list
 from analyzer.extract.facts import Call, Connection, ConnectionInfo, Credential, Fact, Value
+from analyzer.extract.secrets import is_plaintext_secret
 from analyzer.model import Evidence
 
 PASSWORD_KEY = re.compile(r"(PASSWORD|PASSWD|_PWD|_PASS|^PASS|_AUTH)$", re.I)
@@ -121,7 +122,7 @@ def classify(
     if PASSWORD_KEY.search(upper) and not upper.endswith("_FILE"):
         if (
             literal
-            and password_kind(value) == "literal"
+            and is_plaintext_secret(value)
             and value.lower() not in ("yes", "no", "true", "false", "none")
         ):
             return [Credential(service, key, secret_evidence() if secret_evidence else evidence)]

@@ -11,7 +11,8 @@ gives the workloads it selects their DNS names (``name``, ``name.ns``, ``name.ns
 and generators of the kustomizations that deploy the file (:mod:`analyzer.extract.kustomize`);
 the resulting variables are classified like compose environment (connections, calls, credentials).
 A literal password in a committed Secret is a plaintext credential (base64 is an encoding, not a
-protection), credited to the Secret line.
+protection), credited to the Secret line, whether or not a workload reads it
+(:mod:`analyzer.extract.k8ssecrets`; SealedSecrets, ExternalSecrets and SOPS files are not plaintext).
 
 Helm chart templates are not YAML: templates of a chart (a ``Chart.yaml`` above them) are rendered by
 :mod:`analyzer.extract.helm`, which feeds the output back here; other files with ``{{ }}`` under a
@@ -31,7 +32,9 @@ from typing import Any
 from analyzer.extract.envfacts import classify
 from analyzer.extract.facts import DatastoreDecl, EnvVar, ExtractResult, FileContext, ServiceDecl
 from analyzer.extract.images import technology_for_image
+from analyzer.extract.k8ssecrets import committed_secrets
 from analyzer.extract.kustomize import Variant, variants
+from analyzer.extract.secrets import is_plaintext_secret
 from analyzer.extract.sidefiles import load_all_once
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
@@ -139,7 +142,7 @@ def _config_of(path: str, doc: LineDict) -> tuple[tuple[str, str], _Config, list
     diagnostics about its values. Shared between manifests: never changed after this."""
     diagnostics: list[Diagnostic] = []
     kind = doc.get("kind")
-    if kind not in ("ConfigMap", "Secret"):
+    if kind not in ("ConfigMap", "Secret") or "sops" in doc:  # SOPS: ENC[...] values, not readable
         return None
     name = str((doc.get("metadata") or {}).get("name") or "")
     config = _Config(name, kind == "Secret")
@@ -222,6 +225,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     _read_docs(ctx.path, text, docs, primary=True)
     result.diagnostics.extend(docs.diagnostics)
     own = list(docs.docs)
+    result.facts.extend(committed_secrets(ctx.path, own))  # read or not, a committed secret is one
     if not any(doc.get("kind") in WORKLOADS for _, doc in own):
         _configs(docs)  # a ConfigMap / Secret file alone: still say which values are unreadable
         result.diagnostics.extend(d for d in docs.diagnostics if d not in result.diagnostics)
@@ -406,7 +410,12 @@ def _env(
         evidence = Evidence(SourceKind.K8S, Location(path, max(line, 1)), f"env {key}", 1, docs.profile)
         if store:
             upper = key.upper()
-            if re.search(r"(PASSWORD|PASSWD|_PWD|_PASS)$", upper) and value and not upper.endswith("_FILE"):
+            if (
+                re.search(r"(PASSWORD|PASSWD|_PWD|_PASS)$", upper)
+                and literal
+                and is_plaintext_secret(value)
+                and not upper.endswith("_FILE")
+            ):
                 from analyzer.extract.facts import Credential
 
                 result.facts.append(Credential(owner, key, evidence))

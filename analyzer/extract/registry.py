@@ -23,6 +23,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.dotnet",
     "analyzer.extract.dotenv",
     "analyzer.extract.jsonconfig",
+    "analyzer.extract.connectors",
     "analyzer.extract.source.python",
     "analyzer.extract.source.javascript",
     "analyzer.extract.source.java",

@@ -41,6 +41,7 @@ class NodeKind(StrEnum):
     EXTERNAL = "external"
     CONTEXT = "context"
     PLATFORM = "platform"
+    CREDENTIAL = "credential"
 
 
 class EdgeKind(StrEnum):

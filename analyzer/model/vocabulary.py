@@ -44,6 +44,12 @@ Node attributes (all optional unless said):
     ``roles`` (tuple, when it plays several), ``product`` (``eureka``, ``zuul``, ``keycloak`` ...),
     plus the service attributes when it is built from the repository (``root``, ``image``,
     ``aliases``). Rules matching ``service`` never see platform components.
+``credential`` (one per place a plaintext secret is written; id ``credential:<path>/<key>``)
+    ``key`` (variable or setting; ``password of user NAME`` in SQL, ``KEY of Secret NAME``,
+    ``KEY of connector NAME``), ``path``, ``consumers`` (tuple of
+    the names of the services, datastores or brokers that read it), ``consumer_ids`` (their node
+    ids). Evidence: the place (detail
+    ``plaintext credential KEY``) and each consumer's declaration (detail ``used by NAME``).
 
 Edge attributes:
 
@@ -69,7 +75,8 @@ target it scrapes)
 Evidence ``detail`` prefixes that rules anchor on (one finding per such evidence is natural):
 
 ``plaintext credential KEY``
-    on the service or datastore node whose config holds a literal secret.
+    on the ``credential`` node of the place, and on the service or datastore node whose config
+    holds the literal secret.
 ``destructive migration CHANGE``
     on ``owns`` edges (service → table), e.g. ``destructive migration drop_column status``;
     the edge attribute ``destructive_changes`` lists them.

@@ -45,6 +45,7 @@ from analyzer.model import (
 )
 from analyzer.model.graph import AttrValue
 from analyzer.model.vocabulary import BROKER_TECHNOLOGIES, RELATIONAL_TECHNOLOGIES
+from analyzer.resolve.credentials import CredentialUse, add_credential_nodes
 from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, managed_technology, normalise
 from analyzer.resolve.platform import apply_platform
 
@@ -97,6 +98,7 @@ class Resolver:
     owned_tables: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # bare name -> ids
     grpc_services: dict[str, str] = field(default_factory=dict)  # proto service short name -> service
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    credentials: list[CredentialUse] = field(default_factory=list)
 
     # -- identities ---------------------------------------------------------------------
     def service_name(self, name: str) -> str:
@@ -303,6 +305,7 @@ def build_graph(
     for fact in by_type[Credential]:
         assert isinstance(fact, Credential)
         _credential(r, fact.owner, fact.key, fact.evidence)
+    add_credential_nodes(r.graph, r.credentials)
     for fact in by_type[Marker]:
         assert isinstance(fact, Marker)
         _marker(r, fact)
@@ -679,11 +682,15 @@ def _owner_node(r: Resolver, owner: str) -> str:
 
 
 def _credential(r: Resolver, owner: str, key: str, evidence: Evidence) -> None:
+    if not owner:  # a SQL file or code of no service: the place alone is the finding
+        r.credentials.append(CredentialUse("", key, evidence))
+        return
     nid = _owner_node(r, owner)
     proof = Evidence(
         evidence.source, evidence.location, f"plaintext credential {key}", evidence.count, evidence.profile
     )
     r.graph.update_node(nid, attrs={"plaintext_credentials": (key,)}, evidence=[proof])
+    r.credentials.append(CredentialUse(nid, key, evidence))
 
 
 def _marker(r: Resolver, fact: Marker) -> None:

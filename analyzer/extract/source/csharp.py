@@ -30,6 +30,7 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
+from analyzer.extract.source import credentials
 from analyzer.extract.source.base import UNKNOWN, FileScan, begin, combine, nodes_of, text_of, walk
 from analyzer.extract.source.operations import Scope, class_summaries, collect_operations
 
@@ -398,4 +399,5 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         ]
         owners.append((names, methods))
     scan.facts.extend(class_summaries(scan, owners, routes, scope, None, delegates))
+    scan.facts.extend(credentials.csharp_credentials(scan.service, scan.path, root))
     return scan.result()

@@ -30,6 +30,7 @@ from analyzer.extract.facts import (
     Message,
     Value,
 )
+from analyzer.extract.source import credentials
 from analyzer.extract.source.base import (
     HTTP_VERBS,
     UNKNOWN,
@@ -351,4 +352,5 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     package = ctx.path.rpartition("/")[0].rpartition("/")[2] or "main"
     exported = {n: f for n, f in functions.items() if n[:1].isupper()}
     scan.facts.extend(module_summaries(scan, package, exported, routes, scope, delegates))
+    scan.facts.extend(credentials.go_credentials(scan.service, scan.path, root))
     return scan.result()

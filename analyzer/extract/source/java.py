@@ -38,6 +38,7 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
+from analyzer.extract.source import credentials
 from analyzer.extract.source.base import UNKNOWN, FileScan, begin, combine, nodes_of, text_of
 from analyzer.extract.source.operations import Scope, class_summaries, collect_operations
 
@@ -493,4 +494,5 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         ]
         owners.append((names, methods))
     scan.facts.extend(class_summaries(scan, owners, routes, scope, writes_in, delegates))
+    scan.facts.extend(credentials.java_credentials(scan.service, scan.path, root))
     return scan.result()

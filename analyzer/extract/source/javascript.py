@@ -32,6 +32,7 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
+from analyzer.extract.source import credentials
 from analyzer.extract.source.base import (
     HTTP_VERBS,
     UNKNOWN,
@@ -444,6 +445,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         if value is not None and value.type in ("arrow_function", "function_expression", "function"):
             exported.setdefault(text_of(declarator.child_by_field_name("name")), value)
     scan.facts.extend(module_summaries(scan, module_name(ctx.path), exported, routes, scope, delegates))
+    scan.facts.extend(credentials.javascript_credentials(scan.service, scan.path, root))
     return scan.result()
 
 

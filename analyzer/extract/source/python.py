@@ -33,6 +33,7 @@ from analyzer.extract.facts import (
     Message,
     Value,
 )
+from analyzer.extract.source import credentials
 from analyzer.extract.source.base import (
     HTTP_VERBS,
     MUTATING_VERBS,
@@ -474,4 +475,5 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         if f.parent is not None and f.parent.type in ("module", "decorated_definition")
     }
     scan.facts.extend(module_summaries(scan, module_name(ctx.path), top_level, routes, scope, delegates))
+    scan.facts.extend(credentials.python_credentials(scan.service, scan.path, root))
     return scan.result()
