@@ -4,12 +4,14 @@ JSON), in one process, with no analysis. A scan is judged by its ratio to this, 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 import sqlglot
+import sqlglot.errors
 import yaml
 from tree_sitter import Language, Parser, Query, QueryCursor
 
@@ -57,17 +59,20 @@ def parse_floor(root: Path) -> tuple[int, float]:
     for rel in files:
         data = (root / rel).read_bytes()
         suffix = Path(rel).suffix
-        sink: Any
-        if suffix in SUFFIXES:
-            parser, query = grammars.get(SUFFIXES[suffix])
-            sink = QueryCursor(query).captures(parser.parse(data).root_node)
-        elif suffix in (".yaml", ".yml"):
-            sink = list(yaml.load_all(data, Loader=yaml.CSafeLoader))
-        elif suffix == ".sql":
-            sink = sqlglot.parse(data.decode("utf-8", "replace"), read="postgres")
-        elif suffix == ".json":
-            sink = orjson.loads(data.decode("utf-8-sig", "replace"))  # .NET writes a BOM
-        else:
-            sink = data.decode("utf-8", "replace")
-        del sink
+        # a file its parser rejects still cost its parse (a Helm template, a broken fixture)
+        with contextlib.suppress(yaml.YAMLError, sqlglot.errors.SqlglotError, orjson.JSONDecodeError):
+            _parse(grammars, suffix, data)
     return len(files), time.perf_counter() - start
+
+
+def _parse(grammars: _Grammars, suffix: str, data: bytes) -> Any:
+    if suffix in SUFFIXES:
+        parser, query = grammars.get(SUFFIXES[suffix])
+        return QueryCursor(query).captures(parser.parse(data).root_node)
+    elif suffix in (".yaml", ".yml"):
+        return list(yaml.load_all(data, Loader=yaml.CSafeLoader))
+    elif suffix == ".sql":
+        return sqlglot.parse(data.decode("utf-8", "replace"), read="postgres")
+    elif suffix == ".json":
+        return orjson.loads(data.decode("utf-8-sig", "replace"))  # .NET writes a BOM
+    return data.decode("utf-8", "replace")
