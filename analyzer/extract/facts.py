@@ -30,11 +30,16 @@ class Value:
     ``variable``, ``text`` being its default if any), ``config`` (a config key ``variable``),
     ``discovery`` (a logical name resolved by service discovery, e.g. a Feign client name), or
     ``unresolved`` (the extractor could not tell; ``text`` is empty).
+
+    ``template`` is the whole expression with a slot for every part a deployment fills
+    (``jdbc:postgresql://⟨env:PG_HOST⟩:5432/billing``); see :mod:`analyzer.extract.values`.
+    Empty for values built without one (it is then derived from the other fields).
     """
 
     text: str
     origin: str = "literal"
     variable: str = ""
+    template: str = ""
 
     @property
     def known(self) -> bool:
@@ -191,6 +196,20 @@ class EnvVar:
 
 
 @dataclass(frozen=True, slots=True)
+class Setting:
+    """A configuration key set for ``service`` in a configuration file (``application.yml``
+    ``clients.billing.base-url``, ``appsettings.json`` ``ConnectionStrings__Orders``), with its
+    value as written after the file's own placeholders are resolved. Code reads such keys as
+    :class:`Value` slots of origin ``config``; the resolver joins them here
+    (:mod:`analyzer.resolve.configjoin`). The profile is on the evidence."""
+
+    service: str
+    key: str
+    value: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
 class Marker:
     """A boolean-ish property of a service or datastore found in the source.
 
@@ -323,6 +342,7 @@ Fact = Union[
     Message,
     DependsOn,
     EnvVar,
+    Setting,
     Marker,
     Operation,
     Migration,

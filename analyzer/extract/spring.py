@@ -37,6 +37,7 @@ from analyzer.extract.facts import (
     Message,
     PlatformLink,
     ServiceDecl,
+    Setting,
     Value,
 )
 from analyzer.extract.platform.spring_config import HANDLED_PREFIXES, platform_facts
@@ -366,6 +367,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             resolved, _ = value(key)
             if re.match(r"^https?://[A-Za-z0-9_.-]+", resolved):
                 facts.append(Call(service, Value(resolved, "config", key), ev(key, _detail(key, keys))))
+        # Every key, for the code that reads it (@Value, @ConfigurationProperties): resolve/configjoin.
+        facts.extend(Setting(service, key, value(key)[0], ev(key)) for key in keys)
     return result
 
 

@@ -181,6 +181,22 @@ class ArchGraph:
             _merge_attrs(data["attrs"], attrs)
         data["evidence"].update(evidence)
 
+    def remove_edge(self, edge: Edge) -> None:
+        """Drop an edge (a placeholder superseded by a more precise one)."""
+        ekey = f"{edge.kind.value}|{edge.key}"
+        if self.nx.has_edge(edge.source, edge.target, ekey):
+            self.nx.remove_edge(edge.source, edge.target, ekey)
+            self._edges_by_kind[edge.kind].pop((edge.source, edge.target, ekey), None)
+
+    def remove_node(self, nid: str) -> None:
+        """Drop a node and its edges (a placeholder nothing refers to any more)."""
+        if nid not in self.nx:
+            return
+        for edge in self.out_edges(nid) + self.in_edges(nid):
+            self.remove_edge(edge)
+        self._by_kind[self.nx.nodes[nid]["kind"]].discard(nid)
+        self.nx.remove_node(nid)
+
     def set_attr(self, nid: str, name: str, value: AttrValue) -> None:
         """Set (overwrite) one node attribute; used by enrichment passes."""
         self.nx.nodes[nid]["attrs"][name] = value

@@ -30,9 +30,12 @@ from analyzer.extract.facts import (
     PlatformDecl,
     PlatformLink,
     ServiceDecl,
+    Setting,
     TableAccess,
     Value,
 )
+from analyzer.extract.source.base import is_test_source
+from analyzer.extract.values import slots, template_of
 from analyzer.model import (
     ArchGraph,
     Diagnostic,
@@ -45,6 +48,9 @@ from analyzer.model import (
 )
 from analyzer.model.graph import AttrValue
 from analyzer.model.vocabulary import BROKER_TECHNOLOGIES, RELATIONAL_TECHNOLOGIES
+from analyzer.resolve.carried import Resolved, carried, resolve
+from analyzer.resolve.configjoin import ConfigJoin
+from analyzer.resolve.connections import prefer_named_databases
 from analyzer.resolve.credentials import CredentialUse, add_credential_nodes
 from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, managed_technology, normalise
 from analyzer.resolve.platform import apply_platform
@@ -99,6 +105,8 @@ class Resolver:
     grpc_services: dict[str, str] = field(default_factory=dict)  # proto service short name -> service
     diagnostics: list[Diagnostic] = field(default_factory=list)
     credentials: list[CredentialUse] = field(default_factory=list)
+    join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations
+    test_calls: list[Call] = field(default_factory=list)  # calls in tests, attached to existing calls
 
     # -- identities ---------------------------------------------------------------------
     def service_name(self, name: str) -> str:
@@ -152,13 +160,17 @@ class Resolver:
 
     # -- values -------------------------------------------------------------------------
     def resolve_value(self, service: str, value: Value) -> tuple[str, str]:
-        """(text, origin) for a value: an env/config variable set for the service wins over defaults."""
-        if value.origin in ("env", "config") and value.variable:
-            for candidate in (value.variable, value.variable.upper().replace(".", "_").replace("-", "")):
-                found = self.env.get(self.service_name(service), {}).get(candidate)
-                if found is not None and found.value:
-                    return found.value, value.origin
-        return value.text, value.origin
+        """(text, origin) of a value for the service, its slots filled (see :meth:`resolve_template`)."""
+        resolved = self.resolve_template(service, value)
+        return resolved.text, resolved.origin
+
+    def resolve_template(self, service: str, value: Value) -> Resolved:
+        """A value's slots filled with what the repository sets for the service: deployed values
+        over development defaults, every place kept, and why a slot stays empty
+        (:mod:`analyzer.resolve.configjoin`)."""
+        if self.join is None:
+            self.join = ConfigJoin(self.service_name)
+        return resolve(self.join, service, value)
 
 
 def _url_host(text: str) -> tuple[str, str, str]:
@@ -258,10 +270,17 @@ def build_graph(
             },
         )
 
-    # 2. environment, for resolving values read in code
+    # 2. environment and configuration, for resolving values read in code
     for fact in by_type[EnvVar]:
         assert isinstance(fact, EnvVar)
         r.env[r.service_name(fact.service)].setdefault(fact.name, fact)
+    r.join = ConfigJoin(r.service_name, lambda service: active_profiles(r, service))
+    for fact in by_type[EnvVar]:
+        assert isinstance(fact, EnvVar)
+        r.join.add_env(fact)
+    for fact in by_type[Setting]:
+        assert isinstance(fact, Setting)
+        r.join.add_setting(fact)
 
     # gRPC services the system declares (.proto files), for stubs whose target is not written down
     for fact in by_type[Marker]:
@@ -278,10 +297,21 @@ def build_graph(
             _connect(r, fact)
     for fact in by_type[Call]:
         assert isinstance(fact, Call)
+        if fact.evidence.source == SourceKind.CODE:
+            for read in slots(template_of(fact.target)):
+                if read.origin in ("env", "config"):
+                    r.join.note_read(fact.service, read)
+    r.join.note_settings_read()
+    for fact in by_type[Call]:
+        assert isinstance(fact, Call)
         if profile_active(r, fact.service, fact.evidence.profile) and not overridden_by_env(
             r, fact.service, fact.evidence
         ):
             _call(r, fact)
+    for fact in r.test_calls:
+        _call(r, fact, attach_only=True)
+    for service_id, database_id in prefer_named_databases(r.graph):
+        r.service_dbs[service_id.split(":", 1)[1]].discard(database_id)
     for fact in by_type[DependsOn]:
         assert isinstance(fact, DependsOn)
         src = r.service_node(fact.service)
@@ -393,7 +423,20 @@ def _database_node(r: Resolver, store: str, database: str, evidence: Sequence[Ev
     return db_id
 
 
-def _connect(r: Resolver, fact: Connection) -> None:
+def _connect(
+    r: Resolver,
+    fact: Connection,
+    recognised_by: str = "",
+    joined: tuple[Evidence, ...] = (),
+    extra: dict[str, AttrValue] | None = None,
+) -> None:
+    """A connection to the store its host names. ``recognised_by`` says how (a connection string
+    in code, a client API's settings, configuration); ``joined`` are the places that set the
+    configuration the value was built from."""
+    if is_test_source(fact.evidence.location.path) and not r.config.include_tests:
+        return  # a test resource's datasource is a test container, not the deployed database
+    if not recognised_by:
+        recognised_by = "client api" if fact.evidence.source == SourceKind.CODE else str(fact.evidence.source)
     info = fact.info
     service_id = r.service_node(fact.service)
     technology = info.technology
@@ -422,8 +465,12 @@ def _connect(r: Resolver, fact: Connection) -> None:
                     EdgeKind.CALLS,
                     service_id,
                     target,
-                    attrs={"protocol": info.raw_scheme or "tcp"},
-                    evidence=[fact.evidence],
+                    attrs={
+                        "protocol": info.raw_scheme or "tcp",
+                        "recognised_by": (recognised_by,),
+                        **(extra or {}),
+                    },
+                    evidence=[fact.evidence, *joined],
                 )
             continue
         if not r.store_tech.get(name):
@@ -431,7 +478,18 @@ def _connect(r: Resolver, fact: Connection) -> None:
             r.declare_store(name, guessed, "broker" if guessed in BROKER_TECHNOLOGIES else "datastore")
             if managed_technology(host) is not None:
                 r.graph.add_node(NodeKind.DATASTORE, name, attrs={"managed": True})
-        _link_store(r, fact.service, service_id, name, info, fact.evidence, fact.host_origin)
+        _link_store(
+            r,
+            fact.service,
+            service_id,
+            name,
+            info,
+            fact.evidence,
+            fact.host_origin,
+            recognised_by,
+            joined,
+            extra,
+        )
         break  # host lists (replica sets, bootstrap lists) name one logical store
 
 
@@ -443,9 +501,14 @@ def _link_store(
     info: ConnectionInfo,
     evidence: Evidence,
     origin: str,
+    recognised_by: str = "",
+    joined: tuple[Evidence, ...] = (),
+    extra: dict[str, AttrValue] | None = None,
 ) -> None:
     role = r.store_role.get(store, "datastore")
-    attrs = {
+    attrs: dict[str, AttrValue] = {
+        **(extra or {}),
+        "recognised_by": (recognised_by,) if recognised_by else None,
         "tls": info.tls,
         "password": info.password or None,
         "user": info.user or None,
@@ -466,13 +529,45 @@ def _link_store(
             )
         target = _database_node(r, store, database, ())
         r.service_dbs[r.service_name(service)].add(target)
-    r.graph.add_edge(EdgeKind.CONNECTS, service_id, target, attrs=attrs, evidence=[evidence])
-    if info.password == "literal":
+    r.graph.add_edge(EdgeKind.CONNECTS, service_id, target, attrs=attrs, evidence=[evidence, *joined])
+    # NOTE: a literal in code is reported where it is written by the code credentials pass
+    # (extract/source/credentials.py); the call that receives it is not a second place.
+    if info.password == "literal" and evidence.source != "code":
         _credential(r, service, "connection string password", evidence)
 
 
-def _call(r: Resolver, fact: Call) -> None:
-    text, origin = r.resolve_value(fact.service, fact.target)
+def _unresolved(r: Resolver, fact: Call, reason: str) -> None:
+    template = template_of(fact.target)
+    dsn = re.match(r"^(jdbc:|[a-z][a-z0-9+.-]*://)", template) and not re.match(
+        r"^(https?|grpcs?|wss?)://", template
+    )
+    what = "connection" if fact.protocol not in ("http", "grpc", "") or dsn else "call"
+    r.diagnostics.append(
+        Diagnostic(
+            fact.evidence.location.path,
+            fact.evidence.location.line,
+            DiagnosticLevel.INFO,
+            f"{what} target not resolved: {reason}; no edge drawn",
+        )
+    )
+
+
+def _call(r: Resolver, fact: Call, attach_only: bool = False) -> None:
+    """A value reaching a call in the service's code (or a configured endpoint): what the
+    resolved value carries decides the edge (:mod:`analyzer.resolve.carried`). ``protocol`` is
+    http/grpc for call clients, a technology (``redis``) for a client API of that technology, or
+    empty when only the value says what it is. ``attach_only`` (calls in tests) adds evidence to
+    a call between services the deployed code already makes and draws nothing new."""
+    if not attach_only and is_test_source(fact.evidence.location.path) and not r.config.include_tests:
+        # NOTE: a test's client (or test resource) reaches a stub or a test container, not the
+        # deployed service: it is attached afterwards to calls that exist, never drawn on its own
+        # (`include_tests: true` draws it like the rest).
+        r.test_calls.append(fact)
+        return
+    resolved = r.resolve_template(fact.service, fact.target)
+    text, origin = resolved.text, resolved.origin
+    if attach_only and not text:
+        return
     if not text and fact.protocol == "grpc" and fact.path in r.grpc_services:
         target = r.service_node(r.grpc_services[fact.path])
         if target != r.service_node(fact.service):
@@ -485,25 +580,55 @@ def _call(r: Resolver, fact: Call) -> None:
             )
         return
     if not text:
-        r.diagnostics.append(
-            Diagnostic(
-                fact.evidence.location.path,
-                fact.evidence.location.line,
-                DiagnosticLevel.INFO,
-                f"call target not resolved statically ({fact.target.origin} {fact.target.variable or '?'}); "
-                "no edge drawn",
-            )
-        )
+        if fact.protocol or fact.target.origin in ("env", "config"):
+            _unresolved(r, fact, resolved.reason)
+        return
+    hint = "" if fact.protocol in ("http", "grpc") else fact.protocol
+    what = carried(text, hint)
+    if what is None:
+        if resolved.reason and not resolved.complete and not attach_only:
+            _unresolved(r, fact, resolved.reason)  # "jdbc:postgresql://" + env(DB_HOST) with DB_HOST unset
+        return
+    first, joined = fact.evidence, tuple(resolved.evidence)
+    read_in: dict[str, AttrValue] = {}
+    if resolved.passthrough and fact.evidence.source == SourceKind.CODE:
+        # The code hands on what one configured place sets: that place is the evidence (it is
+        # where the value is written and changed); the code that reads it is named beside it.
+        first, joined = joined[0], joined[1:]
+        read_in = {"read_in": (f"{fact.evidence.location.path}:{fact.evidence.location.line}",)}
+    info = what.info
+    if what.kind == "connection" and info is not None:
+        if attach_only:
+            return
+        if fact.protocol in ("http", "grpc") and info.technology in ("", "kafka"):
+            what = carried(text, "")  # a bare host:port handed to an HTTP client is a host
+        else:
+            connection = Connection(fact.service, info, first, origin)
+            _connect(r, connection, what.recognised_by, joined, read_in)
+            return
+    if what is None:
         return
     host, path, scheme = _url_host(text)
     if not host:
         return
+    listener = ""
     if host.lower() in LOCAL_HOSTS:
-        # The service's own or the developer's machine (callbacks, public URLs behind a port
-        # mapping): not a dependency between services.
-        return
+        # The developer's machine: a service of the repository that listens on that port
+        # (``server.port``) is the one meant; otherwise the service's own or a public URL behind
+        # a port mapping, not a dependency between services.
+        port = urlsplit(text if "://" in text else "http://" + text).port
+        assert r.join is not None
+        listener = r.join.listening_on(port, r.service_name(fact.service)) if port else ""
+        if not listener:
+            return
+        host = listener
     service_id = r.service_node(fact.service)
     kind, name = r.resolve_host(host, r.service_name(fact.service))
+    if attach_only and (
+        kind != "service"
+        or not any(e.target == r.service_node(name) for e in r.graph.out_edges(service_id, EdgeKind.CALLS))
+    ):
+        return
     if kind == "store":
         tech = r.store_tech.get(name, "")
         _link_store(
@@ -512,8 +637,32 @@ def _call(r: Resolver, fact: Call) -> None:
             service_id,
             name,
             ConnectionInfo(technology=tech, hosts=(host,)),
-            fact.evidence,
+            first,
             origin,
+            f"{what.recognised_by} of a known {r.store_role.get(name, 'datastore')}",
+            joined,
+            read_in,
+        )
+        return
+    if not fact.protocol and what.kind == "host":
+        return  # a bare word reaching some call is not an address unless the system knows it
+    if (
+        kind == "service"
+        and fact.evidence.source in (SourceKind.COMPOSE, SourceKind.K8S)
+        and fact.target.origin == "env"
+        and r.join is not None
+        and r.join.unread(fact.service, fact.target.variable, fact.evidence)
+    ):
+        # A shared ConfigMap or env file hands every service every address; the service's code,
+        # which reads its configuration elsewhere, never reads this one.
+        r.diagnostics.append(
+            Diagnostic(
+                fact.evidence.location.path,
+                fact.evidence.location.line,
+                DiagnosticLevel.INFO,
+                f"{fact.target.variable} is set for {r.service_name(fact.service)} "
+                "but its code never reads it: no call drawn",
+            )
         )
         return
     if kind == "service":
@@ -522,18 +671,24 @@ def _call(r: Resolver, fact: Call) -> None:
         target = r.graph.add_node(NodeKind.EXTERNAL, name, attrs={"host": host})
     if target == service_id:
         return
-    evidence = fact.evidence
-    if origin == "literal" and evidence.source == SourceKind.CODE and kind == "service":
-        evidence = Evidence(
-            evidence.source, evidence.location, "hardcoded endpoint", evidence.count, evidence.profile
-        )
+    if origin == "literal" and first.source == SourceKind.CODE and kind == "service":
+        first = Evidence(first.source, first.location, "hardcoded endpoint", first.count, first.profile)
     attrs: dict[str, object] = {
         "protocol": fact.protocol or scheme or None,
         "methods": (fact.method.upper(),) if fact.method else None,
         "paths": (fact.path or path,) if (fact.path or path) else None,
         "endpoint_origin": (origin,),
+        "recognised_by": (
+            "localhost port of a service"
+            if listener
+            else what.recognised_by
+            if fact.protocol in ("http", "grpc", "")
+            else "client api",
+        ),
+        "target_value": (resolved.symbolic,) if fact.evidence.source == SourceKind.CODE else None,
+        **read_in,
     }
-    if evidence.source == SourceKind.TRACE:
+    if first.source == SourceKind.TRACE:
         attrs.update(
             {
                 "count": fact.count,
@@ -542,7 +697,7 @@ def _call(r: Resolver, fact: Call) -> None:
                 "latency_p95_ms": fact.latency_p95_ms,
             }
         )
-    r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs=attrs, evidence=[evidence])  # type: ignore[arg-type]
+    r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs=attrs, evidence=[first, *joined])  # type: ignore[arg-type]
 
 
 CACHE_TECHNOLOGIES = frozenset({"redis", "valkey", "memcached"})
