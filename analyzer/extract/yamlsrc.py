@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from analyzer.extract.yamlfast import with_libyaml
 from analyzer.model.limits import LimitExceeded, load_all_bounded
 
 Source = tuple[str, int]  # (repo-relative path, 1-based line)
@@ -85,7 +86,7 @@ def _loader_for(path: str) -> type[yaml.SafeLoader]:
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
     Loader.add_constructor("!override", compose_tag)
     Loader.add_constructor("!reset", compose_tag)
-    return Loader
+    return with_libyaml(Loader)  # the same constructors on libyaml's C parser (analyzer.extract.yamlfast)
 
 
 class YamlError(ValueError):
