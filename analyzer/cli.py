@@ -20,28 +20,27 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 import analyzer
-from analyzer.config import Config, ConfigError
-from analyzer.engine import create_baseline, load_rules
-from analyzer.model import Finding, ScanResult, Severity
-from analyzer.pipeline import build_model, load_project_config, scan
-from analyzer.pipeline.gitref import baseline_from_revision
-from analyzer.pipeline.rulesdoc import render_rule_pages, render_rules_docs
-from analyzer.pipeline.ruletest import run_rule_tests
-from analyzer.reporting import (
-    export_graph,
-    render_console,
-    render_gitlab,
-    render_html,
-    render_json,
-    render_junit,
-    render_markdown,
-    render_sarif,
-)
+
+if TYPE_CHECKING:
+    from analyzer.config import Config
+    from analyzer.model import Finding, ScanResult
+
+# The pipeline, the reports, networkx, sqlglot, tree-sitter and Jinja2 are imported inside the
+# commands that use them: `archconform --version` and `--help` would otherwise pay ~0.35 s of
+# imports (benchmarks/README.md, tests/cli/test_startup.py).
+
+
+def scan(*args: Any, **kwargs: Any) -> ScanResult:
+    """:func:`analyzer.pipeline.scan`, imported on first use."""
+    from analyzer.pipeline import scan as pipeline_scan
+
+    return pipeline_scan(*args, **kwargs)
+
 
 FAIL_LEVELS = ("error", "warning", "note", "never")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -63,9 +62,10 @@ def _guard(command: F) -> F:
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
-        except ConfigError as exc:
-            _fail(str(exc))
         except Exception as exc:
+            config_module = sys.modules.get("analyzer.config")  # a ConfigError means it was imported
+            if config_module is not None and isinstance(exc, config_module.ConfigError):
+                _fail(str(exc))
             if os.environ.get("ARCHCONFORM_DEBUG"):
                 traceback.print_exc()
             click.echo(
@@ -158,6 +158,9 @@ def _write(path: Path, text: str) -> None:
 
 
 def _config(root: Path, config_path: Path | None, allow_python_rules: bool = False) -> Config:
+    from analyzer.config import ConfigError
+    from analyzer.pipeline import load_project_config
+
     try:
         return load_project_config(root, config_path, allow_python_rules=allow_python_rules)
     except ConfigError as exc:
@@ -179,6 +182,8 @@ def counts_toward_failure(finding: Finding, threshold: str, with_baseline: bool)
         return False
     if with_baseline and finding.baseline_state != "new":
         return False
+    from analyzer.model import Severity
+
     return finding.severity.weight >= Severity(threshold).weight
 
 
@@ -303,6 +308,18 @@ def scan_command(
     allow_python_rules: bool,
 ) -> None:
     """Scan the repository at PATH and report findings."""
+    from analyzer.config import ConfigError
+    from analyzer.pipeline.gitref import baseline_from_revision
+    from analyzer.reporting import (
+        render_console,
+        render_gitlab,
+        render_html,
+        render_json,
+        render_junit,
+        render_markdown,
+        render_sarif,
+    )
+
     _tune_gc()
     config = _config(path, config_path, allow_python_rules)
     url = source_url or config.source_url or _github_source_url()
@@ -370,6 +387,9 @@ def graph_command(
     path: Path, fmt: str, config_path: Path | None, traces: tuple[Path, ...], output: Path | None
 ) -> None:
     """Export the architecture graph of PATH."""
+    from analyzer.pipeline import build_model
+    from analyzer.reporting import export_graph
+
     config = _config(path, config_path)
     graph, _ = build_model(path, config, traces)
     text = export_graph(graph, fmt)
@@ -385,6 +405,9 @@ def rules_group() -> None:
 
 
 def _loaded_rules(config_path: Path | None):  # type: ignore[no-untyped-def]
+    from analyzer.config import ConfigError
+    from analyzer.engine import load_rules
+
     config = _config(Path.cwd(), config_path)
     try:
         rules, diagnostics = load_rules(config)
@@ -437,6 +460,8 @@ def rules_show(name: str, config_path: Path | None) -> None:
 @_guard
 def rules_docs(config_path: Path | None, output: Path | None, split: Path | None) -> None:
     """Markdown reference generated from rule metadata."""
+    from analyzer.pipeline.rulesdoc import render_rule_pages, render_rules_docs
+
     metas = [r.meta for r in _loaded_rules(config_path)]
     if split is not None:
         for name, page in sorted(render_rule_pages(metas).items()):
@@ -456,6 +481,8 @@ def rules_docs(config_path: Path | None, output: Path | None, split: Path | None
 @_guard
 def rules_test(directory: Path, config_path: Path | None) -> None:
     """Run rule test cases (pass_*/fail_* folders with expected.yaml) under DIRECTORY."""
+    from analyzer.pipeline.ruletest import run_rule_tests
+
     ok, report = run_rule_tests(directory, config_path)
     click.echo(report)
     sys.exit(0 if ok else 1)
@@ -474,6 +501,9 @@ def baseline_group() -> None:
 @_guard
 def baseline_create(path: Path, output: Path, config_path: Path | None, traces: tuple[Path, ...]) -> None:
     """Scan PATH and write its findings as a baseline file."""
+    from analyzer.config import ConfigError
+    from analyzer.engine import create_baseline
+
     config = _config(path, config_path)
     try:
         result = scan(path, config, traces=traces)

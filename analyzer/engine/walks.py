@@ -12,12 +12,14 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from analyzer.engine.index import GraphIndex, IndexedEdge
 from analyzer.engine.spec import WalkSpec
 from analyzer.model import kind_of
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _MAX_STARTS = 16
 
@@ -39,6 +41,8 @@ def _subgraph(spec: WalkSpec, index: GraphIndex, options: dict[str, object]) -> 
 
 
 def _build_subgraph(spec: WalkSpec, index: GraphIndex, options: dict[str, object]) -> nx.DiGraph:
+    import networkx as nx  # lazily, for start-up
+
     graph = nx.DiGraph()
     for kind in spec.edge_kinds:
         for item in index.edges[kind]:
@@ -80,6 +84,8 @@ def _shortest_cycle_from(graph: nx.DiGraph, start: str, members: set[str]) -> li
 
 
 def find_cycles(spec: WalkSpec, index: GraphIndex, options: dict[str, object]) -> list[Walk]:
+    import networkx as nx  # lazily, for start-up
+
     graph = _subgraph(spec, index, options)
     walks: list[Walk] = []
     for component in nx.strongly_connected_components(graph):
@@ -104,6 +110,8 @@ def find_cycles(spec: WalkSpec, index: GraphIndex, options: dict[str, object]) -
 
 def find_chains(spec: WalkSpec, index: GraphIndex, options: dict[str, object], limit: int) -> list[Walk]:
     """Paths with more than ``limit`` edges, one per head (a node nothing in the subgraph calls)."""
+    import networkx as nx  # lazily, for start-up
+
     graph = _subgraph(spec, index, options)
     condensed = nx.condensation(graph)
     members = condensed.graph["mapping"]  # node -> component

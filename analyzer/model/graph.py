@@ -21,8 +21,6 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Union
 
-import networkx as nx
-
 from analyzer.model.location import Evidence
 
 AttrValue = Union[str, int, float, bool, None, tuple[str, ...]]
@@ -123,6 +121,8 @@ class ArchGraph:
     """
 
     def __init__(self) -> None:
+        import networkx as nx  # lazily: importing networkx is most of the CLI's start-up
+
         self.nx = nx.MultiDiGraph()
         self._by_kind: dict[NodeKind, set[str]] = defaultdict(set)
         # kind -> (source, target, key) -> the edge's data dict (shared with networkx)

@@ -11,8 +11,6 @@ import json
 import re
 from typing import Any
 
-import networkx as nx
-
 from analyzer.model import ArchGraph, EdgeKind, Evidence, NodeKind
 from analyzer.reporting.jsonout import graph_json
 
@@ -106,6 +104,8 @@ def to_graphml(graph: ArchGraph) -> str:
         )
     _uniform_types(node_rows)
     _uniform_types(edge_rows)
+    import networkx as nx  # lazily, for start-up
+
     plain = nx.MultiDiGraph()
     for nid, row in zip(node_ids, node_rows, strict=True):
         plain.add_node(nid, **row)
