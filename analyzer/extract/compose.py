@@ -31,8 +31,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from analyzer.extract.connstr import password_kind
 from analyzer.extract.envfacts import PASSWORD_KEY, classify
 from analyzer.extract.facts import (
@@ -53,9 +51,9 @@ from analyzer.extract.images import (
     technology_for_image,
 )
 from analyzer.extract.interpolate import interpolate, parse_env_entries
-from analyzer.extract.yamlsrc import LineDict, LineList, Source, YamlError, load
+from analyzer.extract.sidefiles import load_all_once
+from analyzer.extract.yamlsrc import LineDict, LineList, Source, YamlError
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
-from analyzer.model.limits import LimitExceeded, safe_load_bounded
 from analyzer.model.paths import OutsideRoot, resolve_inside
 
 NAME = "compose"
@@ -144,12 +142,13 @@ class _Repo:
         ]
 
 
-def _service_names(text: str | None) -> set[str]:
+def _service_names(text: str | None, path: str) -> set[str]:
     """The names of the containers a compose file defines (a light read, for variants)."""
     try:
-        data = safe_load_bounded(text) if text else None
-    except (yaml.YAMLError, LimitExceeded):
+        docs = load_all_once(text, path) if text else []
+    except YamlError:
         return set()
+    data = docs[0] if docs else None
     services = data.get("services") if isinstance(data, dict) else None
     if isinstance(data, dict) and services is None and "version" not in data:
         services = data
@@ -165,14 +164,14 @@ def primary_variant(repo: _Repo, path: str) -> str:
     shortest name. Files
     that define other containers (or only refine them: overlays) are not variants of it."""
     folder = posixpath.dirname(path)
-    mine = _service_names(repo.read(path))
+    mine = _service_names(repo.read(path), path)
     if not mine or posixpath.basename(path).lower() in _BASES:
         return path
     group = [(path, mine)]
     for other in repo.siblings(folder):
         if other == path or posixpath.basename(other).lower() in _BASES:
             continue
-        names = _service_names(repo.read(other))
+        names = _service_names(repo.read(other), other)
         if names & mine:
             group.append((other, names))
     if len(group) == 1:
@@ -334,11 +333,12 @@ class _Set:
 def _load(set_: _Set, path: str, text: str | None) -> LineDict | None:
     if text is None:
         return None
-    try:
-        data = load(text, path)
+    try:  # parsed once per scan (the inventory read it first); the documents are shared, never changed
+        docs = load_all_once(text, path)
     except YamlError as exc:
         set_.diag((path, exc.line), str(exc), DiagnosticLevel.ERROR)
         return None
+    data = docs[0] if docs else None
     if not isinstance(data, dict):
         if data is not None:
             set_.diag((path, 1), "a compose file is a mapping with 'services'")
@@ -712,7 +712,7 @@ def _extract(ctx: FileContext, text: str, repo: _Repo) -> ExtractResult:
     if primary != ctx.path:
         # NOTE: a deployment variant never redeclares the primary's containers (a database would
         # get two technologies); its wiring and literals stay, marked with the variant's name.
-        shadowed = _service_names(repo.read(primary))
+        shadowed = _service_names(repo.read(primary), primary)
         set_.diag(
             (ctx.path, 1),
             f"deployment variant of {primary}: its containers are declared by {primary}",

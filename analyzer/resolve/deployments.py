@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import yaml
-
 from analyzer.discovery import is_compose_file
 from analyzer.extract.compose import is_variant
 from analyzer.extract.images import (
@@ -22,7 +20,8 @@ from analyzer.extract.images import (
     technology_for_environment,
     technology_for_image,
 )
-from analyzer.model.limits import LimitExceeded, load_all_bounded, safe_load_bounded
+from analyzer.extract.sidefiles import load_all_once
+from analyzer.extract.yamlsrc import YamlError
 from analyzer.model.paths import OutsideRoot, resolve_inside
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"})
@@ -66,10 +65,11 @@ def _compose_services(root: Path, path: str) -> list[tuple[str, dict[str, object
     text = read_text(root, path)
     if text is None:
         return []
-    try:
-        data = safe_load_bounded(text)
-    except (yaml.YAMLError, LimitExceeded):
+    try:  # parsed once per scan: the compose extractor gets the same documents (libyaml, lines)
+        docs = load_all_once(text, path)
+    except YamlError:
         return []  # the compose extractor reports it with its line
+    data = docs[0] if docs else None
     if not isinstance(data, dict):
         return []
     services = data.get("services")
@@ -175,9 +175,9 @@ def _workloads(root: Path, path: str) -> list[Deployment]:
     if text is None or "kind:" not in text or "containers:" not in text:
         return []
     out: list[Deployment] = []
-    try:
-        docs = load_all_bounded(text)
-    except (yaml.YAMLError, LimitExceeded):
+    try:  # parsed once per scan: the Kubernetes extractor gets the same documents
+        docs = load_all_once(text, path)
+    except YamlError:
         return []
     for doc in docs:
         if not isinstance(doc, dict) or doc.get("kind") not in WORKLOAD_KINDS:
