@@ -13,7 +13,7 @@ literal password → :class:`Credential`. ``.NET``-style nested keys (``urls__ba
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from analyzer.extract.connstr import parse_connection_string, parse_host_list
 from analyzer.extract.facts import Call, Connection, ConnectionInfo, Credential, Fact, Value
@@ -67,7 +67,7 @@ def classify(
     service_names: set[str],
     literal: bool = True,
     secret_evidence: Callable[[], Evidence] | None = None,
-    stores: dict[str, str] | None = None,
+    stores: Mapping[str, str] | None = None,
 ) -> list[Fact]:
     """Facts for ``key=value`` in ``service``'s environment.
 

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import os
 import posixpath
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,8 +77,8 @@ class _Config:
 @dataclass(slots=True)
 class _Docs:
     docs: list[tuple[str, LineDict]] = field(default_factory=list)  # (path, document)
-    configs: dict[tuple[str, str], _Config] = field(default_factory=dict)  # (kind, name)
-    stores: dict[str, str] = field(default_factory=dict)  # datastore workload name -> technology
+    configs: Mapping[tuple[str, str], _Config] = field(default_factory=dict)  # (kind, name)
+    stores: Mapping[str, str] = field(default_factory=dict)  # datastore workload name -> technology
     diagnostics: list[Diagnostic] = field(default_factory=list)
     profile: str = ""  # the overlay deploying the file, when several do
     namespace: str = ""  # the kustomization's namespace, for objects without one
@@ -126,6 +128,7 @@ def _documents(path: str, text: str) -> list[tuple[str, LineDict]] | YamlError:
 
 
 def _configs(docs: _Docs) -> None:
+    configs = dict(docs.configs)
     for path, doc in docs.docs:
         remembered = _config_memo.get(id(doc))
         if remembered is None or remembered[0] is not doc:
@@ -134,7 +137,8 @@ def _configs(docs: _Docs) -> None:
         if remembered[1] is not None:
             key, config, diagnostics = remembered[1]
             docs.diagnostics.extend(diagnostics)
-            docs.configs[key] = config
+            configs[key] = config
+    docs.configs = configs
 
 
 def _config_of(path: str, doc: LineDict) -> tuple[tuple[str, str], _Config, list[Diagnostic]] | None:
@@ -231,7 +235,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         result.diagnostics.extend(d for d in docs.diagnostics if d not in result.diagnostics)
         return result
     for variant in variants(ctx.root, ctx.path):
-        _deployed(ctx, own, variant, result)
+        _deployed(ctx, text, own, variant, result)
         for name in variant.refused:
             outside = Diagnostic(
                 ctx.path,
@@ -254,31 +258,133 @@ def _in_chart(ctx: FileContext) -> bool:
     return False
 
 
+class _Latest(Mapping[Any, Any]):
+    """A folder's mapping (config or store name -> value, later files winning) as one manifest sees
+    it: its own documents come first, so any other file's value wins over its own."""
+
+    __slots__ = ("_final", "_me", "_other")
+
+    def __init__(self, final: dict[Any, tuple[str, Any]], other: dict[Any, tuple[str, Any]], me: str) -> None:
+        self._final, self._other, self._me = final, other, me
+
+    def __getitem__(self, key: Any) -> Any:
+        path, value = self._final[key]
+        if path == self._me and key in self._other:
+            return self._other[key][1]
+        return value
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._final)
+
+    def __len__(self) -> int:
+        return len(self._final)
+
+
+def _put(
+    final: dict[Any, tuple[str, Any]], other: dict[Any, tuple[str, Any]], key: Any, item: tuple[str, Any]
+) -> None:
+    """Record ``item`` (path, value) as the latest for ``key``; ``other`` keeps the latest from a
+    different file than the latest's, for the manifest whose own value that is."""
+    before = final.get(key)
+    if before is not None and before[0] != item[0]:
+        other[key] = before
+    final[key] = item
+
+
+@dataclass(slots=True)
+class _Hood:
+    """What every manifest of one folder (one variant) reads from all of them, computed once."""
+
+    docs: list[tuple[str, LineDict]]
+    configs: dict[tuple[str, str], tuple[str, _Config]]
+    configs_other: dict[tuple[str, str], tuple[str, _Config]]
+    stores: dict[str, tuple[str, str]]
+    stores_other: dict[str, tuple[str, str]]
+    names: set[str]
+    diagnostics: dict[str, list[Diagnostic]]  # by the diagnostic's path
+    selectors: dict[frozenset[tuple[str, str]], list[LineDict]]  # Service selector -> Services
+    max_selector: int
+
+
+_hood_memo: dict[Any, tuple[Any, _Hood]] = {}
+
+
+def _neighbourhood(path: str, text: str, variant: Variant) -> _Hood:
+    """The documents of the manifest and its neighbours in ``variant`` with their ConfigMaps,
+    datastores, names and Services indexed: once per folder, so N manifests beside each other cost
+    O(N) in all instead of O(N) each (benchmarks/README.md, same-folder manifests)."""
+    files = frozenset((*variant.files, (path, text)))
+    generated = tuple((p, id(doc)) for p, doc in variant.generated)
+    key = (variant.profile, variant.namespace, files, generated)
+    found = _hood_memo.get(key)
+    if found is not None:
+        return found[1]
+    docs: list[tuple[str, LineDict]] = []
+    for rel, other in sorted(files):
+        found_docs = _documents(rel, other)
+        if not isinstance(found_docs, YamlError):
+            docs.extend(found_docs)
+    docs.extend(variant.generated)
+    hood = _Hood(docs, {}, {}, {}, {}, set(), {}, {}, 0)
+    for rel, doc in docs:
+        remembered = _config_memo.get(id(doc))
+        if remembered is None or remembered[0] is not doc:
+            remembered = (doc, _config_of(rel, doc))
+            _remember(_config_memo, id(doc), remembered)
+        if remembered[1] is not None:
+            config_key, config, diagnostics = remembered[1]
+            for diagnostic in diagnostics:
+                hood.diagnostics.setdefault(diagnostic.path, []).append(diagnostic)
+            _put(hood.configs, hood.configs_other, config_key, (rel, config))
+        name = str((doc.get("metadata") or {}).get("name") or "").lower()
+        hood.names.add(name)
+        stored = _store_memo.get(id(doc))
+        if stored is None or stored[0] is not doc:
+            stored = (doc, _store_technology(doc))
+            _remember(_store_memo, id(doc), stored)
+        if stored[1] is not None:
+            _put(hood.stores, hood.stores_other, name, (rel, stored[1]))
+        if doc.get("kind") == "Service":
+            spec = doc.get("spec")
+            selector = spec.get("selector") if isinstance(spec, dict) else None
+            if isinstance(selector, dict) and selector:
+                items = frozenset((str(k), str(v)) for k, v in selector.items())
+                hood.selectors.setdefault(items, []).append(doc)
+                hood.max_selector = max(hood.max_selector, len(selector))
+    _remember(_hood_memo, key, (variant, hood))  # the variant keeps the generated documents alive
+    return hood
+
+
+def _matching_services(hood: _Hood, labels: dict[str, str]) -> list[LineDict]:
+    """The Services whose selector every label of ``labels`` satisfies (a subset of its items)."""
+    items = sorted(labels.items())
+    if len(items) > 10:  # too many subsets to enumerate: test each selector
+        return [svc for selector, svcs in hood.selectors.items() if selector <= set(items) for svc in svcs]
+    out: list[LineDict] = []
+    for size in range(1, min(len(items), hood.max_selector) + 1):
+        for subset in itertools.combinations(items, size):
+            out.extend(hood.selectors.get(frozenset(subset), ()))
+    return out
+
+
 def _deployed(
-    ctx: FileContext, own: list[tuple[str, LineDict]], variant: Variant, result: ExtractResult
+    ctx: FileContext, text: str, own: list[tuple[str, LineDict]], variant: Variant, result: ExtractResult
 ) -> None:
     """The file's workloads as one kustomization (or its plain folder) deploys them."""
-    docs = _Docs(docs=list(own), profile=variant.profile, namespace=variant.namespace)
-    for rel, other in variant.files:
-        _read_docs(rel, other, docs, primary=False)
-    docs.docs.extend(variant.generated)  # configMapGenerator / secretGenerator objects
-    _configs(docs)
-    result.diagnostics.extend(
-        d for d in docs.diagnostics if d.path == ctx.path and d not in result.diagnostics
+    hood = _neighbourhood(ctx.path, text, variant)
+    docs = _Docs(
+        docs=hood.docs,
+        configs=_Latest(hood.configs, hood.configs_other, ctx.path),
+        stores=_Latest(hood.stores, hood.stores_other, ctx.path),
+        profile=variant.profile,
+        namespace=variant.namespace,
     )
-    services = [(path, doc) for path, doc in docs.docs if doc.get("kind") == "Service"]
+    result.diagnostics.extend(d for d in hood.diagnostics.get(ctx.path, ()) if d not in result.diagnostics)
     workloads = [(path, doc) for path, doc in own if doc.get("kind") in WORKLOADS]
-    names = {str((doc.get("metadata") or {}).get("name") or "").lower() for _, doc in docs.docs}
-    for _, doc in docs.docs:
-        remembered = _store_memo.get(id(doc))
-        if remembered is None or remembered[0] is not doc:
-            remembered = (doc, _store_technology(doc))
-            _remember(_store_memo, id(doc), remembered)
-        if remembered[1] is not None:
-            docs.stores[str((doc.get("metadata") or {}).get("name") or "").lower()] = remembered[1]
     for _, doc in workloads:
         try:
-            _workload(ctx, doc, services, docs, names, result)
+            services = _matching_services(hood, _template_labels(doc))
+            _workload(ctx, doc, services, docs, hood.names, result)
         except (TypeError, ValueError, AttributeError) as exc:
             line = doc.origin[1]
             diagnostic = Diagnostic(
@@ -299,7 +405,7 @@ def _store_technology(doc: LineDict) -> str | None:
 def _workload(
     ctx: FileContext,
     doc: LineDict,
-    services: list[tuple[str, LineDict]],
+    services: list[LineDict],
     docs: _Docs,
     names: set[str],
     result: ExtractResult,
@@ -313,28 +419,21 @@ def _workload(
     containers = [c for c in (pod.get("containers") or []) if isinstance(c, LineDict)]
     if not containers:
         return
-    labels = _template_labels(doc)
     aliases: set[str] = set()
-    for _, svc in services:
-        selector = (svc.get("spec") or {}).get("selector") if isinstance(svc.get("spec"), dict) else None
-        if (
-            isinstance(selector, dict)
-            and selector
-            and all(labels.get(str(k)) == str(v) for k, v in selector.items())
-        ):
-            svc_meta = svc.get("metadata") or {}
-            svc_name = str(svc_meta.get("name") or "")
-            svc_ns = str(svc_meta.get("namespace") or namespace)
-            if svc_name:
-                aliases.add(svc_name)
-                if svc_ns:
-                    aliases.update(
-                        {
-                            f"{svc_name}.{svc_ns}",
-                            f"{svc_name}.{svc_ns}.svc",
-                            f"{svc_name}.{svc_ns}.svc.cluster.local",
-                        }
-                    )
+    for svc in services:  # the Services whose selector the pod's labels satisfy
+        svc_meta = svc.get("metadata") or {}
+        svc_name = str(svc_meta.get("name") or "")
+        svc_ns = str(svc_meta.get("namespace") or namespace)
+        if svc_name:
+            aliases.add(svc_name)
+            if svc_ns:
+                aliases.update(
+                    {
+                        f"{svc_name}.{svc_ns}",
+                        f"{svc_name}.{svc_ns}.svc",
+                        f"{svc_name}.{svc_ns}.svc.cluster.local",
+                    }
+                )
     aliases.discard(name)
     evidence = Evidence(
         SourceKind.K8S, Location(ctx.path, doc.origin[1]), f"{doc.get('kind')} {name}", 1, docs.profile
