@@ -13,6 +13,7 @@ and skip large files. Generated objects are mappings with lines (the ``literals`
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import posixpath
 from collections.abc import Set
@@ -160,14 +161,24 @@ class Variant:
 
 
 def _texts(index: FileIndex, files: Set[str], me: str) -> tuple[tuple[str, str], ...]:
-    out: list[tuple[str, str]] = []
-    for file in sorted(files):
-        if file == me or posixpath.basename(file) in _KUSTOMIZATIONS:
-            continue
-        text = index.text(file)
-        if text is not None:
-            out.append((file, text))
-    return tuple(out)
+    """(path, text) of ``files`` but ``me`` and kustomizations, sorted. The manifests of one folder
+    share one list (read once, with the reads recorded for each of them), each leaving itself out."""
+
+    def compute() -> tuple[tuple[str, str], ...]:
+        out: list[tuple[str, str]] = []
+        for file in sorted(files):
+            if posixpath.basename(file) in _KUSTOMIZATIONS:
+                continue
+            text = index.text(file)
+            if text is not None:
+                out.append((file, text))
+        return tuple(out)
+
+    every = index.memo(("kustomize-texts", frozenset(files)), compute)
+    at = bisect.bisect_left(every, (me,))
+    if at < len(every) and every[at][0] == me:
+        return every[:at] + every[at + 1 :]
+    return every
 
 
 def _including(index: FileIndex) -> dict[str, list[str]]:

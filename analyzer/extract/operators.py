@@ -18,7 +18,8 @@ import posixpath
 
 from analyzer.extract.facts import DatastoreDecl, ExtractResult, FileContext
 from analyzer.extract.images import technology_for_image
-from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
+from analyzer.extract.sidefiles import load_all_once
+from analyzer.extract.yamlsrc import LineDict, LineList, YamlError
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
 NAME = "operators"
@@ -117,7 +118,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     if not is_chart and ("apiVersion" not in text or "{{" in text):
         return result  # templates are the Helm renderer's; the k8s extractor reports bad YAML
     try:
-        docs = load_all(text, ctx.path)
+        docs = load_all_once(text, ctx.path)  # the Kubernetes extractor reads the same documents
     except YamlError as exc:
         if is_chart:
             result.diagnostics.append(Diagnostic(ctx.path, exc.line, DiagnosticLevel.ERROR, str(exc)))

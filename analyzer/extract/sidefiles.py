@@ -200,10 +200,13 @@ _parsed: dict[tuple[str, str], list[Any] | YamlError] = {}
 
 
 def install(index: FileIndex | None) -> None:
-    """Make ``index`` the one extractors use (None: none; extractors then index on demand)."""
+    """Make ``index`` the one extractors use (None: none; extractors then index on demand). The
+    parsed YAML is dropped when a scan ends, not when it installs its index: the inventory, which
+    runs before, hands its parses of compose files and manifests over to the extractors."""
     global _current
     _current = index
-    _parsed.clear()
+    if index is None:
+        _parsed.clear()
 
 
 def current() -> FileIndex | None:
