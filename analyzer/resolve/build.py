@@ -825,6 +825,14 @@ def _message(r: Resolver, fact: Message) -> None:
         for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS)
         if e.target.startswith("broker:") and r.graph.node(e.target).attrs.get("technology") == system
     ]
+    if not brokers:
+        # The service names no broker of its own (a client library's default, a setting read at run
+        # time): a system that runs exactly one broker of that technology holds the topic there.
+        brokers = [
+            n.id
+            for n in r.graph.nodes(NodeKind.BROKER)
+            if n.attrs.get("technology") == system
+        ]
     if len(brokers) == 1:
         r.graph.add_edge(EdgeKind.CONTAINS, brokers[0], topic_id)
 

@@ -1,0 +1,112 @@
+"""Service→broker edges in the shapes the corpus writes them (yas, micronaut-microservices-poc).
+
+- A Spring service that names its brokers only in the client-specific settings
+  (``spring.kafka.consumer.bootstrap-servers``) still connects to them, and the topics its
+  ``@KafkaListener`` consumes live on that broker.
+- A Micronaut service names them in ``kafka.bootstrap.servers``.
+- A topic of a service that names no broker of its own lands on the system's one broker of that technology.
+- Keycloak's ``KC_BOOTSTRAP_ADMIN_USERNAME=admin`` is the admin of a bootstrap step, not a Kafka host list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.config import Config
+from analyzer.model import EdgeKind, NodeKind
+from analyzer.pipeline import build_model
+
+COMPOSE = """\
+services:
+  identity:
+    image: quay.io/keycloak/keycloak:26.0.2
+    environment:
+      KC_BOOTSTRAP_ADMIN_USERNAME: admin
+      KC_BOOTSTRAP_ADMIN_PASSWORD: admin
+  kafka:
+    image: confluentinc/cp-kafka:7.0.9
+  recommendation:
+    build: ./recommendation
+  search:
+    build: ./search
+  policy:
+    build: ./policy
+"""
+
+LISTENER = """\
+package com.yas.{name}.kafka.consumer;
+
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.stereotype.Service;
+
+@Service
+public class ProductSyncDataConsumer {{
+    @KafkaListener(
+        id = "product-sync-{name}",
+        topics = "dbproduct.public.product"
+    )
+    public void processMessage(String message) {{
+    }}
+}}
+"""
+
+
+def write(root: Path, path: str, text: str) -> None:
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+
+
+def test_kafka_named_in_client_settings_and_micronaut(tmp_path: Path) -> None:
+    write(tmp_path, "docker-compose.yml", COMPOSE)
+    for name in ("recommendation", "search"):
+        write(tmp_path, f"{name}/pom.xml", f"<project><artifactId>{name}</artifactId></project>\n")
+        write(tmp_path, f"{name}/Dockerfile", "FROM eclipse-temurin:21\n")
+        write(
+            tmp_path,
+            f"{name}/src/main/java/com/yas/{name}/kafka/consumer/ProductSyncDataConsumer.java",
+            LISTENER.format(name=name),
+        )
+    write(
+        tmp_path,
+        "recommendation/src/main/resources/application.properties",
+        "spring.application.name=recommendation\n"
+        "spring.kafka.consumer.bootstrap-servers=kafka:9092\n"
+        "spring.kafka.consumer.group-id=recommendation\n"
+        "spring.kafka.producer.bootstrap-servers=kafka:9092\n",
+    )
+    # search names no broker: its topic still lives on the system's one Kafka
+    write(tmp_path, "search/src/main/resources/application.properties", "spring.application.name=search\n")
+    write(tmp_path, "policy/Dockerfile", "FROM eclipse-temurin:21\n")
+    write(tmp_path, "policy/build.gradle", "dependencies { implementation 'io.micronaut.kafka:micronaut-kafka' }\n")
+    write(
+        tmp_path,
+        "policy/src/main/resources/application.yml",
+        "micronaut:\n  application:\n    name: policy\n---\nkafka:\n  bootstrap:\n    servers: kafka:9092\n",
+    )
+    graph, _ = build_model(tmp_path, Config())
+    brokers = {n.id for n in graph.nodes(NodeKind.BROKER)}
+    assert brokers == {"broker:kafka"}  # no broker "admin" from Keycloak's bootstrap admin
+    connects = {
+        (e.source, e.target, ev.location.path, ev.location.line)
+        for e in graph.edges(EdgeKind.CONNECTS)
+        for ev in e.evidence
+        if e.target.startswith("broker:")
+    }
+    assert connects == {
+        (
+            "service:recommendation",
+            "broker:kafka",
+            "recommendation/src/main/resources/application.properties",
+            2,
+        ),
+        ("service:policy", "broker:kafka", "policy/src/main/resources/application.yml", 7),
+    }
+    topic = "topic:kafka/dbproduct.public.product"
+    assert {(e.source, e.target) for e in graph.edges(EdgeKind.CONSUMES)} == {
+        ("service:recommendation", topic),
+        ("service:search", topic),
+    }
+    assert {(e.source, e.target) for e in graph.edges(EdgeKind.CONTAINS) if e.target == topic} == {
+        ("broker:kafka", topic)
+    }
