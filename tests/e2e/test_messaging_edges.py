@@ -110,3 +110,85 @@ def test_kafka_named_in_client_settings_and_micronaut(tmp_path: Path) -> None:
     assert {(e.source, e.target) for e in graph.edges(EdgeKind.CONTAINS) if e.target == topic} == {
         ("broker:kafka", topic)
     }
+
+
+PUBLISHER = """\
+package pl.altkom.asc.lab.micronaut.poc.policy.infrastructure.adapters.kafka;
+
+import io.micronaut.configuration.kafka.annotation.KafkaClient;
+import io.micronaut.configuration.kafka.annotation.KafkaKey;
+import io.micronaut.configuration.kafka.annotation.Topic;
+
+@KafkaClient
+public interface EventPublisher {
+
+    @Topic("policy-registered")
+    void policyRegisteredEvent(@KafkaKey String policyNumber, PolicyRegisteredEvent event);
+
+    @Topic("policy-terminated")
+    void policyTerminatedEvent(@KafkaKey String policyNumber, PolicyTerminatedEvent event);
+}
+"""
+
+LISTENER_MN = """\
+package pl.altkom.asc.lab.micronaut.poc.payment.domain;
+
+import io.micronaut.configuration.kafka.annotation.KafkaListener;
+import io.micronaut.configuration.kafka.annotation.OffsetReset;
+import io.micronaut.configuration.kafka.annotation.Topic;
+
+@KafkaListener(offsetReset = OffsetReset.EARLIEST)
+public class PolicyRegisteredListener {
+
+    @Topic("policy-registered")
+    void onPolicyRegistered(PolicyRegisteredEvent event) {
+    }
+}
+"""
+
+RABBIT_MN = """\
+package shop.orders;
+
+import io.micronaut.rabbitmq.annotation.Binding;
+import io.micronaut.rabbitmq.annotation.Queue;
+import io.micronaut.rabbitmq.annotation.RabbitClient;
+import io.micronaut.rabbitmq.annotation.RabbitListener;
+
+@RabbitClient("orders")
+interface OrderEvents {
+    @Binding("order.placed")
+    void placed(byte[] body);
+}
+
+@RabbitListener
+class PaymentEvents {
+    @Queue("payment-done")
+    void done(byte[] body) {
+    }
+}
+"""
+
+
+def test_micronaut_topics_publish_and_consume(tmp_path: Path) -> None:
+    """micronaut-microservices-poc: @Topic on a @KafkaClient interface publishes, on a
+    @KafkaListener class consumes; Micronaut RabbitMQ's @Binding / @Queue the same way."""
+    base = "src/main/java/pl/altkom/asc/lab/micronaut/poc"
+    write(tmp_path, "policy-service/pom.xml", "<project><artifactId>policy-service</artifactId></project>\n")
+    write(tmp_path, f"policy-service/{base}/policy/EventPublisher.java", PUBLISHER)
+    write(tmp_path, f"policy-service/{base}/policy/OrderEvents.java", RABBIT_MN)
+    write(tmp_path, "payment-service/pom.xml", "<project><artifactId>payment-service</artifactId></project>\n")
+    write(tmp_path, f"payment-service/{base}/payment/PolicyRegisteredListener.java", LISTENER_MN)
+    graph, _ = build_model(tmp_path, Config())
+    flows = {
+        (e.kind.value, e.source, e.target, ev.location.line)
+        for kind in (EdgeKind.PUBLISHES, EdgeKind.CONSUMES)
+        for e in graph.edges(kind)
+        for ev in e.evidence
+    }
+    assert flows == {
+        ("publishes", "service:policy-service", "topic:kafka/policy-registered", 10),
+        ("publishes", "service:policy-service", "topic:kafka/policy-terminated", 13),
+        ("publishes", "service:policy-service", "topic:rabbitmq/order.placed", 10),
+        ("consumes", "service:policy-service", "topic:rabbitmq/payment-done", 16),
+        ("consumes", "service:payment-service", "topic:kafka/policy-registered", 10),
+    }
