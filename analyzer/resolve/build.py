@@ -809,6 +809,11 @@ def _migration(r: Resolver, fact: Migration) -> None:
 def _message(r: Resolver, fact: Message) -> None:
     service_id = r.service_node(fact.service)
     system = normalise(fact.system) or "unknown"
+    named = r.stores.lookup(fact.system) if fact.system else None
+    if named is not None and r.store_role.get(named) == "broker" and r.store_tech.get(named):
+        # The message names a broker by another of its names (a Dapr pub/sub component): the topic
+        # is of that broker's technology, and lives on it.
+        system = r.store_tech[named]
     topic_id = r.graph.add_node(
         NodeKind.TOPIC, system, fact.topic, name=fact.topic, attrs={"system": system, "topic": fact.topic}
     )
@@ -825,14 +830,12 @@ def _message(r: Resolver, fact: Message) -> None:
         for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS)
         if e.target.startswith("broker:") and r.graph.node(e.target).attrs.get("technology") == system
     ]
+    if named is not None and r.store_role.get(named) == "broker":
+        brokers = [r.store_node(named)]
     if not brokers:
         # The service names no broker of its own (a client library's default, a setting read at run
         # time): a system that runs exactly one broker of that technology holds the topic there.
-        brokers = [
-            n.id
-            for n in r.graph.nodes(NodeKind.BROKER)
-            if n.attrs.get("technology") == system
-        ]
+        brokers = [n.id for n in r.graph.nodes(NodeKind.BROKER) if n.attrs.get("technology") == system]
     if len(brokers) == 1:
         r.graph.add_edge(EdgeKind.CONTAINS, brokers[0], topic_id)
 

@@ -78,7 +78,11 @@ def test_kafka_named_in_client_settings_and_micronaut(tmp_path: Path) -> None:
     # search names no broker: its topic still lives on the system's one Kafka
     write(tmp_path, "search/src/main/resources/application.properties", "spring.application.name=search\n")
     write(tmp_path, "policy/Dockerfile", "FROM eclipse-temurin:21\n")
-    write(tmp_path, "policy/build.gradle", "dependencies { implementation 'io.micronaut.kafka:micronaut-kafka' }\n")
+    write(
+        tmp_path,
+        "policy/build.gradle",
+        "dependencies { implementation 'io.micronaut.kafka:micronaut-kafka' }\n",
+    )
     write(
         tmp_path,
         "policy/src/main/resources/application.yml",
@@ -176,7 +180,9 @@ def test_micronaut_topics_publish_and_consume(tmp_path: Path) -> None:
     write(tmp_path, "policy-service/pom.xml", "<project><artifactId>policy-service</artifactId></project>\n")
     write(tmp_path, f"policy-service/{base}/policy/EventPublisher.java", PUBLISHER)
     write(tmp_path, f"policy-service/{base}/policy/OrderEvents.java", RABBIT_MN)
-    write(tmp_path, "payment-service/pom.xml", "<project><artifactId>payment-service</artifactId></project>\n")
+    write(
+        tmp_path, "payment-service/pom.xml", "<project><artifactId>payment-service</artifactId></project>\n"
+    )
     write(tmp_path, f"payment-service/{base}/payment/PolicyRegisteredListener.java", LISTENER_MN)
     graph, _ = build_model(tmp_path, Config())
     flows = {
@@ -191,4 +197,100 @@ def test_micronaut_topics_publish_and_consume(tmp_path: Path) -> None:
         ("publishes", "service:policy-service", "topic:rabbitmq/order.placed", 10),
         ("consumes", "service:policy-service", "topic:rabbitmq/payment-done", 16),
         ("consumes", "service:payment-service", "topic:kafka/policy-registered", 10),
+    }
+
+
+PUBSUB = """\
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: eshopondapr-pubsub
+  namespace: eshop
+spec:
+  type: pubsub.rabbitmq
+  version: v1
+  metadata:
+  - name: host
+    value: "amqp://rabbitmq:5672"
+"""
+
+SUBSCRIBER = """\
+namespace Microsoft.eShopOnDapr.Services.Catalog.API.Controllers;
+
+[Route("api/v1/[controller]")]
+[ApiController]
+public class IntegrationEventController : ControllerBase
+{
+    private const string DAPR_PUBSUB_NAME = "eshopondapr-pubsub";
+
+    [HttpPost("OrderStatusChangedToAwaitingStockValidation")]
+    [Topic(DAPR_PUBSUB_NAME, nameof(OrderStatusChangedToAwaitingStockValidationIntegrationEvent))]
+    public Task HandleAsync(OrderStatusChangedToAwaitingStockValidationIntegrationEvent @event) =>
+        Task.CompletedTask;
+
+    [HttpPost("OrderStatusChangedToPaid")]
+    [Topic(DAPR_PUBSUB_NAME, "OrderStatusChangedToPaidIntegrationEvent")]
+    public Task HandleAsync(OrderStatusChangedToPaidIntegrationEvent @event) => Task.CompletedTask;
+}
+"""
+
+PUBLISHER_CS = """\
+namespace Payment;
+
+public class Notifier
+{
+    public async Task NotifyAsync(DaprClient dapr, object evt)
+    {
+        await dapr.PublishEventAsync("eshopondapr-pubsub", "OrderPaymentSucceededIntegrationEvent", evt);
+    }
+}
+"""
+
+
+def test_dapr_subscriptions_reach_the_component_broker(tmp_path: Path) -> None:
+    """eShopOnDapr: a ``[Topic(pubsub, name)]`` subscription names the pub/sub component, whose
+    metadata names the RabbitMQ broker; ``PublishEventAsync(pubsub, topic, ...)`` publishes there."""
+    write(tmp_path, "dapr/components/eshop-pubsub.yaml", PUBSUB)
+    write(
+        tmp_path,
+        "src/Services/Catalog/Catalog.API/Catalog.API.csproj",
+        '<Project Sdk="Microsoft.NET.Sdk.Web"></Project>\n',
+    )
+    write(
+        tmp_path,
+        "src/Services/Catalog/Catalog.API/Program.cs",
+        "var app = WebApplication.CreateBuilder(args).Build();\napp.Run();\n",
+    )
+    write(tmp_path, "src/Services/Catalog/Catalog.API/Controllers/IntegrationEventController.cs", SUBSCRIBER)
+    write(
+        tmp_path,
+        "src/Services/Payment/Payment.API/Payment.API.csproj",
+        '<Project Sdk="Microsoft.NET.Sdk.Web"></Project>\n',
+    )
+    write(
+        tmp_path,
+        "src/Services/Payment/Payment.API/Program.cs",
+        "var app = WebApplication.CreateBuilder(args).Build();\napp.Run();\n",
+    )
+    write(tmp_path, "src/Services/Payment/Payment.API/Notifier.cs", PUBLISHER_CS)
+    graph, _ = build_model(tmp_path, Config())
+    flows = {
+        (e.kind.value, e.source, e.target, ev.location.line)
+        for kind in (EdgeKind.PUBLISHES, EdgeKind.CONSUMES)
+        for e in graph.edges(kind)
+        for ev in e.evidence
+    }
+    catalog, payment = "service:Catalog.API", "service:Payment.API"  # named by their projects
+    assert flows == {
+        (
+            "consumes",
+            catalog,
+            "topic:rabbitmq/OrderStatusChangedToAwaitingStockValidationIntegrationEvent",
+            10,
+        ),
+        ("consumes", catalog, "topic:rabbitmq/OrderStatusChangedToPaidIntegrationEvent", 15),
+        ("publishes", payment, "topic:rabbitmq/OrderPaymentSucceededIntegrationEvent", 7),
+    }
+    assert {e.target for e in graph.edges(EdgeKind.CONTAINS) if e.source == "broker:rabbitmq"} == {
+        t for (_, _, t, _) in flows
     }

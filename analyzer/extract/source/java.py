@@ -614,8 +614,11 @@ class _Walker:
                                 scan.service, "compensation", method_name, scan.evidence(method, method_name)
                             )
                         )
-                elif (kind == "Topic" and ("KafkaClient" in annotations or "KafkaListener" in annotations)) or (
-                    (kind, "RabbitClient") in annotations_pairs or (kind, "RabbitListener") in annotations_pairs
+                elif (
+                    kind == "Topic" and ("KafkaClient" in annotations or "KafkaListener" in annotations)
+                ) or (
+                    (kind, "RabbitClient") in annotations_pairs
+                    or (kind, "RabbitListener") in annotations_pairs
                 ):
                     # Micronaut: @Topic / @Binding / @Queue on a method of a @KafkaClient /
                     # @RabbitClient interface publish; of a @KafkaListener / @RabbitListener class consume.
