@@ -15,8 +15,9 @@
   ``http://localhost:3500/v1.0/invoke/<app-id>/method/...`` URLs: calls to the service with that app id.
 * Pub/sub in code: a subscription ``[Topic("pubsub", "name")]`` (C#) /
   ``@Topic(name = ..., pubsubName = ...)`` (Java) consumes; ``PublishEventAsync("pubsub", "name", ...)``
-  / ``publishEvent`` / ``PublishEvent`` publishes; literals, ``nameof(X)`` and string constants of the file. The message names the pub/sub
-  *component*; the component is another name of the broker its metadata names.
+  / ``publishEvent`` / ``PublishEvent`` publishes; literals, ``nameof(X)`` and string constants of the
+  file. The message names the pub/sub *component*; the component is another name of the broker its
+  metadata names.
 """
 
 from __future__ import annotations
