@@ -294,3 +294,61 @@ def test_dapr_subscriptions_reach_the_component_broker(tmp_path: Path) -> None:
     assert {e.target for e in graph.edges(EdgeKind.CONTAINS) if e.source == "broker:rabbitmq"} == {
         t for (_, _, t, _) in flows
     }
+
+
+COMPOSITE_POM = """\
+<project>
+  <artifactId>card-statement-composite</artifactId>
+  <dependencies>
+    <dependency>
+      <groupId>org.springframework.cloud</groupId>
+      <artifactId>spring-cloud-starter-bus-amqp</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>org.springframework.kafka</groupId>
+      <artifactId>spring-kafka</artifactId>
+      <scope>test</scope>
+    </dependency>
+  </dependencies>
+</project>
+"""
+
+COMPOSE_AMQP = """\
+services:
+  card-statement-composite:
+    build: card-statement-composite
+  statement:
+    build: statement-service
+  rabbitmq:
+    image: rabbitmq:3-management
+"""
+
+
+def test_messaging_starter_connects_to_the_one_broker(tmp_path: Path) -> None:
+    """fernandoabcampos/spring-netflix-oss-microservices: a service building in Spring Cloud Bus
+    over AMQP connects to the system's RabbitMQ though no setting of its own names it; a
+    test-scoped Kafka dependency and a service without such a library connect to nothing."""
+    write(tmp_path, "docker-compose.yml", COMPOSE_AMQP)
+    write(tmp_path, "card-statement-composite/pom.xml", COMPOSITE_POM)
+    write(tmp_path, "card-statement-composite/Dockerfile", "FROM java:8\n")
+    write(
+        tmp_path,
+        "statement-service/build.gradle",
+        "dependencies {\n    testImplementation('org.springframework.cloud:spring-cloud-starter-bus-amqp')\n}\n",
+    )
+    write(tmp_path, "statement-service/Dockerfile", "FROM java:8\n")
+    graph, _ = build_model(tmp_path, Config())
+    connects = {
+        (e.source, e.target, ev.location.path, ev.location.line, e.attrs.get("recognised_by"))
+        for e in graph.edges(EdgeKind.CONNECTS)
+        for ev in e.evidence
+    }
+    assert connects == {
+        (
+            "service:card-statement-composite",
+            "broker:rabbitmq",
+            "card-statement-composite/pom.xml",
+            6,
+            ("client library",),
+        )
+    }
