@@ -331,7 +331,7 @@ def build_graph(
     # 5. messaging, credentials, markers, operations
     for fact in by_type[Marker]:
         assert isinstance(fact, Marker)
-        if fact.key == "messaging_client":
+        if fact.key in ("messaging_client", "database_client"):
             _client_library(r, fact)
     for fact in by_type[Message]:
         assert isinstance(fact, Message)
@@ -811,22 +811,22 @@ def _migration(r: Resolver, fact: Migration) -> None:
 
 
 def _client_library(r: Resolver, fact: Marker) -> None:
-    """A messaging client library the service builds in connects at start-up: to the system's one
-    broker of that technology, when the service names none of its own."""
+    """A messaging client or database driver the service builds in connects at start-up: to the
+    system's one broker or datastore of that technology, when the service names none of its own."""
     service_id = r.service_node(fact.subject)
     if not service_id.startswith("service:"):
         return
     technology = fact.value
-    if any(
-        r.graph.node(e.target).attrs.get("technology") == technology
-        for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS)
-        if e.target.startswith("broker:")
-    ):
+    kind = NodeKind.BROKER if fact.key == "messaging_client" else NodeKind.DATASTORE
+    for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS):
+        target = r.graph.node(e.target)
+        store = str(target.attrs.get("datastore") or e.target.split(":", 1)[1])
+        if (r.store_tech.get(store) or target.attrs.get("technology")) == technology:
+            return
+    stores = [n.id for n in r.graph.nodes(kind) if n.attrs.get("technology") == technology]
+    if len(stores) != 1:
         return
-    brokers = [n.id for n in r.graph.nodes(NodeKind.BROKER) if n.attrs.get("technology") == technology]
-    if len(brokers) != 1:
-        return
-    store = brokers[0].split(":", 1)[1]
+    store = stores[0].split(":", 1)[1]
     info = ConnectionInfo(technology, (), None, raw_scheme="library")
     _link_store(r, fact.subject, service_id, store, info, fact.evidence, "library", "client library")
 

@@ -305,6 +305,10 @@ COMPOSITE_POM = """\
       <artifactId>spring-cloud-starter-bus-amqp</artifactId>
     </dependency>
     <dependency>
+      <groupId>org.springframework.cloud</groupId>
+      <artifactId>spring-cloud-netflix-hystrix-amqp</artifactId>
+    </dependency>
+    <dependency>
       <groupId>org.springframework.kafka</groupId>
       <artifactId>spring-kafka</artifactId>
       <scope>test</scope>
@@ -325,16 +329,17 @@ services:
 
 
 def test_messaging_starter_connects_to_the_one_broker(tmp_path: Path) -> None:
-    """fernandoabcampos/spring-netflix-oss-microservices: a service building in Spring Cloud Bus
-    over AMQP connects to the system's RabbitMQ though no setting of its own names it; a
-    test-scoped Kafka dependency and a service without such a library connect to nothing."""
+    """fernandoabcampos/spring-netflix-oss-microservices: a service streaming its Hystrix metrics
+    over AMQP connects to the system's RabbitMQ though no setting of its own names it; Spring Cloud
+    Bus alone (the config server's refresh channel), a test-scoped Kafka dependency connect nothing."""
     write(tmp_path, "docker-compose.yml", COMPOSE_AMQP)
     write(tmp_path, "card-statement-composite/pom.xml", COMPOSITE_POM)
     write(tmp_path, "card-statement-composite/Dockerfile", "FROM java:8\n")
     write(
         tmp_path,
         "statement-service/build.gradle",
-        "dependencies {\n    testImplementation('org.springframework.cloud:spring-cloud-starter-bus-amqp')\n}\n",
+        "dependencies {\n    implementation('org.springframework.cloud:spring-cloud-starter-bus-amqp')\n"
+        "    testImplementation('org.springframework.kafka:spring-kafka')\n}\n",
     )
     write(tmp_path, "statement-service/Dockerfile", "FROM java:8\n")
     graph, _ = build_model(tmp_path, Config())
@@ -348,7 +353,34 @@ def test_messaging_starter_connects_to_the_one_broker(tmp_path: Path) -> None:
             "service:card-statement-composite",
             "broker:rabbitmq",
             "card-statement-composite/pom.xml",
-            6,
+            10,
             ("client library",),
         )
+    }
+
+
+def test_database_driver_reaches_the_one_store_of_its_technology(tmp_path: Path) -> None:
+    """anilallewar/microservices-basics-spring-boot: auth-server builds in the MySQL driver and
+    reads its datasource from a remote config repository; the system runs one MySQL (database
+    ``auth``). A service that already names its store is not given a second one."""
+    write(
+        tmp_path,
+        "docker-compose.yml",
+        "services:\n  mysqldb:\n    image: mysql:latest\n    environment:\n      MYSQL_DATABASE: auth\n"
+        "  auth-server:\n    build: auth-server\n  user-webservice:\n    build: user-webservice\n"
+        "    environment:\n      SPRING_DATASOURCE_URL: jdbc:mysql://mysqldb:3306/users\n",
+    )
+    gradle = 'dependencies {\n\tcompile("mysql:mysql-connector-java:8.0.13")\n\ttestCompile("com.h2database:h2")\n}\n'
+    for name in ("auth-server", "user-webservice"):
+        write(tmp_path, f"{name}/build.gradle", gradle)
+        write(tmp_path, f"{name}/Dockerfile", "FROM java:8\n")
+    graph, _ = build_model(tmp_path, Config())
+    connects = {
+        (e.source, e.target, ev.location.path, ev.location.line)
+        for e in graph.edges(EdgeKind.CONNECTS)
+        for ev in e.evidence
+    }
+    assert connects == {
+        ("service:auth-server", "database:mysqldb/auth", "auth-server/build.gradle", 2),
+        ("service:user-webservice", "database:mysqldb/users", "docker-compose.yml", 11),
     }
