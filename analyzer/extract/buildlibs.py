@@ -37,6 +37,8 @@ LIBRARIES = {
     "spring-cloud-stream-binder-kafka": "kafka",
     "spring-kafka": "kafka",
     "kafka-clients": "kafka",
+    "micronaut-kafka": "kafka",
+    "micronaut-rabbitmq": "rabbitmq",
 }
 DRIVERS = {
     "mysql-connector-java": "mysql",
@@ -57,6 +59,14 @@ DRIVERS = {
     "spring-boot-starter-data-cassandra": "cassandra",
     "spring-boot-starter-data-elasticsearch": "elasticsearch",
     "spring-boot-starter-data-neo4j": "neo4j",
+    "micronaut-mongo-reactive": "mongodb",
+    "micronaut-mongo-sync": "mongodb",
+    "elasticsearch-rest-high-level-client": "elasticsearch",
+    "elasticsearch-rest-client": "elasticsearch",
+    "elasticsearch-java": "elasticsearch",
+    "jedis": "redis",
+    "lettuce-core": "redis",
+    "micronaut-redis-lettuce": "redis",
 }
 _ARTIFACT = re.compile(
     r"<artifactId>\s*(?P<pom>[\w.-]+)\s*</artifactId>|[\"'][\w.-]+:(?P<gradle>[\w.-]+)(?::[^\"']*)?[\"']"
@@ -80,6 +90,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     if not ctx.service:
         return result
     pom = ctx.path.endswith("pom.xml")
+    # commented-out dependencies are not built in (blanked, keeping the lines)
+    comment = re.compile(r"<!--.*?-->", re.S) if pom else re.compile(r"/\*.*?\*/", re.S)
+    text = comment.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
     seen: set[str] = set()
     for match in _ARTIFACT.finditer(text):
         artifact = match.group("pom") or match.group("gradle") or ""
@@ -88,7 +101,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         if technology is None or technology in seen or _test_scoped(text, match.start(), match.end(), pom):
             continue
         line_start = text.rfind("\n", 0, match.start()) + 1
-        if text[line_start : match.start()].lstrip().startswith(("//", "<!--")):
+        if text[line_start : match.start()].lstrip().startswith("//"):
             continue
         seen.add(technology)
         evidence = Evidence(

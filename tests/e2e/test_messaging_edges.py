@@ -384,3 +384,32 @@ def test_database_driver_reaches_the_one_store_of_its_technology(tmp_path: Path)
         ("service:auth-server", "database:mysqldb/auth", "auth-server/build.gradle", 2),
         ("service:user-webservice", "database:mysqldb/users", "docker-compose.yml", 11),
     }
+
+
+def test_micronaut_drivers_and_commented_dependencies(tmp_path: Path) -> None:
+    """micronaut-microservices-poc: product-service builds in micronaut-mongo-reactive and reaches the
+    one MongoDB; a dependency inside an XML comment is not built in."""
+    write(
+        tmp_path,
+        "docker-compose.yml",
+        "services:\n  mongo:\n    image: mongo\n  elasticsearch:\n    image: elasticsearch:6.4.2\n"
+        "  product-service:\n    build: product-service\n",
+    )
+    write(
+        tmp_path,
+        "product-service/pom.xml",
+        "<project>\n  <dependencies>\n    <dependency>\n      <groupId>io.micronaut.mongodb</groupId>\n"
+        "      <artifactId>micronaut-mongo-reactive</artifactId>\n    </dependency>\n"
+        "<!--    <dependency>\n      <artifactId>elasticsearch-rest-high-level-client</artifactId>\n"
+        "    </dependency> -->\n  </dependencies>\n</project>\n",
+    )
+    write(tmp_path, "product-service/Dockerfile", "FROM java:8\n")
+    graph, _ = build_model(tmp_path, Config())
+    connects = {
+        (e.source, e.target, ev.location.path, ev.location.line)
+        for e in graph.edges(EdgeKind.CONNECTS)
+        for ev in e.evidence
+    }
+    assert connects == {
+        ("service:product-service", "database:mongo/(default)", "product-service/pom.xml", 5),
+    }
