@@ -145,6 +145,10 @@ class Resolver:
         if key in LOCAL_HOSTS or host.lower() in LOCAL_HOSTS:
             # NOTE: localhost means "my own machine": two services' localhost databases are not shared.
             return "store", f"localhost@{acting_service or 'repo'}"
+        if key not in self.stores.canonical and key in self.services.canonical:
+            # A name written exactly wins over one matched only after stripping a suffix
+            # (``basket-api`` is the service, not the ``basketdata`` store).
+            return "service", self.services.canonical[key]
         store = self.stores.lookup(host)
         if store is not None:
             return "store", store

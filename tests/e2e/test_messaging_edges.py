@@ -413,3 +413,24 @@ def test_micronaut_drivers_and_commented_dependencies(tmp_path: Path) -> None:
     assert connects == {
         ("service:product-service", "database:mongo/(default)", "product-service/pom.xml", 5),
     }
+
+
+def test_exact_service_name_wins_over_a_stripped_store_name(tmp_path: Path) -> None:
+    """eShopOnContainers: ``urls__basket=http://basket-api`` (src/docker-compose.override.yml:193) is
+    the basket-api service, not the ``basket.data`` Redis whose name matches
+    only once suffixes are stripped."""
+    write(
+        tmp_path,
+        "docker-compose.yml",
+        "services:\n  basket.data:\n    image: redis:alpine\n  basket-api:\n    image: eshop/basket.api\n"
+        "    environment:\n      - ConnectionString=basket.data\n"
+        "  webshoppingagg:\n    image: eshop/webshoppingagg\n    environment:\n"
+        "      - urls__basket=http://basket-api\n",
+    )
+    graph, _ = build_model(tmp_path, Config())
+    assert {(e.source, e.target) for e in graph.edges(EdgeKind.CONNECTS)} == {
+        ("service:basket-api", "database:basket.data/0")
+    }
+    assert ("service:webshoppingagg", "service:basket-api") in {
+        (e.source, e.target) for e in graph.edges(EdgeKind.CALLS)
+    }
