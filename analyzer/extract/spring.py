@@ -287,7 +287,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         facts = result.facts
         if keys.get("spring.application.name"):
             name, _ = value("spring.application.name")
-            if name and "${" not in name and ctx.service and name != ctx.service:
+            # a config server's file for a client names that client, not the config server
+            if name and "${" not in name and ctx.service and name != ctx.service and service == ctx.service:
                 facts.append(ServiceDecl(ctx.service, ev("spring.application.name"), aliases=(name,)))
         for prefix in ("spring.datasource", "spring.r2dbc", "spring.datasource.hikari"):
             url_key = f"{prefix}.url" if f"{prefix}.url" in keys else f"{prefix}.jdbc-url"

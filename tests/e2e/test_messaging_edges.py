@@ -434,3 +434,41 @@ def test_exact_service_name_wins_over_a_stripped_store_name(tmp_path: Path) -> N
     assert ("service:webshoppingagg", "service:basket-api") in {
         (e.source, e.target) for e in graph.edges(EdgeKind.CALLS)
     }
+
+
+def test_config_server_client_file_configures_its_client(tmp_path: Path) -> None:
+    """apssouza22/java-microservice: the config server's offline-repository/mailer.properties says
+    spring.application.name=mailer and the Cloud Stream Kafka binder's brokers; it configures
+    mail-service (named mailer), and "mailer" is not another name of the config server."""
+    write(
+        tmp_path,
+        "docker-compose.yml",
+        "services:\n  kafka:\n    image: wurstmeister/kafka\n  config:\n    image: todo/config-server\n"
+        "  mail:\n    image: todo/mail-service\n",
+    )
+    write(tmp_path, "config-server/pom.xml", "<project><artifactId>config-server</artifactId></project>\n")
+    write(
+        tmp_path,
+        "config-server/src/main/resources/application.yml",
+        "spring.application.name: config-server\nspring:\n  cloud:\n    config:\n      server:\n"
+        "        native:\n          searchLocations: classpath:offline-repository/\n",
+    )
+    write(
+        tmp_path,
+        "config-server/src/main/resources/offline-repository/mailer.properties",
+        "server.port=8020\nspring.application.name=mailer\n"
+        "spring.cloud.stream.bindings.input.destination=todo-mail\n"
+        "spring.cloud.stream.kafka.binder.brokers=kafka\n",
+    )
+    write(tmp_path, "mail-service/pom.xml", "<project><artifactId>mail-service</artifactId></project>\n")
+    write(
+        tmp_path, "mail-service/src/main/resources/application.properties", "spring.application.name=mailer\n"
+    )
+    graph, _ = build_model(tmp_path, Config())
+    connects = {
+        (e.source, e.target) for e in graph.edges(EdgeKind.CONNECTS) if e.target.startswith("broker:")
+    }
+    assert connects == {("service:mail-service", "broker:kafka")}
+    assert {(e.source, e.target) for e in graph.edges(EdgeKind.CONSUMES)} == {
+        ("service:mail-service", "topic:kafka/todo-mail")
+    }
