@@ -8,8 +8,9 @@ else to their default (origin ``config``); ``${ENV_VAR}`` with no default stays 
 
 Read: ``spring.datasource`` / ``spring.r2dbc`` URLs (JDBC and R2DBC) with username and password,
 ``spring.data.mongodb`` (uri or host/port/database), Redis (``spring.data.redis`` and the older
-``spring.redis``), Kafka brokers (``spring.kafka[.consumer|.producer|...].bootstrap-servers``, the Cloud
-Stream binder's ``brokers``, Micronaut's ``kafka.bootstrap.servers``), ``spring.rabbitmq``, ``spring.elasticsearch.uris``,
+``spring.redis``), Kafka brokers (``spring.kafka[.consumer|.producer|...].bootstrap-servers``, the
+Cloud Stream binder's ``brokers``, Micronaut's ``kafka.bootstrap.servers``), ``spring.rabbitmq``,
+``spring.elasticsearch.uris``,
 ``spring.jpa.hibernate.ddl-auto`` (marker), Flyway and Liquibase settings (migration tool marker),
 ``spring.application.name`` (another name of the service), actuator / OpenTelemetry settings
 (telemetry marker), and any other value that is an ``http(s)://`` URL (a configured call target).
