@@ -18,6 +18,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.sqlfiles",
     "analyzer.extract.liquibase",
     "analyzer.extract.kubernetes",
+    "analyzer.extract.operators",
     "analyzer.extract.helm",
     "analyzer.extract.spring",
     "analyzer.extract.dotnet",

@@ -42,6 +42,7 @@ class NodeKind(StrEnum):
     CONTEXT = "context"
     PLATFORM = "platform"
     CREDENTIAL = "credential"
+    CLIENT = "client"  # a load generator or test runner: drives the system, no rule counts it
 
 
 class EdgeKind(StrEnum):

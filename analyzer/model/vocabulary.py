@@ -13,7 +13,12 @@ Node attributes (all optional unless said):
 ``datastore``
     ``technology`` canonical name; ``image``; ``persistent`` / ``healthcheck`` (bool);
     ``managed`` (cloud endpoint); ``relational`` (bool); ``plaintext_credentials``;
-    ``platform_only`` (True when every user is a platform component, from enrichment).
+    ``platform_only`` (True when every user is a platform component, from enrichment);
+    ``embedded`` (True for an in-process H2/HSQLDB/Derby/SQLite of one service, named
+    ``<service>-<engine>``).
+``client``
+    A load generator or test runner that drives the system (``root``, ``aliases``); no rule
+    counts it.
 ``broker``
     ``technology``.
 ``database``

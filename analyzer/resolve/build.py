@@ -52,6 +52,16 @@ from analyzer.resolve.carried import Resolved, carried, resolve
 from analyzer.resolve.configjoin import ConfigJoin
 from analyzer.resolve.connections import prefer_named_databases
 from analyzer.resolve.credentials import CredentialUse, add_credential_nodes
+from analyzer.resolve.declare import (
+    add_declared_nodes,
+    add_unit_nodes,
+    home_for_tables,
+    index_declarations,
+    index_stores,
+    index_units,
+    service_on_local_port,
+)
+from analyzer.resolve.inventory import BuiltStore, Unit
 from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, managed_technology, normalise
 from analyzer.resolve.platform import apply_platform
 
@@ -103,6 +113,12 @@ class Resolver:
     service_dbs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     owned_tables: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # bare name -> ids
     grpc_services: dict[str, str] = field(default_factory=dict)  # proto service short name -> service
+    clients: set[str] = field(default_factory=set)  # load generators and test runners
+    embedded: dict[str, tuple[str, ...]] = field(default_factory=dict)  # service -> in-process engines
+    ports: dict[int, set[str]] = field(default_factory=dict)  # listening port -> services
+    unresolved_said: set[str] = field(default_factory=set)
+    built_stores: set[str] = field(default_factory=set)  # datastores the inventory identified
+    units_by_name: dict[str, str] = field(default_factory=dict)  # any unit name -> canonical
     diagnostics: list[Diagnostic] = field(default_factory=list)
     credentials: list[CredentialUse] = field(default_factory=list)
     join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations
@@ -120,7 +136,8 @@ class Resolver:
         canonical = self.service_name(name)
         if self.stores.lookup(canonical) is not None and self.services.lookup(canonical) is None:
             return self.store_node(self.stores.lookup(canonical) or canonical, evidence=evidence)
-        return self.graph.add_node(NodeKind.SERVICE, canonical, evidence=evidence)
+        kind = NodeKind.CLIENT if canonical in self.clients else NodeKind.SERVICE
+        return self.graph.add_node(kind, canonical, evidence=evidence)
 
     def store_node(self, name: str, evidence: Iterable[Evidence] = ()) -> str:
         role = self.store_role.get(name, "datastore")
@@ -200,9 +217,16 @@ def _table_parts(table: str, technology: str) -> tuple[str, str]:
 
 
 def build_graph(
-    facts: Sequence[Fact], config: Config, service_roots: dict[str, str]
+    facts: Sequence[Fact],
+    config: Config,
+    units: Sequence[Unit] | dict[str, str] = (),
+    stores: Sequence[BuiltStore] = (),
+    store_aliases: Sequence[tuple[str, tuple[str, ...]]] = (),
 ) -> tuple[ArchGraph, list[Diagnostic]]:
-    """Resolve facts into one graph. ``service_roots`` maps folders to discovered service names."""
+    """Resolve facts into one graph. ``units`` is the inventory (or a folder → name mapping),
+    ``stores`` the datastores it found built from this repository's Dockerfiles."""
+    if isinstance(units, dict):
+        units = [Unit(name, folder) for folder, name in sorted(units.items())]
     r = Resolver(config)
     ordered = sorted(facts, key=lambda f: (type(f).__name__, f.evidence.rank))
     by_type: dict[type, list[Fact]] = defaultdict(list)
@@ -210,21 +234,15 @@ def build_graph(
         by_type[type(fact)].append(fact)
 
     # 1. declarations
-    for svc in config.services:
-        r.services.add(svc.name, *svc.aliases)
-    for _folder, name in sorted(service_roots.items()):
-        r.services.add(name)
+    declarations = [f for f in by_type[ServiceDecl] if isinstance(f, ServiceDecl)]
+    index_units(r, units)
+    index_stores(r, stores, store_aliases)
     for fact in by_type[DatastoreDecl]:
         assert isinstance(fact, DatastoreDecl)
         canonical = r.declare_store(fact.name, fact.technology, fact.role, fact.aliases)
         if fact.databases:
             r.store_dbs[canonical] = tuple(sorted(set(r.store_dbs.get(canonical, ())) | set(fact.databases)))
-    for fact in by_type[ServiceDecl]:
-        assert isinstance(fact, ServiceDecl)
-        if r.stores.lookup(fact.name) is not None and fact.evidence.source == SourceKind.TRACE:
-            continue
-        canonical = r.services.lookup(fact.name) or normalise(fact.name)
-        r.services.add(canonical, fact.name, *fact.aliases)
+    index_declarations(r, declarations)
     for other, canonical in config.aliases:
         if r.stores.lookup(canonical) is not None:
             r.stores.add(r.stores.lookup(canonical) or canonical, other)
@@ -232,14 +250,7 @@ def build_graph(
             r.services.add(r.services.lookup(canonical) or canonical, other)
 
     g = r.graph
-    for folder, name in sorted(service_roots.items()):
-        g.add_node(NodeKind.SERVICE, r.service_name(name), attrs={"root": folder, "declared": True})
-    for svc in config.services:
-        g.add_node(
-            NodeKind.SERVICE,
-            r.service_name(svc.name),
-            attrs={"declared": True, "aliases": tuple(svc.aliases)},
-        )
+    add_unit_nodes(r, units)
     for fact in by_type[DatastoreDecl]:
         assert isinstance(fact, DatastoreDecl)
         name = r.stores.lookup(fact.name) or normalise(fact.name)
@@ -256,23 +267,7 @@ def build_graph(
                 g.set_attr(nid, key, value)  # type: ignore[arg-type]
         for database in fact.databases:
             _database_node(r, name, database, [fact.evidence])
-    for fact in by_type[ServiceDecl]:
-        assert isinstance(fact, ServiceDecl)
-        if r.stores.lookup(fact.name) is not None and r.services.lookup(fact.name) is None:
-            continue
-        is_trace = fact.evidence.source == SourceKind.TRACE
-        nid = r.service_node(fact.name, [fact.evidence])
-        g.add_node(
-            NodeKind.SERVICE,
-            nid.split(":", 1)[1],
-            attrs={
-                "root": fact.root or None,
-                "image": fact.image or None,
-                "aliases": tuple(sorted({normalise(a) for a in fact.aliases})) or None,
-                "declared": (not is_trace) or None,
-                "observed": is_trace or None,
-            },
-        )
+    add_declared_nodes(r, declarations)
 
     # 2. environment and configuration, for resolving values read in code
     for fact in by_type[EnvVar]:
@@ -289,7 +284,7 @@ def build_graph(
     # gRPC services the system declares (.proto files), for stubs whose target is not written down
     for fact in by_type[Marker]:
         assert isinstance(fact, Marker)
-        if fact.key == "grpc_service":
+        if fact.key == "grpc_service" and fact.subject:
             r.grpc_services.setdefault(fact.value.rsplit(".", 1)[-1], r.service_name(fact.subject))
 
     # 3. connections and calls (configuration of inactive profiles is not deployed)
@@ -452,7 +447,14 @@ def _connect(
     for host in hosts:
         if not host:
             continue
-        if host in LOCAL_HOSTS and fact.evidence.source in (SourceKind.CONFIG, SourceKind.CODE):
+        local = host in LOCAL_HOSTS and fact.evidence.source in (SourceKind.CONFIG, SourceKind.CODE)
+        if (
+            local
+            and info.port
+            and (listener := service_on_local_port(r, f"{host}:{info.port}", fact.service))
+        ):
+            host = listener  # the one in-repository service listening on that port
+        elif local:
             # A localhost address in code or a config file is a developer default: inside a
             # deployed container it reaches nothing. Manifests (sidecars) still count.
             r.diagnostics.append(
@@ -622,11 +624,12 @@ def _call(r: Resolver, fact: Call, attach_only: bool = False) -> None:
     listener = ""
     if host.lower() in LOCAL_HOSTS:
         # The developer's machine: a service of the repository that listens on that port
-        # (``server.port``) is the one meant; otherwise the service's own or a public URL behind
-        # a port mapping, not a dependency between services.
+        # (``server.port``, a published port) is the one meant; otherwise the service's own or a
+        # public URL behind a port mapping, not a dependency between services.
         port = urlsplit(text if "://" in text else "http://" + text).port
         assert r.join is not None
         listener = r.join.listening_on(port, r.service_name(fact.service)) if port else ""
+        listener = listener or service_on_local_port(r, text, fact.service) or ""
         if not listener:
             return
         host = listener
@@ -767,9 +770,19 @@ def _table(r: Resolver, fact: TableAccess) -> None:
         db_id = owners[0].rsplit("/", 1)[0].replace("table:", "database:", 1)
         schema = r.graph.node(owners[0]).attrs.get("schema", "") or ""  # type: ignore[assignment]
     if db_id is None:
-        # NOTE: no known database: keep the table under a per-service placeholder so two services
-        # with unconnected schemas are never merged by accident.
-        store = f"unresolved@{service or 'repo'}"
+        # NOTE: no known database: the service's embedded engine, else a per-service placeholder
+        # so two services with unconnected schemas are never merged by accident.
+        store = home_for_tables(r, service)
+        if store.startswith("unresolved@") and store not in r.unresolved_said:
+            r.unresolved_said.add(store)
+            r.diagnostics.append(
+                Diagnostic(
+                    fact.evidence.location.path,
+                    fact.evidence.location.line,
+                    DiagnosticLevel.INFO,
+                    f"datastore of service '{service or 'repo'}' not resolved: its tables are kept apart",
+                )
+            )
         db_id = _database_node(r, store, DEFAULT_DATABASE, ())
     db_node = r.graph.node(db_id)
     qualified = f"{schema}.{table}" if schema else table
@@ -889,6 +902,8 @@ def _credential(r: Resolver, owner: str, key: str, evidence: Evidence) -> None:
 
 
 def _marker(r: Resolver, fact: Marker) -> None:
+    if fact.subject_kind == "service" and not fact.subject:
+        return  # found outside every service (a shared folder of .proto files): nobody to mark
     nid = _owner_node(r, fact.subject) if fact.subject_kind != "service" else r.service_node(fact.subject)
     detail = f"ddl-auto {fact.value}" if fact.key == "ddl_auto" else f"{fact.key} {fact.value}"
     if fact.evidence.profile:
