@@ -178,6 +178,12 @@ def test_micronaut_topics_publish_and_consume(tmp_path: Path) -> None:
     @KafkaListener class consumes; Micronaut RabbitMQ's @Binding / @Queue the same way."""
     base = "src/main/java/pl/altkom/asc/lab/micronaut/poc"
     write(tmp_path, "policy-service/pom.xml", "<project><artifactId>policy-service</artifactId></project>\n")
+    write(tmp_path, "policy-service/Dockerfile", "FROM openjdk:8\n")
+    write(
+        tmp_path,
+        "docker-compose.yml",
+        "services:\n  policy-service:\n    build: policy-service\n  payment-service:\n    build: payment-service\n",
+    )
     write(tmp_path, f"policy-service/{base}/policy/EventPublisher.java", PUBLISHER)
     write(tmp_path, f"policy-service/{base}/policy/OrderEvents.java", RABBIT_MN)
     write(
@@ -280,7 +286,7 @@ def test_dapr_subscriptions_reach_the_component_broker(tmp_path: Path) -> None:
         for e in graph.edges(kind)
         for ev in e.evidence
     }
-    catalog, payment = "service:Catalog.API", "service:Payment.API"  # named by their projects
+    catalog, payment = "service:catalog.api", "service:payment.api"  # named by their projects
     assert flows == {
         (
             "consumes",
@@ -468,7 +474,7 @@ def test_config_server_client_file_configures_its_client(tmp_path: Path) -> None
     connects = {
         (e.source, e.target) for e in graph.edges(EdgeKind.CONNECTS) if e.target.startswith("broker:")
     }
-    assert connects == {("service:mail-service", "broker:kafka")}
+    assert connects == {("service:mailer", "broker:kafka")}
     assert {(e.source, e.target) for e in graph.edges(EdgeKind.CONSUMES)} == {
-        ("service:mail-service", "topic:kafka/todo-mail")
+        ("service:mailer", "topic:kafka/todo-mail")
     }
