@@ -24,7 +24,7 @@ from analyzer.engine.expr import ExpressionError, compile_condition, compile_tem
 from analyzer.engine.rules import DeclarativeRule, PythonRule, Report, Rule
 from analyzer.engine.spec import WILDCARD, EdgePattern, MatchSpec, NodePattern, OutputSpec, WalkSpec
 from analyzer.model import Diagnostic, DiagnosticLevel, EdgeKind, NodeKind, RuleMeta, Severity
-from analyzer.model.limits import LimitExceeded, compose_bounded, safe_load_bounded
+from analyzer.model.limits import LimitExceeded, check_yaml_node, compose_bounded, safe_load_bounded
 
 ENTRY_POINT_GROUP = "archconform.rules"
 
@@ -218,11 +218,30 @@ def _detail_pattern(doc: _Doc, pattern: str) -> str:
     return pattern
 
 
+def _compose_and_load(text: str) -> tuple[yaml.Node | None, Any]:
+    """The rule's node (for lines) and data from one parse on libyaml; the pure-Python loader,
+    twice as before, only for a file libyaml refuses (its error messages are the ones users see).
+    Every scan loads the built-in rules: this is most of an empty scan's start-up."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        loader = fast(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                check_yaml_node(node)
+                return node, loader.construct_document(node)
+            return None, None
+        except yaml.YAMLError:
+            pass
+        finally:
+            loader.dispose()
+    return compose_bounded(text), safe_load_bounded(text)
+
+
 def parse_rule(text: str, path: str) -> DeclarativeRule:
     """Compile one YAML rule. Raises :class:`RuleError` with the file and line of the mistake."""
     try:
-        node = compose_bounded(text)
-        data = safe_load_bounded(text)
+        node, data = _compose_and_load(text)
     except LimitExceeded as exc:
         raise RuleError(path, 1, f"rule not read: {exc}") from None
     except yaml.YAMLError as exc:
