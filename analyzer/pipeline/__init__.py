@@ -316,6 +316,8 @@ def scan(
 
 def _not_read(files: Sequence[str]) -> tuple[tuple[str, int], ...]:
     """Files no extractor reads (build markers discovery reads count as read)."""
+    if not files:
+        return ()  # importing the extractors costs (sqlglot, tree-sitter)
     extractors = all_extractors()
     return not_read(
         files,

@@ -34,7 +34,7 @@ from analyzer.extract.facts import (
     TableAccess,
     Value,
 )
-from analyzer.extract.source.base import is_test_source
+from analyzer.extract.testsource import is_test_source
 from analyzer.extract.values import slots, template_of
 from analyzer.model import (
     ArchGraph,

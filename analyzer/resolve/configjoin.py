@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from analyzer.extract.facts import EnvVar, Setting
-from analyzer.extract.source.base import is_test_source
+from analyzer.extract.testsource import is_test_source
 from analyzer.extract.values import Slot
 from analyzer.model import Evidence, SourceKind
 
