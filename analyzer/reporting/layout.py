@@ -164,6 +164,8 @@ def layout(
     meta: list[tuple[str, bool, str]] = []
     seen: set[tuple[str, str, str]] = set()
     kinds = (*DRAWN_EDGES, *PLATFORM_EDGES) if unfolded else DRAWN_EDGES
+    hubs: list[str | None] = []
+    platform_ids = {n.id for n in graph.nodes() if str(n.kind) in PLATFORM_KINDS}
     for edge in graph.edges():
         if edge.kind not in kinds:
             continue
@@ -179,13 +181,15 @@ def layout(
         runtime_only = bool(attrs.get("runtime")) and not attrs.get("static")
         names = [graph.node(x).name if x in graph else "platform" for x in (source, target)]
         edges.append((source, target))
+        # A platform component's edges are bundled at its end (see sugiyama's edge concentration).
+        hubs.append(next((x for x in (target, source) if x == PLATFORM_BOX or x in platform_ids), None))
         meta.append((str(edge.kind), runtime_only, _edge_title(str(edge.kind), names[0], names[1], attrs)))
     group: dict[str, str] = {}
     for nid in drawn:
         props = graph.node(nid).attrs
         group[nid] = str(props.get("context") or props.get("team") or props.get("namespace") or "")
     clusters = _clusters(graph, boxes_needed, edges, grouping) if grouping else None
-    placed = layered_layout(boxes_needed, edges, SIZE, group, clusters=clusters)
+    placed = layered_layout(boxes_needed, edges, SIZE, group, clusters=clusters, hubs=hubs)
     result = Layout(grouping=grouping, unfolded=unfolded)
     result.areas = [Area(name, *rect) for name, rect in placed.areas.items()]
     for nid in boxes_needed:

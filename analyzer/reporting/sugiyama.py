@@ -362,11 +362,13 @@ def layered_layout(
     group: Mapping[str, str] | None = None,
     sweeps: int = 24,
     clusters: Mapping[str, str] | None = None,
+    hubs: Sequence[str | None] | None = None,
 ) -> Placement:
     """Lay out ``nodes`` left to right by layers; ``edges`` are (source, target) pairs of node ids
     (parallel duplicates and self-loops are the caller's to drop). ``group`` keeps nodes of one
     group (a bounded context, a team) together where crossings do not decide; ``clusters`` (node:
-    cluster name, "" or absent for none) draws each cluster as a band with an area (``areas``)."""
+    cluster name, "" or absent for none) draws each cluster as a band with an area (``areas``);
+    ``hubs`` names, per edge, an end whose edges are bundled (or None)."""
     group = dict(group or {})
     nodes = sorted(set(nodes))
     reverse = _break_cycles(nodes, edges)
@@ -375,12 +377,21 @@ def layered_layout(
     # Dummy chains for long edges.
     chains: list[list[str]] = []
     all_layer = dict(layer)
+    hub_of: dict[str, str] = {}  # a shared dummy: the hub its bundle runs to or from
     for index, (u, v) in enumerate(dag):
         chain = [u]
+        hub = hubs[index] if hubs else None
         for step in range(layer[u] + 1, layer[v]):
-            dummy = f"{DUMMY}{index}:{step}"
+            # Edge concentration: the edges of one hub share their dummies layer by layer, so
+            # sixty "registers with the registry" edges run as one line where they overlap.
+            if hub is not None and hub in (u, v):
+                dummy = f"{DUMMY}{'>' if hub == v else '<'}{hub}:{step}"
+                hub_of[dummy] = hub
+                group[dummy] = group.get(hub, "")
+            else:
+                dummy = f"{DUMMY}{index}:{step}"
+                group[dummy] = group.get(u, "") if step - layer[u] <= layer[v] - step else group.get(v, "")
             all_layer[dummy] = step
-            group[dummy] = group.get(u, "") if step - layer[u] <= layer[v] - step else group.get(v, "")
             chain.append(dummy)
         chain.append(v)
         chains.append(chain)
@@ -388,8 +399,9 @@ def layered_layout(
     up: dict[str, list[str]] = {}
     for chain in chains:
         for a, b in itertools.pairwise(chain):
-            down.setdefault(a, []).append(b)
-            up.setdefault(b, []).append(a)
+            if b not in down.setdefault(a, []):  # shared dummies: each link once
+                down[a].append(b)
+                up.setdefault(b, []).append(a)
     depth = max(all_layer.values(), default=-1) + 1
     order: list[list[str]] = [[] for _ in range(depth)]
     for n in sorted(all_layer, key=lambda n: (group.get(n, ""), n)):
@@ -398,6 +410,7 @@ def layered_layout(
     neighbours = {n: [*down.get(n, ()), *up.get(n, ())] for n in all_layer}
     if clusters:
         band = _bands(chains, clusters)
+        band.update({d: clusters.get(h, "") for d, h in hub_of.items()})
         ranks = _band_ranks(order, band)
         band_rank = {n: ranks[band.get(n, "")] for n in all_layer}
         order = [sorted(layer, key=lambda n: band_rank[n]) for layer in order]  # stable: keeps order
