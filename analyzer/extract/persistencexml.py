@@ -42,7 +42,10 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     # comments out, lengths kept so offsets still give the lines
     text = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
     for match in _PROPERTY.finditer(text):
-        attrs = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(match["attrs"])}
+        attrs = {
+            m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+            for m in _ATTR.finditer(match["attrs"])
+        }
         name, value = attrs.get("name", ""), _unescape(attrs.get("value", ""))
         if not names_password(name):
             continue

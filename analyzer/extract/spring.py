@@ -229,7 +229,7 @@ def _ddl_key(keys: dict[str, str]) -> str:
 
     >>> _ddl_key({"jpa.default.properties.hibernate.hbm2ddl.auto": "update"})
     'jpa.default.properties.hibernate.hbm2ddl.auto'
-    >>> _ddl_key({"spring.jpa.hibernate.ddl-auto": "none", "spring.jpa.properties.hibernate.hbm2ddl.auto": "x"})
+    >>> _ddl_key({"spring.jpa.hibernate.ddl-auto": "none", "jpa.x.properties.hibernate.hbm2ddl.auto": "x"})
     'spring.jpa.hibernate.ddl-auto'
     >>> _ddl_key({"jpa.properties.hibernate.hbm2ddl.auto": "update"})
     ''
