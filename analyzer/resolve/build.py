@@ -890,6 +890,8 @@ def _owner_node(r: Resolver, owner: str) -> str:
 
 
 def _credential(r: Resolver, owner: str, key: str, evidence: Evidence) -> None:
+    if is_test_source(evidence.location.path) and not r.config.include_tests:
+        return  # a test's login (a test container, a mocked server) is no credential of the system
     if not owner:  # a SQL file or code of no service: the place alone is the finding
         r.credentials.append(CredentialUse("", key, evidence))
         return
