@@ -121,6 +121,8 @@ class Resolver:
     units_by_name: dict[str, str] = field(default_factory=dict)  # any unit name -> canonical
     diagnostics: list[Diagnostic] = field(default_factory=list)
     credentials: list[CredentialUse] = field(default_factory=list)
+    # literal passwords in connections to a development default (localhost): (service, evidence)
+    local_credentials: list[tuple[str, Evidence]] = field(default_factory=list)
     join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations
     test_calls: list[Call] = field(default_factory=list)  # calls in tests, attached to existing calls
 
@@ -338,6 +340,10 @@ def build_graph(
     for fact in by_type[Credential]:
         assert isinstance(fact, Credential)
         _credential(r, fact.owner, fact.key, fact.evidence)
+    written = {(u.owner, u.evidence.location.path) for u in r.credentials}
+    for service, evidence in r.local_credentials:
+        if (_owner_node(r, service), evidence.location.path) not in written:
+            _credential(r, service, "connection string password", evidence)
     add_credential_nodes(r.graph, r.credentials)
     for fact in by_type[Marker]:
         assert isinstance(fact, Marker)
@@ -465,6 +471,10 @@ def _connect(
                     f"connection to {host} ignored: a development default, not a deployed dependency",
                 )
             )
+            # ... but a password written into it is committed all the same (unless the file names
+            # it under a key of its own, reported there: spring.datasource.password)
+            if info.password == "literal" and fact.evidence.source != SourceKind.CODE:
+                r.local_credentials.append((fact.service, fact.evidence))
             return
         kind, name = r.resolve_host(host, r.service_name(fact.service), technology or "db")
         if kind == "service":
