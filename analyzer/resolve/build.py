@@ -121,7 +121,8 @@ class Resolver:
     units_by_name: dict[str, str] = field(default_factory=dict)  # any unit name -> canonical
     diagnostics: list[Diagnostic] = field(default_factory=list)
     credentials: list[CredentialUse] = field(default_factory=list)
-    # literal passwords in connections to a development default (localhost): (service, evidence)
+    # literal passwords in connections that are not deployed (a development default on localhost,
+    # a file value the environment replaces): (service, evidence)
     local_credentials: list[tuple[str, Evidence]] = field(default_factory=list)
     join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations
     test_calls: list[Call] = field(default_factory=list)  # calls in tests, attached to existing calls
@@ -292,10 +293,13 @@ def build_graph(
     # 3. connections and calls (configuration of inactive profiles is not deployed)
     for fact in by_type[Connection]:
         assert isinstance(fact, Connection)
-        if profile_active(r, fact.service, fact.evidence.profile) and not overridden_by_env(
-            r, fact.service, fact.evidence
-        ):
+        if not profile_active(r, fact.service, fact.evidence.profile):
+            continue
+        if not overridden_by_env(r, fact.service, fact.evidence):
             _connect(r, fact)
+        elif fact.info.password == "literal" and fact.evidence.source != SourceKind.CODE:
+            # replaced at deploy time, yet the password written in the file is committed all the same
+            r.local_credentials.append((fact.service, fact.evidence))
     for fact in by_type[Call]:
         assert isinstance(fact, Call)
         if fact.evidence.source == SourceKind.CODE:
