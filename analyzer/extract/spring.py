@@ -218,6 +218,27 @@ def _split_properties(text: str) -> list[list[Entry]]:
     return [d for d in docs if d]
 
 
+# Hibernate's schema tool: Spring Boot's ``spring.jpa.hibernate.ddl-auto``, or the raw Hibernate
+# property passed through JPA properties, by Spring Boot (``spring.jpa.properties.hibernate...``) or
+# Micronaut, whose persistence units are named (``jpa.default.properties.hibernate.hbm2ddl.auto``).
+_DDL_KEY = re.compile(r"^(spring\.jpa|jpa\.[\w-]+)\.properties\.hibernate\.hbm2ddl\.auto$")
+
+
+def _ddl_key(keys: dict[str, str]) -> str:
+    """The key that sets Hibernate's schema tool, ``""`` when none does.
+
+    >>> _ddl_key({"jpa.default.properties.hibernate.hbm2ddl.auto": "update"})
+    'jpa.default.properties.hibernate.hbm2ddl.auto'
+    >>> _ddl_key({"spring.jpa.hibernate.ddl-auto": "none", "jpa.x.properties.hibernate.hbm2ddl.auto": "x"})
+    'spring.jpa.hibernate.ddl-auto'
+    >>> _ddl_key({"jpa.properties.hibernate.hbm2ddl.auto": "update"})
+    ''
+    """
+    if keys.get("spring.jpa.hibernate.ddl-auto"):
+        return "spring.jpa.hibernate.ddl-auto"
+    return next((k for k in keys if _DDL_KEY.match(k) and keys[k]), "")
+
+
 def _committed_default(raw: str) -> bool:
     """True for a whole-value placeholder whose default is a literal (``${PW:s3cret}``)."""
     match = re.fullmatch(r"\$\{[^:{}]+:([^{}]*)\}", raw.strip())
@@ -328,15 +349,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                 )
         _nosql(service, keys, value, ev, facts)
         _stream_bindings(service, keys, all_keys, ev, facts)
-        ddl = keys.get("spring.jpa.hibernate.ddl-auto") or keys.get(
-            "spring.jpa.properties.hibernate.hbm2ddl.auto"
-        )
-        if ddl:
-            key = (
-                "spring.jpa.hibernate.ddl-auto"
-                if "spring.jpa.hibernate.ddl-auto" in keys
-                else "spring.jpa.properties.hibernate.hbm2ddl.auto"
-            )
+        key = _ddl_key(keys)
+        if key:
             resolved, _ = value(key)
             facts.append(Marker(service, "ddl_auto", resolved.strip().lower(), ev(key)))
         if keys.get("spring.flyway.enabled", "true") != "false" and any(

@@ -121,6 +121,9 @@ class Resolver:
     units_by_name: dict[str, str] = field(default_factory=dict)  # any unit name -> canonical
     diagnostics: list[Diagnostic] = field(default_factory=list)
     credentials: list[CredentialUse] = field(default_factory=list)
+    # literal passwords in connections that are not deployed (a development default on localhost,
+    # a file value the environment replaces): (service, evidence)
+    local_credentials: list[tuple[str, Evidence]] = field(default_factory=list)
     join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations
     test_calls: list[Call] = field(default_factory=list)  # calls in tests, attached to existing calls
 
@@ -290,10 +293,13 @@ def build_graph(
     # 3. connections and calls (configuration of inactive profiles is not deployed)
     for fact in by_type[Connection]:
         assert isinstance(fact, Connection)
-        if profile_active(r, fact.service, fact.evidence.profile) and not overridden_by_env(
-            r, fact.service, fact.evidence
-        ):
+        if not profile_active(r, fact.service, fact.evidence.profile):
+            continue
+        if not overridden_by_env(r, fact.service, fact.evidence):
             _connect(r, fact)
+        elif fact.info.password == "literal" and fact.evidence.source != SourceKind.CODE:
+            # replaced at deploy time, yet the password written in the file is committed all the same
+            r.local_credentials.append((fact.service, fact.evidence))
     for fact in by_type[Call]:
         assert isinstance(fact, Call)
         if fact.evidence.source == SourceKind.CODE:
@@ -338,6 +344,10 @@ def build_graph(
     for fact in by_type[Credential]:
         assert isinstance(fact, Credential)
         _credential(r, fact.owner, fact.key, fact.evidence)
+    written = {(u.owner, u.evidence.location.path) for u in r.credentials}
+    for service, evidence in r.local_credentials:
+        if (_owner_node(r, service), evidence.location.path) not in written:
+            _credential(r, service, "connection string password", evidence)
     add_credential_nodes(r.graph, r.credentials)
     for fact in by_type[Marker]:
         assert isinstance(fact, Marker)
@@ -465,6 +475,10 @@ def _connect(
                     f"connection to {host} ignored: a development default, not a deployed dependency",
                 )
             )
+            # ... but a password written into it is committed all the same (unless the file names
+            # it under a key of its own, reported there: spring.datasource.password)
+            if info.password == "literal" and fact.evidence.source != SourceKind.CODE:
+                r.local_credentials.append((fact.service, fact.evidence))
             return
         kind, name = r.resolve_host(host, r.service_name(fact.service), technology or "db")
         if kind == "service":
@@ -890,6 +904,8 @@ def _owner_node(r: Resolver, owner: str) -> str:
 
 
 def _credential(r: Resolver, owner: str, key: str, evidence: Evidence) -> None:
+    if is_test_source(evidence.location.path) and not r.config.include_tests:
+        return  # a test's login (a test container, a mocked server) is no credential of the system
     if not owner:  # a SQL file or code of no service: the place alone is the finding
         r.credentials.append(CredentialUse("", key, evidence))
         return

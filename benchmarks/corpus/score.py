@@ -341,20 +341,35 @@ def score_findings(
     levels: dict[str, dict[str, list[str]]] = {
         lv: {"hit": [], "miss": []} for lv in ("must", "should", "must_not")
     }
-    for lab in labels.get("findings") or []:
+
+    def matches(lab: dict[str, Any], f: dict[str, Any], strict: bool = False) -> bool:
+        """The finding is the labelled one: it names the label's subjects or sits at its path
+        (``strict``: both, where the label gives both)."""
         path = str(lab.get("path") or "")
         if strip and path.startswith(strip):
             path = path[len(strip) :]
         subjects = [names_of(s) for s in lab.get("subjects") or []]
-        hit = False
-        for f in findings:
-            if not _rule_matches(str(lab.get("rule", "")), f):
-                continue
-            by_subject = bool(subjects) and all(_mentioned(s, f, nodes) for s in subjects)
-            by_path = bool(path) and (f.get("location") or {}).get("path") == path
-            if by_subject or by_path or (not subjects and not path):
-                hit = True
-                break
+        if not _rule_matches(str(lab.get("rule", "")), f):
+            return False
+        by_subject = not subjects or all(_mentioned(s, f, nodes) for s in subjects)
+        by_path = not path or (f.get("location") or {}).get("path") == path
+        if strict:
+            return by_subject and by_path
+        return (by_subject and bool(subjects)) or (by_path and bool(path)) or (not subjects and not path)
+
+    # A finding a must or should label asks for is a must_not hit only where it is exactly the
+    # forbidden one (its subjects at its place): a service's real credential is no hit on the label
+    # that forbids blaming the same service for its seed data in another file.
+    wanted = {
+        i
+        for lab in labels.get("findings") or []
+        if str(lab.get("level", "should")) in ("must", "should")
+        for i, f in enumerate(findings)
+        if matches(lab, f)
+    }
+    for lab in labels.get("findings") or []:
+        forbidden = str(lab.get("level", "should")) == "must_not"
+        hit = any(matches(lab, f, strict=forbidden and i in wanted) for i, f in enumerate(findings))
         subj = "/".join(map(str, lab.get("subjects") or []))
         desc = f"{lab.get('rule')} {subj} {lab.get('path') or ''}".strip()
         levels[str(lab.get("level", "should"))]["hit" if hit else "miss"].append(desc)

@@ -241,3 +241,37 @@ def test_a_service_reported_twice_is_one_match_and_one_false_positive() -> None:
     res = score.score_system(LABELS, out)
     assert counts(res, "services") == (3, 1, 0)
     assert res["categories"]["services"]["fp_items"] == ["order-service"]
+
+
+def test_a_finding_a_must_label_asks_for_is_no_must_not_hit() -> None:
+    # TeaStore's shape: the service's real datastore password (must) and, in the same service, the
+    # shop users' seed password (must_not); the must finding names the same subject.
+    labels = copy.deepcopy(LABELS)
+    labels["findings"] = [
+        {
+            "rule": "plaintext-credentials",
+            "level": "must",
+            "subjects": ["orders"],
+            "path": "sys/src/orders/persistence.xml",
+        },
+        {
+            "rule": "plaintext-credentials",
+            "level": "must_not",
+            "subjects": ["orders"],
+            "path": "sys/src/orders/DataGenerator.java",
+        },
+    ]
+    out = perfect_output()
+    real = {
+        "rule": "plaintext-credentials",
+        "subjects": ["service:orders"],
+        "message": "Plaintext credential jdbc.password in src/orders/persistence.xml, used by orders",
+        "location": {"path": "src/orders/persistence.xml", "line": 20, "column": 1},
+    }
+    out["findings"] = [real]
+    f = score.score_system(labels, out, subdir="sys")["findings"]
+    assert (f["must"], f["must_not"]) == ([1, 1], [0, 1])
+    # the forbidden place itself is still a hit
+    out["findings"] = [real, {**real, "location": {"path": "src/orders/DataGenerator.java", "line": 96}}]
+    f = score.score_system(labels, out, subdir="sys")["findings"]
+    assert f["must_not"] == [1, 1]

@@ -563,6 +563,26 @@ class _Walker:
         body = node.child_by_field_name("body")
         if body is None:
             return
+        # A command handler (``class CreateOrderHandler implements CommandHandler<Result, CreateOrder>``)
+        # is dispatched by a command bus the caller hands the command to (``bus.execute(cmd)``), a call
+        # no name leads through: its ``handle`` method is the command's entry point.
+        interfaces = node.child_by_field_name("interfaces")
+        handled = [
+            _command_of(t)
+            for t in (
+                interfaces.named_children[0].named_children
+                if interfaces and interfaces.named_children
+                else []
+            )
+        ]
+        if node.type == "class_declaration" and any(handled):
+            command = next(c for c in handled if c)
+            for method in body.named_children:
+                if method.type == "method_declaration" and text_of(method.child_by_field_name("name")) in (
+                    "handle",
+                    "execute",
+                ):
+                    routes.append((f"command {command}", method))
         # Micronaut RabbitMQ: the method annotation each class annotation gives a destination in
         annotations_pairs = {
             (method_kind, class_kind)
@@ -652,6 +672,25 @@ class _Walker:
                 scan.facts.append(
                     Marker(scan.service, "compensation", method_name, scan.evidence(method, method_name))
                 )
+
+
+_COMMAND_HANDLER = re.compile(r"^I?(\w*)CommandHandler$")
+
+
+def _command_of(type_node: Node) -> str:
+    """The command a ``CommandHandler<..., CreateOrder>`` / ``CreateOrderCommandHandler`` interface
+    handles: its last type argument, else the interface's name before ``CommandHandler``; ``""`` when
+    the type is no command handler."""
+    if type_node.type == "generic_type":
+        name = text_of(type_node.named_children[0]) if type_node.named_children else ""
+        match = _COMMAND_HANDLER.match(name.rsplit(".", 1)[-1])
+        if not match:
+            return ""
+        arguments = [c for c in type_node.named_children if c.type == "type_arguments"]
+        kinds = arguments[0].named_children if arguments else []
+        return text_of(kinds[-1]).split("<")[0] if kinds else match.group(1) or "command"
+    match = _COMMAND_HANDLER.match(text_of(type_node).rsplit(".", 1)[-1])
+    return (match.group(1) or "command") if match else ""
 
 
 _CLIENTS = {
@@ -752,7 +791,9 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     scan.facts.extend(collect_operations(scan, routes, scope, writes_in, delegates))
     # Methods of the service's own classes, summarised for handlers in other files that call them.
     owners = []
-    for declaration in nodes_of("java", root, ("class_declaration",)):
+    # Interfaces too: a declarative client's methods (Micronaut ``@KafkaClient`` ``@Topic``) publish
+    # though they have no body.
+    for declaration in nodes_of("java", root, ("class_declaration", "interface_declaration")):
         body = declaration.child_by_field_name("body")
         interfaces = declaration.child_by_field_name("interfaces")
         names = [text_of(declaration.child_by_field_name("name"))]

@@ -1,0 +1,5 @@
+package com.acme.policy.domain;
+
+public interface PolicyRepository {
+    void save(Policy policy);
+}
