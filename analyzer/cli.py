@@ -1,6 +1,7 @@
 """The ``archconform`` command line (the composition root).
 
-Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or config error.
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or config error;
+3 an internal failure outside any one file (a failure reading one file is a diagnostic instead).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from analyzer.config import Config, ConfigError
 from analyzer.engine import create_baseline, load_rules
 from analyzer.model import Finding, Severity
 from analyzer.pipeline import build_model, load_project_config, scan
+from analyzer.pipeline.extraction import tool_origin
 from analyzer.pipeline.gitref import baseline_from_revision
 from analyzer.pipeline.rulesdoc import render_rules_docs
 from analyzer.pipeline.ruletest import run_rule_tests
@@ -36,6 +38,21 @@ FAIL_LEVELS = ("error", "warning", "note", "never")
 def _fail(message: str) -> None:
     click.echo(f"archconform: {message}", err=True)
     sys.exit(2)
+
+
+INTERNAL_ERROR_EXIT = 3
+
+
+def _internal_failure(exc: Exception, verbose: bool) -> None:
+    """A failure outside any one file (the file-level ones are diagnostics): a short message and
+    exit 3; with --verbose, where in archconform it happened."""
+    message = " ".join(str(exc).split())[:300]
+    click.echo(f"archconform: internal error: {type(exc).__name__}: {message}", err=True)
+    if verbose:
+        click.echo(f"  at {tool_origin(exc)}", err=True)
+    else:
+        click.echo("  (run with --verbose to see where; please report it)", err=True)
+    sys.exit(INTERNAL_ERROR_EXIT)
 
 
 def _write(path: Path, text: str) -> None:
@@ -125,6 +142,7 @@ def main() -> None:
     "or the GitHub Actions commit when run there).",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--verbose", is_flag=True, help="Say where in archconform an internal error happened.")
 def scan_command(
     path: Path,
     config_path: Path | None,
@@ -139,6 +157,7 @@ def scan_command(
     jobs: int | None,
     source_url: str | None,
     quiet: bool,
+    verbose: bool,
 ) -> None:
     """Scan the repository at PATH and report findings."""
     config = _config(path, config_path)
@@ -155,6 +174,9 @@ def scan_command(
     except ConfigError as exc:
         _fail(str(exc))
         return
+    except Exception as exc:
+        _internal_failure(exc, verbose)
+        return
     outputs = [
         (json_out, render_json),
         (sarif_out, render_sarif),
@@ -166,6 +188,10 @@ def scan_command(
             _write(target, render(result))
     if not quiet:
         click.echo(render_console(result, color=sys.stdout.isatty()))
+        if verbose:
+            for diag in result.diagnostics:
+                if diag.origin:
+                    click.echo(f"  {diag.path}:{diag.line}: failed at {diag.origin}")
         for target, _ in outputs:
             if target is not None:
                 click.echo(f"wrote {target}")

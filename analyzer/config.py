@@ -5,6 +5,7 @@ Errors name the file, the 1-based line and what was expected (:class:`ConfigErro
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,9 @@ from typing import Any
 import yaml
 
 from analyzer.model import Severity
+from analyzer.model.inputs import DEFAULT_INPUT_LIMITS, InputLimits, parse_input_limits
+from analyzer.model.schema import StringDatesLoader, schema_problem
+from analyzer.resources import rules_dir
 
 CONFIG_NAMES = ("archconform.yml", "archconform.yaml", ".archconform.yml")
 
@@ -83,6 +87,8 @@ class Config:
     profiles: tuple[str, ...] = ()  # deployed profiles; empty = report all
     fail_on: str = ""
     source_url: str = ""  # where reports link evidence to: <url>/<path>#L<line>
+    # Size, depth and time limits per repository file; set by `limits:` (see analyzer.model.inputs).
+    input_limits: InputLimits = DEFAULT_INPUT_LIMITS
     raw: tuple[tuple[str, Any], ...] = field(default=())
 
     def rule(self, name: str) -> RuleConfig:
@@ -98,6 +104,7 @@ def find_config(root: Path) -> Path | None:
 
 
 _TOP_KEYS = {
+    "limits",
     "services",
     "aliases",
     "ignore",
@@ -128,13 +135,15 @@ def load_config(path: Path, display: str | None = None) -> Config:
     """Parse and validate a config file. Raises :class:`ConfigError` with file and line."""
     shown = display or path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
         tree = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=StringDatesLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise ConfigError(shown, line, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise ConfigError(shown, 1, "nested too deeply to be a configuration") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(shown, 1, f"cannot read config: {exc}") from None
     if data is None:
@@ -142,6 +151,15 @@ def load_config(path: Path, display: str | None = None) -> Config:
     if not isinstance(data, dict) or tree is None:
         raise ConfigError(shown, 1, "expected a mapping of settings at the top level")
     lines = _mapping_lines(tree)
+    for key in data:  # an unknown setting first: its own message names the settings there are
+        if key not in _TOP_KEYS:
+            line = _line_of(lines.get(str(key)))
+            raise ConfigError(
+                shown, line, f"unknown setting '{key}'; expected one of {', '.join(sorted(_TOP_KEYS))}"
+            )
+    problem = schema_problem(data, tree, rules_dir() / "schema" / "config.schema.json")
+    if problem is not None:
+        raise ConfigError(shown, problem[0], problem[1])
 
     def fail(key: str, message: str, node: yaml.Node | None = None) -> ConfigError:
         return ConfigError(shown, _line_of(node if node is not None else lines.get(key)), message)
@@ -269,7 +287,11 @@ def load_config(path: Path, display: str | None = None) -> Config:
     fail_on = str(data.get("fail_on") or "")
     if fail_on and fail_on not in {"error", "warning", "note", "never"}:
         raise fail("fail_on", "'fail_on' must be error, warning, note or never")
+    values, problems = parse_input_limits(data.get("limits") or {})
+    if problems:
+        raise fail("limits", problems[0])
     return Config(
+        input_limits=dataclasses.replace(DEFAULT_INPUT_LIMITS, **values),
         path=shown,
         services=tuple(services),
         aliases=aliases,

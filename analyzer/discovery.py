@@ -17,6 +17,7 @@ import yaml
 
 from analyzer.config import Config
 from analyzer.model import Diagnostic, DiagnosticLevel
+from analyzer.model.inputs import DEFAULT_INPUT_LIMITS, read_text_file
 
 # NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
 # the code extractors skip bundled JavaScript in them instead.
@@ -109,14 +110,53 @@ def walk_files(root: Path, ignore: tuple[str, ...] = ()) -> list[str]:
     return sorted(found)
 
 
+class _PlainLoader(yaml.SafeLoader):
+    """Safe YAML where timestamps stay strings: discovery reads names and folders, and PyYAML's
+    timestamp constructor raises on malformed dates (``2001-13-45``) a committer may write."""
+
+
+_PlainLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+# A folder a YAML value names is used as a path only if it is a plausible one.
+MAX_PATH_CHARS = 1024
+MAX_NAME_CHARS = 255
+
+
+def plausible_folder(folder: str) -> bool:
+    """Whether a repo-relative folder named by repository data may be looked up on disk: no NUL,
+    not absolute, not climbing out, no part longer than file systems allow.
+
+    >>> plausible_folder("services/orders"), plausible_folder("../etc"), plausible_folder("a" * 300)
+    (True, False, False)
+    """
+    if not folder:
+        return True
+    if "\x00" in folder or len(folder) > MAX_PATH_CHARS or folder.startswith(("/", "..")):
+        return False
+    return all(len(part.encode("utf-8", "surrogatepass")) <= MAX_NAME_CHARS for part in folder.split("/"))
+
+
+def _is_dir(root: Path, folder: str) -> bool:
+    try:
+        return plausible_folder(folder) and (root / folder).is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Diagnostic]]:
     """Service name per build context folder of one compose file (a light read; the compose
-    extractor does the full job)."""
+    extractor does the full job and reports problems with their line)."""
     roots: dict[str, str] = {}
+    decoded = read_text_file(root / path, DEFAULT_INPUT_LIMITS.config_max_bytes)
+    if decoded.text is None:
+        return roots, []
     try:
-        data = yaml.safe_load((root / path).read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
-        return roots, []  # the compose extractor reports the problem with its line
+        data = yaml.load(decoded.text, Loader=_PlainLoader)  # a SafeLoader subclass
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return roots, []
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
         return roots, []
@@ -136,13 +176,23 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
         if isinstance(dockerfile, str) and "$" not in dockerfile and "/" in dockerfile:
             folder = folder / PurePosixPath(dockerfile).parent
         norm = os.path.normpath(folder.as_posix()).replace("\\", "/")
-        if norm.startswith(".."):
+        if norm.startswith("..") or not plausible_folder("" if norm == "." else norm):
             continue
         claimed.setdefault("" if norm == "." else str(norm), set()).add(str(name))
     for claimed_folder, names in claimed.items():
         if len(names) == 1:  # a context shared by several services maps files to none of them
             roots[claimed_folder] = next(iter(names))
     return roots, []
+
+
+def _guarded_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Diagnostic]]:
+    """:func:`_compose_build_roots`, with any failure a diagnostic at the file: one compose file
+    discovery cannot read costs its build roots, never the scan."""
+    try:
+        return _compose_build_roots(root, path)
+    except Exception as exc:
+        message = f"internal error reading build contexts: {type(exc).__name__}: {str(exc)[:200]}"
+        return {}, [Diagnostic(path, 0, DiagnosticLevel.ERROR, message)]
 
 
 def discover(root: Path, config: Config) -> Discovery:
@@ -159,7 +209,7 @@ def discover(root: Path, config: Config) -> Discovery:
         if (pure.name in MARKER_FILES or pure.suffix == ".csproj") and folder:
             marker_roots.setdefault(folder, pure.parent.name)
         if is_compose_file(path):
-            found, diags = _compose_build_roots(root, path)
+            found, diags = _guarded_build_roots(root, path)
             compose_roots.update(found)
             result.diagnostics.extend(diags)
     result.service_roots.update(marker_roots)
@@ -168,7 +218,7 @@ def discover(root: Path, config: Config) -> Discovery:
         for folder in svc.paths:
             result.service_roots[folder.strip("/")] = svc.name
     for folder, name in list(result.service_roots.items()):
-        if not (root / folder).is_dir():
+        if not _is_dir(root, folder):
             result.diagnostics.append(
                 Diagnostic(
                     config.path,

@@ -21,6 +21,8 @@ from analyzer.engine.expr import ExpressionError, compile_condition, compile_tem
 from analyzer.engine.rules import DeclarativeRule, PythonRule, Report, Rule
 from analyzer.engine.spec import WILDCARD, EdgePattern, MatchSpec, NodePattern, OutputSpec, WalkSpec
 from analyzer.model import Diagnostic, DiagnosticLevel, EdgeKind, NodeKind, RuleMeta, Severity
+from analyzer.model.schema import StringDatesLoader, schema_problem
+from analyzer.resources import rules_dir
 
 ENTRY_POINT_GROUP = "archconform.rules"
 
@@ -166,10 +168,12 @@ def parse_rule(text: str, path: str) -> DeclarativeRule:
     """Compile one YAML rule. Raises :class:`RuleError` with the file and line of the mistake."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=StringDatesLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RuleError(path, mark.line + 1 if mark else 1, f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise RuleError(path, 1, "nested too deeply to be a rule") from None
     if node is None or not isinstance(data, dict):
         raise RuleError(path, 1, "a rule file is a YAML mapping (id, name, title, severity, ...)")
     doc = _Doc(path, node)
@@ -183,6 +187,11 @@ def parse_rule(text: str, path: str) -> DeclarativeRule:
         severity = Severity(str(data["severity"]))
     except ValueError:
         raise doc.error("severity", "severity must be error, warning or note") from None
+    # The published schema decides the shape before anything is compiled: a mapping where a list
+    # belongs is an error at its line, not a TypeError deep in the compiler.
+    problem = schema_problem(data, node, rules_dir() / "schema" / "rule.schema.json")
+    if problem is not None:
+        raise RuleError(path, problem[0], problem[1])
     bodies = [k for k in ("match", "cycles", "chains") if k in data]
     if len(bodies) != 1:
         raise RuleError(path, 1, "a rule needs exactly one of 'match', 'cycles' or 'chains'")

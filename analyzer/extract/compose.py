@@ -245,9 +245,12 @@ def _services(doc: LineDict | None) -> LineDict:
         return services
     if doc and "services" not in doc and "version" not in doc:
         # Compose file format 1: services at the top level.
-        return LineDict(
+        top = LineDict(
             {k: v for k, v in doc.items() if isinstance(v, dict) and ("image" in v or "build" in v)}
         )
+        top.src = {k: doc.line_of(k) for k in top}
+        top.origin = doc.origin
+        return top
     return LineDict()
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from analyzer.model import Diagnostic, Evidence
+from analyzer.model.inputs import DEFAULT_INPUT_LIMITS, InputLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +279,7 @@ class FileContext:
     service: str = ""
     technology: str = ""
     profile: str = ""
+    input_limits: InputLimits = DEFAULT_INPUT_LIMITS  # size, depth and time limits for this file
 
 
 @dataclass(slots=True)

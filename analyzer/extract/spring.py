@@ -43,6 +43,7 @@ from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, Sour
 NAME = "spring"
 
 _FILE = re.compile(r"^(application|bootstrap)(-(?P<profile>[\w.-]+))?\.(ya?ml|properties)$", re.I)
+_PROPERTY = re.compile(r"^((?:\\.|[^=:\s\\])+)\s*[=:\s]\s*(.*)$")
 _PLACEHOLDER = re.compile(r"\$\{([^}:]+)(?::([^}]*))?\}")
 
 
@@ -90,7 +91,9 @@ def _properties(text: str) -> list[Entry]:
             continue
         line = pending + line
         pending = ""
-        match = re.match(r"^((?:\\.|[^=:\s])+)\s*[=:\s]\s*(.*)$", line)
+        # NOTE: the key's two alternatives must not both match a backslash, or a line of
+        # backslashes without a separator backtracks exponentially (a mutated file took minutes).
+        match = _PROPERTY.match(line)
         if match:
             entries.append((match.group(1).replace("\\", ""), match.group(2).strip(), start))
         else:

@@ -23,6 +23,11 @@ class LineDict(dict[Any, Any]):
     origin: Source
     override: bool = False  # tagged `!override` (compose): replaces on merge
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.src = {}  # NOTE: a LineDict built in code (not loaded) still answers line_of
+        self.origin = ("", 1)
+
     def line_of(self, key: Any) -> Source:
         return self.src.get(key, self.origin)
 
@@ -79,9 +84,16 @@ def _loader_for(path: str) -> type[yaml.SafeLoader]:
 
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
+    # Timestamps stay strings: values are read as text, and PyYAML's timestamp constructor
+    # raises on a malformed date (`2001-13-45`) that a committer may well write.
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
     Loader.add_constructor("!override", compose_tag)
     Loader.add_constructor("!reset", compose_tag)
     return Loader
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
 
 
 class YamlError(ValueError):

@@ -1,0 +1,238 @@
+"""Reading files a repository supplies: size limits per kind, binary detection and encodings.
+
+A scanned repository is data written by anyone, so reading one of its files never raises: it
+yields the text, or ``None`` and the reason, and a note when the text had to be repaired. The
+reasons are plain sentences that the pipeline turns into diagnostics naming the file.
+
+Limits are a context variable (:func:`using_input_limits`) so that pure extractors deep in the
+call stack (the JSON reader, the tree-sitter walkers, sqlglot) can consult them without having
+them threaded through every call; the pipeline sets them once per file it hands to a worker.
+Only the trusted side may raise a limit; configuration inside the scanned tree may only lower
+one (see ``analyzer.config``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextvars
+import dataclasses
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    """Upper bounds on one repository file, by what it is. Every field is a positive int.
+
+    - ``code_max_bytes``: a source file (Python, Java, Go, JS/TS, C#, ``.proto``).
+    - ``config_max_bytes``: a manifest or configuration file (compose, Kubernetes, Spring, .NET, ``.env``).
+    - ``sql_max_bytes``: a schema or migration file (SQL, Liquibase, Prisma).
+    - ``trace_max_file_bytes``: one trace export on disk (traces are streamed, so this is generous).
+    - ``json_max_depth``: nesting of one JSON document (``appsettings.json``, trace documents).
+    - ``code_max_depth``: nesting of a syntax tree the code extractors walk.
+    - ``sql_max_millis``: wall time sqlglot may spend on the statements of one file.
+    """
+
+    code_max_bytes: int = 4 * MIB
+    config_max_bytes: int = 4 * MIB
+    sql_max_bytes: int = 16 * MIB
+    trace_max_file_bytes: int = 2048 * MIB
+    json_max_depth: int = 200
+    code_max_depth: int = 400
+    sql_max_millis: int = 10_000
+
+    def lowered(self, other: InputLimits) -> InputLimits:
+        """Each limit the smaller of the two: how settings from untrusted configuration apply."""
+        return InputLimits(
+            **{f.name: min(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self)}
+        )
+
+    def max_bytes(self, kind: str) -> int:
+        """The size limit of one input kind: ``code``, ``config``, ``sql`` or ``trace``."""
+        return {
+            "code": self.code_max_bytes,
+            "config": self.config_max_bytes,
+            "sql": self.sql_max_bytes,
+            "trace": self.trace_max_file_bytes,
+        }.get(kind, self.config_max_bytes)
+
+
+DEFAULT_INPUT_LIMITS = InputLimits()
+INPUT_LIMIT_NAMES = tuple(f.name for f in dataclasses.fields(InputLimits))
+
+_current: contextvars.ContextVar[InputLimits] = contextvars.ContextVar(
+    "archconform_input_limits", default=DEFAULT_INPUT_LIMITS
+)
+
+
+def current_input_limits() -> InputLimits:
+    return _current.get()
+
+
+@contextmanager
+def using_input_limits(limits: InputLimits) -> Iterator[InputLimits]:
+    """Make ``limits`` the ones in force for the block."""
+    token = _current.set(limits)
+    try:
+        yield limits
+    finally:
+        _current.reset(token)
+
+
+def parse_input_limits(raw: object) -> tuple[dict[str, int], list[str]]:
+    """The ``limits:`` entries this module knows (name → positive int) and the problems found.
+
+    >>> parse_input_limits({"json_max_depth": 50, "code_max_bytes": -1})
+    ({'json_max_depth': 50}, ["limit 'code_max_bytes' must be a positive integer"])
+    """
+    values: dict[str, int] = {}
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        return values, [f"'limits' maps limit names to positive integers ({', '.join(INPUT_LIMIT_NAMES)})"]
+    for name, value in raw.items():
+        if name not in INPUT_LIMIT_NAMES:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            problems.append(f"limit '{name}' must be a positive integer")
+            continue
+        values[str(name)] = value
+    return values, problems
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+BINARY_PROBE = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The text of a file (``None`` if it is not text) and a note about how it was read.
+
+    ``line`` is where the first repaired byte was (1-based), or 0.
+    """
+
+    text: str | None
+    note: str = ""
+    line: int = 0
+
+
+def _utf16_without_bom(head: bytes) -> str:
+    """``utf-16-le`` / ``utf-16-be`` when ``head`` looks like BOM-less UTF-16 text (mostly ASCII:
+    one zero byte in every pair, always on the same side), else ''."""
+    pairs = len(head) // 2
+    if pairs < 2:
+        return ""
+    even = sum(1 for i in range(0, pairs * 2, 2) if head[i] == 0)
+    odd = sum(1 for i in range(1, pairs * 2, 2) if head[i] == 0)
+    if odd >= pairs * 0.6 and even <= pairs * 0.02:
+        return "utf-16-le"
+    if even >= pairs * 0.6 and odd <= pairs * 0.02:
+        return "utf-16-be"
+    return ""
+
+
+def decode_bytes(data: bytes) -> Decoded:
+    """Text from bytes: a BOM names the encoding (UTF-8, UTF-16, UTF-32); otherwise UTF-16 is
+    recognised by its zero bytes, other data with zero bytes is binary, and anything else is UTF-8,
+    with undecodable bytes replaced and a note saying where.
+
+    >>> decode_bytes(b"\\xef\\xbb\\xbfa: 1").text
+    'a: 1'
+    >>> decode_bytes("a: 1".encode("utf-16")).text
+    'a: 1'
+    >>> decode_bytes(b"\\x7fELF\\x00\\x00").text is None
+    True
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode_as(data[len(bom) :], encoding)
+    head = data[:BINARY_PROBE]
+    if b"\x00" in head:
+        guessed = _utf16_without_bom(head)
+        if guessed:
+            return _decode_as(data, guessed)
+        return Decoded(None, "binary file (zero bytes in its first 8 KiB)")
+    return _decode_as(data, "utf-8")
+
+
+def _decode_as(data: bytes, encoding: str) -> Decoded:
+    try:
+        return Decoded(data.decode(encoding))
+    except UnicodeDecodeError as exc:
+        text = data.decode(encoding, errors="replace")
+        prefix = data[: exc.start].decode(encoding, errors="replace")
+        return Decoded(
+            text,
+            f"file is not valid {encoding.upper().replace('-LE', '').replace('-BE', '')}; "
+            "undecodable bytes replaced",
+            prefix.count("\n") + 1,
+        )
+
+
+def regular_file_problem(full: Path, max_bytes: int) -> str:
+    """Why ``full`` must not be read ('' if it may): not a regular file (FIFO, device, socket,
+    directory), a dangling or looping symlink, or larger than ``max_bytes``. Does not open it."""
+    try:
+        info = full.stat()  # follows symlinks: the scan walk has already kept them inside the root
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop; not read"
+        return f"cannot read file: {exc.strerror or exc}"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (FIFO, device or socket); not read"
+    if info.st_size > max_bytes:
+        return f"skipped: {info.st_size} bytes is over the {max_bytes} byte limit for this kind of file"
+    return ""
+
+
+def read_limited(full: Path, max_bytes: int) -> tuple[bytes | None, str]:
+    """The bytes of a regular file of at most ``max_bytes``, or ``None`` and why. Never blocks on
+    a FIFO (opened non-blocking and checked again after opening) and never reads past the limit,
+    even if the file grows meanwhile."""
+    problem = regular_file_problem(full, max_bytes)
+    if problem:
+        return None, problem
+    try:
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror or exc}"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None, "not a regular file (FIFO, device or socket); not read"
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > max_bytes:
+                return None, f"skipped: over the {max_bytes} byte limit for this kind of file"
+            chunks.append(chunk)
+        return b"".join(chunks), ""
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
+
+
+def read_text_file(full: Path, max_bytes: int) -> Decoded:
+    """:func:`read_limited` then :func:`decode_bytes`; ``Decoded(None, reason)`` when unreadable."""
+    data, problem = read_limited(full, max_bytes)
+    if data is None:
+        return Decoded(None, problem)
+    return decode_bytes(data)
