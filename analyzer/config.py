@@ -14,7 +14,13 @@ from typing import Any
 import yaml
 
 from analyzer.model import Severity
-from analyzer.model.inputs import DEFAULT_INPUT_LIMITS, InputLimits, parse_input_limits
+from analyzer.model.inputs import (
+    DEFAULT_INPUT_LIMITS,
+    InputLimitExceeded,
+    InputLimits,
+    check_flow_depth,
+    parse_input_limits,
+)
 from analyzer.model.schema import StringDatesLoader, schema_problem
 from analyzer.resources import rules_dir
 
@@ -136,13 +142,14 @@ def load_config(path: Path, display: str | None = None) -> Config:
     shown = display or path.name
     try:
         text = path.read_text(encoding="utf-8-sig")
+        check_flow_depth(text, DEFAULT_INPUT_LIMITS.json_max_depth)
         tree = yaml.compose(text)
         data = yaml.load(text, Loader=StringDatesLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise ConfigError(shown, line, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    except RecursionError:
+    except (RecursionError, InputLimitExceeded):
         raise ConfigError(shown, 1, "nested too deeply to be a configuration") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(shown, 1, f"cannot read config: {exc}") from None

@@ -17,7 +17,7 @@ import yaml
 
 from analyzer.config import Config
 from analyzer.model import Diagnostic, DiagnosticLevel
-from analyzer.model.inputs import DEFAULT_INPUT_LIMITS, read_text_file
+from analyzer.model.inputs import DEFAULT_INPUT_LIMITS, check_flow_depth, read_text_file
 
 # NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
 # the code extractors skip bundled JavaScript in them instead.
@@ -154,8 +154,9 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
     if decoded.text is None:
         return roots, []
     try:
+        check_flow_depth(decoded.text, DEFAULT_INPUT_LIMITS.json_max_depth)
         data = yaml.load(decoded.text, Loader=_PlainLoader)  # a SafeLoader subclass
-    except (yaml.YAMLError, RecursionError, ValueError):
+    except (yaml.YAMLError, RecursionError, ValueError):  # InputLimitExceeded is a ValueError
         return roots, []
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):

@@ -21,6 +21,7 @@ from analyzer.engine.expr import ExpressionError, compile_condition, compile_tem
 from analyzer.engine.rules import DeclarativeRule, PythonRule, Report, Rule
 from analyzer.engine.spec import WILDCARD, EdgePattern, MatchSpec, NodePattern, OutputSpec, WalkSpec
 from analyzer.model import Diagnostic, DiagnosticLevel, EdgeKind, NodeKind, RuleMeta, Severity
+from analyzer.model.inputs import DEFAULT_INPUT_LIMITS, InputLimitExceeded, check_flow_depth
 from analyzer.model.schema import StringDatesLoader, schema_problem
 from analyzer.resources import rules_dir
 
@@ -167,12 +168,13 @@ def _walk(doc: _Doc, mode: str, raw: Any) -> WalkSpec:
 def parse_rule(text: str, path: str) -> DeclarativeRule:
     """Compile one YAML rule. Raises :class:`RuleError` with the file and line of the mistake."""
     try:
+        check_flow_depth(text, DEFAULT_INPUT_LIMITS.json_max_depth)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.load(text, Loader=StringDatesLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RuleError(path, mark.line + 1 if mark else 1, f"not valid YAML: {exc}") from None
-    except RecursionError:
+    except (RecursionError, InputLimitExceeded):
         raise RuleError(path, 1, "nested too deeply to be a rule") from None
     if node is None or not isinstance(data, dict):
         raise RuleError(path, 1, "a rule file is a YAML mapping (id, name, title, severity, ...)")

@@ -48,6 +48,11 @@ _KIND = re.compile(r"^kind:\s*\S+", re.M)
 _API = re.compile(r"^apiVersion:\s*\S+", re.M)
 
 
+def _map(value: object) -> dict[Any, Any]:
+    """``value`` if it is a mapping, else an empty one: a manifest may hold anything anywhere."""
+    return value if isinstance(value, dict) else {}
+
+
 def wants(path: str) -> bool:
     name = posixpath.basename(path).lower()
     if not name.endswith((".yaml", ".yml")) or name.startswith(
@@ -97,7 +102,7 @@ def _configs(docs: _Docs) -> None:
         kind = doc.get("kind")
         if kind not in ("ConfigMap", "Secret"):
             continue
-        name = str((doc.get("metadata") or {}).get("name") or "")
+        name = str(_map(doc.get("metadata")).get("name") or "")
         config = _Config(name, kind == "Secret")
         for section in ("data", "stringData"):
             data = doc.get(section)
@@ -145,7 +150,7 @@ def _pod(doc: LineDict) -> LineDict | None:
     if doc.get("kind") == "Pod":
         return spec if isinstance(spec, LineDict) else None
     if doc.get("kind") == "CronJob" and isinstance(spec, dict):
-        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+        spec = _map(spec.get("jobTemplate")).get("spec") or {}
     template = spec.get("template") if isinstance(spec, dict) else None
     pod = template.get("spec") if isinstance(template, dict) else None
     return pod if isinstance(pod, LineDict) else None
@@ -199,13 +204,13 @@ def _deployed(
     )
     services = [(path, doc) for path, doc in docs.docs if doc.get("kind") == "Service"]
     workloads = [(path, doc) for path, doc in own if doc.get("kind") in WORKLOADS]
-    names = {str((doc.get("metadata") or {}).get("name") or "").lower() for _, doc in docs.docs}
+    names = {str(_map(doc.get("metadata")).get("name") or "").lower() for _, doc in docs.docs}
     for _, doc in docs.docs:
         pod = _pod(doc) if doc.get("kind") in WORKLOADS else None
         containers = [c for c in (pod.get("containers") or []) if isinstance(c, dict)] if pod else []
         found = technology_for_image(str(containers[0].get("image") or "")) if containers else None
         if found is not None:
-            docs.stores[str((doc.get("metadata") or {}).get("name") or "").lower()] = found[0]
+            docs.stores[str(_map(doc.get("metadata")).get("name") or "").lower()] = found[0]
     for _, doc in workloads:
         try:
             _workload(ctx, doc, services, docs, names, result)
@@ -238,7 +243,7 @@ def _workload(
     labels = _template_labels(doc)
     aliases: set[str] = set()
     for _, svc in services:
-        selector = (svc.get("spec") or {}).get("selector") if isinstance(svc.get("spec"), dict) else None
+        selector = _map(svc.get("spec")).get("selector") if isinstance(svc.get("spec"), dict) else None
         if (
             isinstance(selector, dict)
             and selector
@@ -266,7 +271,7 @@ def _workload(
     tech = technology_for_image(image)
     if tech is not None:
         claims = (
-            bool((doc.get("spec") or {}).get("volumeClaimTemplates"))
+            bool(_map(doc.get("spec")).get("volumeClaimTemplates"))
             if isinstance(doc.get("spec"), dict)
             else False
         )

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from analyzer.model.inputs import InputLimitExceeded, check_flow_depth
+
 Source = tuple[str, int]  # (repo-relative path, 1-based line)
 
 
@@ -104,6 +106,10 @@ class YamlError(ValueError):
 
 def load_all(text: str, path: str) -> list[Any]:
     """Every document of a YAML stream, with lines. Raises :class:`YamlError` with the line."""
+    try:
+        check_flow_depth(text)  # JSON read as YAML too (appsettings.json)
+    except InputLimitExceeded as exc:
+        raise YamlError(f"not read: {exc}", 1) from None
     try:
         return [doc for doc in yaml.load_all(text, Loader=_loader_for(path)) if doc is not None]
     except yaml.YAMLError as exc:

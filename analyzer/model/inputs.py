@@ -18,6 +18,7 @@ import contextvars
 import dataclasses
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,6 +105,60 @@ def parse_input_limits(raw: object) -> tuple[dict[str, int], list[str]]:
             continue
         values[str(name)] = value
     return values, problems
+
+
+class InputLimitExceeded(ValueError):
+    """A repository file is over one of the :class:`InputLimits`; the message names the limit.
+    The pipeline reports it as a warning at the file (``line`` when known) and goes on."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+# -- nesting -----------------------------------------------------------------------------------
+
+_NOT_BRACKETS = {
+    "flow": re.compile(r"[^\[\]{}]+"),
+    "code": re.compile(r"[^\[\](){}]+"),
+}
+
+
+def bracket_depth(text: str, style: str = "flow", stop_above: int = 0) -> int:
+    """How deep brackets nest in ``text`` (``flow``: ``[]{}`` as in JSON and YAML flow style;
+    ``code``: also ``()``), counted without parsing: quotes and comments are not understood, so
+    this is an upper bound for well-formed files and cheap enough to run before a parser that
+    recurses or goes quadratic on depth. With ``stop_above``, returns as soon as it is exceeded.
+
+    >>> bracket_depth('{"a": [1, {"b": []}]}')
+    4
+    """
+    openers = "([{" if style == "code" else "[{"
+    if stop_above:
+        total = sum(text.count(c) for c in openers)
+        if total <= stop_above:  # cannot nest deeper than it has brackets
+            return total
+    depth = deepest = 0
+    for char in _NOT_BRACKETS[style].sub("", text):
+        if char in openers:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if stop_above and deepest > stop_above:
+                    return deepest
+        elif depth:
+            depth -= 1
+    return deepest
+
+
+def check_flow_depth(text: str, limit: int | None = None) -> None:
+    """Raise :class:`InputLimitExceeded` when JSON / YAML flow collections nest deeper than
+    ``limit`` (default: ``json_max_depth`` in force). PyYAML's scanner is quadratic in flow depth
+    and its composer recursive: twenty thousand ``[`` took minutes before this check."""
+    limit = limit or current_input_limits().json_max_depth
+    depth = bracket_depth(text, "flow", stop_above=limit)
+    if depth > limit:
+        raise InputLimitExceeded(f"nested deeper than {limit} levels of [ and {{ (limit json_max_depth)")
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 from analyzer.extract.facts import ExtractResult, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import Diagnostic, DiagnosticLevel
-from analyzer.model.inputs import read_text_file, using_input_limits
+from analyzer.model.inputs import InputLimitExceeded, read_text_file, using_input_limits
 
 PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than it saves
 
@@ -69,6 +69,11 @@ def guarded(path: str, what: str, action: Callable[[], ExtractResult]) -> Extrac
     """Run ``action`` (reading one file); any exception becomes a diagnostic at ``path``."""
     try:
         return action()
+    except InputLimitExceeded as exc:  # a limit, not a bug: say which, and go on
+        result = ExtractResult()
+        message = f"{what}: file skipped: {exc}"
+        result.diagnostics.append(Diagnostic(path, exc.line, DiagnosticLevel.WARNING, message))
+        return result
     except RecursionError as exc:
         problem, line, origin = (
             f"{what}: input nested too deeply to analyse; file skipped",
