@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := build/demo
 
-.PHONY: demo test lint typecheck layers unit browser-deps bench clean
+.PHONY: demo test lint typecheck layers unit browser-deps bench fuzz clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ test: lint typecheck layers unit
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# Mutation fuzzing of every input kind, in-process (figures: tests/fuzz/README.md). Crashes are
+# saved under fixtures/hostile/fuzz/ and replayed by the quick profile in `make test`.
+FUZZ_INPUTS ?= 10000
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzz.run --inputs $(FUZZ_INPUTS)
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

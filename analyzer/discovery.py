@@ -202,6 +202,7 @@ def discover(root: Path, config: Config) -> Discovery:
     result.files = walk_files(root, config.ignore)
     marker_roots: dict[str, str] = {}
     compose_roots: dict[str, str] = {}
+    named_by: dict[str, str] = {}  # root folder -> the compose file that named it (for diagnostics)
     for path in result.files:
         pure = PurePosixPath(path)
         folder = pure.parent.as_posix()
@@ -212,17 +213,19 @@ def discover(root: Path, config: Config) -> Discovery:
         if is_compose_file(path):
             found, diags = _guarded_build_roots(root, path)
             compose_roots.update(found)
+            named_by.update(dict.fromkeys(found, path))
             result.diagnostics.extend(diags)
     result.service_roots.update(marker_roots)
     result.service_roots.update(compose_roots)
     for svc in config.services:
         for folder in svc.paths:
             result.service_roots[folder.strip("/")] = svc.name
+            named_by.pop(folder.strip("/"), None)
     for folder, name in list(result.service_roots.items()):
         if not _is_dir(root, folder):
             result.diagnostics.append(
                 Diagnostic(
-                    config.path,
+                    named_by.get(folder, config.path),
                     0,
                     DiagnosticLevel.WARNING,
                     f"service '{name}' root folder '{folder}' does not exist",
