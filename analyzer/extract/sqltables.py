@@ -19,12 +19,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+
+from analyzer.model.inputs import current_input_limits
 
 # sqlglot logs a warning for every statement it falls back to a Command for (function bodies,
 # vendor syntax); those are expected in migrations and reported as our own facts instead.
@@ -352,7 +355,17 @@ def _parse(text: str, dialect: str) -> exp.Expression | None:
 def analyze_sql(sql: str, dialect: str = "") -> tuple[SqlStatementFacts, ...]:
     """Facts for every statement in ``sql`` (unparseable ones carry ``error``)."""
     results: list[SqlStatementFacts] = []
-    for line, text in split_statements(sql):
+    statements = split_statements(sql)
+    budget = current_input_limits().sql_max_millis
+    deadline = time.monotonic() + budget / 1000
+    for line, text in statements:
+        if time.monotonic() > deadline:  # checked between statements: sqlglot cannot be interrupted
+            results.append(
+                SqlStatementFacts(
+                    line, "error", error=f"time budget of {budget} ms spent (limit sql_max_millis)"
+                )
+            )
+            continue
         if len(text) > MAX_STATEMENT_CHARS:
             results.append(SqlStatementFacts(line, "error", error="statement too long to analyse"))
             continue

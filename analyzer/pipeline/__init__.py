@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections import Counter
@@ -27,6 +28,7 @@ from analyzer.enrich.contexts import apply_codeowners
 from analyzer.extract.facts import Connection, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import ArchGraph, Diagnostic, ScanResult
+from analyzer.model.inputs import DEFAULT_INPUT_LIMITS
 from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
 from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, run_tasks
 from analyzer.pipeline.traces import read_traces
@@ -42,9 +44,15 @@ def load_project_config(root: Path, config_path: Path | None = None) -> Config:
         return Config()
     try:
         display = path.resolve().relative_to(root.resolve()).as_posix()
+        inside = True
     except ValueError:
-        display = path.name
-    return load_config(path, display)
+        display, inside = path.name, False
+    config = load_config(path, display)
+    if inside:
+        # NOTE: a config inside the scanned tree is written by whoever wrote the pull request: it
+        # may lower the input limits, never raise them (raising is for a --config from outside).
+        config = dataclasses.replace(config, input_limits=DEFAULT_INPUT_LIMITS.lowered(config.input_limits))
+    return config
 
 
 def _service_technologies(facts: Sequence[Fact]) -> dict[str, str]:
@@ -84,19 +92,21 @@ def _build(
         for extractor in extractors:
             if extractor.wants(path):
                 phase = 0 if extractor.name in MANIFEST_EXTRACTORS else 1
-                phases[phase].append((extractor.name, FileContext(path, str(root), service)))
+                phases[phase].append(
+                    (extractor.name, FileContext(path, str(root), service, input_limits=config.input_limits))
+                )
     facts, diags = run_tasks(phases[0], jobs)
     diagnostics.extend(diags)
     technologies = _service_technologies(facts)
     second = [
-        (name, FileContext(ctx.path, ctx.root, ctx.service, technologies.get(normalise(ctx.service), "")))
+        (name, dataclasses.replace(ctx, technology=technologies.get(normalise(ctx.service), "")))
         for name, ctx in phases[1]
     ]
     more, diags = run_tasks(second, jobs)
     facts.extend(more)
     diagnostics.extend(diags)
     trace_paths = [*traces, *_config_traces(root, config)]
-    trace_facts, diags = read_traces(root, trace_paths)
+    trace_facts, diags = read_traces(root, trace_paths, config.input_limits)
     facts.extend(trace_facts)
     diagnostics.extend(diags)
     graph, diags = build_graph(facts, config, found.service_roots)
