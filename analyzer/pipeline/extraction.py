@@ -43,10 +43,16 @@ def tool_origin(exc: BaseException) -> str:
     """The innermost place in archconform an exception passed through (``analyzer/x.py:12 in f``),
     for ``--verbose``: enough for a bug report, without a traceback in the user's face."""
     frames = traceback.extract_tb(exc.__traceback__)
-    ours = [f for f in frames if f"{os.sep}analyzer{os.sep}" in f.filename] or frames
-    if not ours:
+    if not frames:
         return ""
-    frame = ours[-1]
+    ours = [f for f in frames if f"{os.sep}analyzer{os.sep}" in f.filename] or frames
+    shown = _frame(ours[-1])
+    if frames[-1] is not ours[-1]:  # raised in a library: say where too
+        shown += f" → {_frame(frames[-1])}"
+    return shown
+
+
+def _frame(frame: traceback.FrameSummary) -> str:
     name = frame.filename
     cut = name.rfind(f"{os.sep}analyzer{os.sep}")
     shown = name[cut + 1 :] if cut >= 0 else os.path.basename(name)
