@@ -183,9 +183,14 @@ def scan_command(
         (html_out, render_html),
         (md_out, render_markdown),
     ]
-    for target, render in outputs:
-        if target is not None:
-            _write(target, render(result))
+    try:
+        for target, render in outputs:
+            if target is not None:
+                _write(target, render(result))
+    except OSError as exc:  # the output path: the user's to fix
+        _fail(f"cannot write {exc.filename}: {exc.strerror}")
+    except Exception as exc:
+        _internal_failure(exc, verbose)
     if not quiet:
         click.echo(render_console(result, color=sys.stdout.isatty()))
         if verbose:

@@ -88,10 +88,55 @@ def _ignored(path: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, p.rstrip("/") + "/*") for p in patterns)
 
 
-def walk_files(root: Path, ignore: tuple[str, ...] = ()) -> list[str]:
-    """Repo-relative POSIX paths of regular files, sorted; never follows symlinks out of the tree."""
+def unusable_name(name: str) -> bool:
+    """A file or folder name no report can carry: bytes that are not UTF-8 (decoded by the OS
+    layer as surrogates), a backslash (not a POSIX path separator anywhere else), or control
+    characters (a newline in a name would forge lines in console and Markdown output).
+
+    >>> unusable_name("orders.sql"), unusable_name("a\\b.sql"), unusable_name("x\udcff.sql")
+    (False, True, True)
+    """
+    return any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 or "\ud800" <= ch <= "\udfff" for ch in name)
+
+
+def _shown(path: str) -> str:
+    """A path with an unusable name, written so that it can be printed."""
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def walk_files(
+    root: Path, ignore: tuple[str, ...] = (), problems: list[Diagnostic] | None = None
+) -> list[str]:
+    """Repo-relative POSIX paths of regular files, sorted. Symlinks are never followed (so they
+    can neither leave the tree nor loop); FIFOs, sockets and devices are not files; folders that
+    cannot be listed and names no report can carry are left out, with a diagnostic in ``problems``.
+    """
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unreadable(error: OSError) -> None:
+        if problems is not None:
+            where = _shown(Path(error.filename or "").relative_to(root).as_posix()) if error.filename else ""
+            problems.append(
+                Diagnostic("", 0, DiagnosticLevel.WARNING, f"folder '{where}' not read: {error.strerror}")
+            )
+
+    def skip_name(rel: str) -> bool:
+        if not unusable_name(rel):
+            return False
+        if problems is not None:
+            problems.append(
+                Diagnostic(
+                    "",
+                    0,
+                    DiagnosticLevel.WARNING,
+                    f"'{_shown(rel)}' not read: its name has bytes that are not UTF-8, a backslash "
+                    "or a control character",
+                )
+            )
+        return True
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir
         dirnames[:] = sorted(
@@ -100,11 +145,15 @@ def walk_files(root: Path, ignore: tuple[str, ...] = ()) -> list[str]:
             if d not in SKIP_DIRS
             and not d.endswith(".egg-info")
             and not _ignored(f"{rel_dir}/{d}".lstrip("/"), ignore)
+            and not skip_name(f"{rel_dir}/{d}".lstrip("/"))
         )
         for name in filenames:
             rel = f"{rel_dir}/{name}".lstrip("/")
             full = Path(dirpath) / name
-            if full.is_symlink() or not full.is_file() or _ignored(rel, ignore):
+            try:
+                if full.is_symlink() or not full.is_file() or _ignored(rel, ignore) or skip_name(rel):
+                    continue
+            except OSError:  # a name too long for stat, a file gone meanwhile
                 continue
             found.append(rel)
     return sorted(found)
@@ -199,7 +248,7 @@ def _guarded_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
 def discover(root: Path, config: Config) -> Discovery:
     """Find files and service roots under ``root``."""
     result = Discovery(root=root)
-    result.files = walk_files(root, config.ignore)
+    result.files = walk_files(root, config.ignore, result.diagnostics)
     marker_roots: dict[str, str] = {}
     compose_roots: dict[str, str] = {}
     named_by: dict[str, str] = {}  # root folder -> the compose file that named it (for diagnostics)

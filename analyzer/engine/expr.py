@@ -22,6 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from analyzer.engine.fastexpr import compile_fast, compile_fast_template
 from analyzer.model import Edge, Node
+from analyzer.model.inputs import bracket_depth
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -73,6 +74,15 @@ class ExpressionError(ValueError):
     """A rule expression or template that does not compile."""
 
 
+MAX_EXPRESSION_NESTING = 40  # Jinja2's parser and compiler recurse per bracket level
+
+
+def _check_nesting(source: str) -> None:
+    depth = bracket_depth(source, "code", stop_above=MAX_EXPRESSION_NESTING)
+    if depth > MAX_EXPRESSION_NESTING:
+        raise ExpressionError(f"expression nested deeper than {MAX_EXPRESSION_NESTING} brackets")
+
+
 def _parse(source: str) -> nodes.Expr:
     parser = Parser(ENV, source, state="variable")
     expression = parser.parse_expression()
@@ -83,6 +93,7 @@ def _parse(source: str) -> nodes.Expr:
 
 def compile_condition(source: str) -> Callable[[Mapping[str, Any]], bool]:
     """A condition: a Jinja2 expression whose truth decides. Raises :class:`ExpressionError`."""
+    _check_nesting(source)
     try:
         compiled = ENV.compile_expression(source, undefined_to_none=True)
         fast = compile_fast(_parse(source))
@@ -104,6 +115,7 @@ def compile_condition(source: str) -> Callable[[Mapping[str, Any]], bool]:
 
 def compile_value(source: str) -> Callable[[Mapping[str, Any]], Any]:
     """An expression evaluated for its value (``let:`` bindings, thresholds)."""
+    _check_nesting(source)
     try:
         compiled = ENV.compile_expression(source, undefined_to_none=True)
     except TemplateSyntaxError as exc:
@@ -117,6 +129,7 @@ def compile_value(source: str) -> Callable[[Mapping[str, Any]], Any]:
 
 def compile_template(source: str) -> Callable[[Mapping[str, Any]], str]:
     """A message template; the result is stripped and whitespace-collapsed to one line."""
+    _check_nesting(source)
     try:
         template = ENV.from_string(source)
         fast = compile_fast_template(ENV.parse(source))

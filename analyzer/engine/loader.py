@@ -99,7 +99,7 @@ def _edge_pattern(doc: _Doc, key: str, item: Any, variables: set[str]) -> EdgePa
         raise doc.error(key, f"each entry of '{key}' needs 'from', 'kind' and 'to'")
     unknown = set(item) - {"from", "kind", "to", "as", "where"}
     if unknown:
-        raise doc.error(key, f"unknown key(s) {sorted(unknown)} in an edge pattern")
+        raise doc.error(key, f"unknown key(s) {sorted(unknown, key=str)} in an edge pattern")
     for end in ("from", "to"):
         if item[end] != WILDCARD:
             variables.add(str(item[end]))
@@ -121,7 +121,7 @@ def _match(doc: _Doc, raw: Any) -> tuple[MatchSpec, tuple[str, ...], set[str]]:
         )
     unknown = set(raw) - {"nodes", "edges", "absent", "distinct", "where"}
     if unknown:
-        raise doc.error("match", f"unknown key(s) {sorted(unknown)} in 'match'")
+        raise doc.error("match", f"unknown key(s) {sorted(unknown, key=str)} in 'match'")
     nodes: dict[str, NodePattern] = {}
     for var, spec in (raw.get("nodes") or {}).items():
         if isinstance(spec, (str, list)):
@@ -179,7 +179,7 @@ def parse_rule(text: str, path: str) -> DeclarativeRule:
     if node is None or not isinstance(data, dict):
         raise RuleError(path, 1, "a rule file is a YAML mapping (id, name, title, severity, ...)")
     doc = _Doc(path, node)
-    unknown = sorted(set(data) - _TOP)
+    unknown = sorted(set(data) - _TOP, key=str)  # keys may be numbers too
     if unknown:
         raise doc.error(unknown[0], f"unknown key {unknown[0]!r}; rule keys are: {', '.join(sorted(_TOP))}")
     for key in _REQUIRED:

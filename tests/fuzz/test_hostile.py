@@ -40,6 +40,9 @@ EXPECTED_DIAGNOSTICS = (
     ("inputs/latin1/src/main/resources/application.properties", "not valid UTF-8"),
     ("inputs/large/src/main/resources/application.yml", "byte limit"),
     ("inputs/compose-timestamp/docker-compose.override.yml", "does not exist"),
+    ("", "'inputs/names/db/migration/V2__\\xff.sql' not read"),
+    ("", "'inputs/names/db/migration/V3__a\\b.sql' not read"),
+    ("", "'inputs/names/db/migration/V4__new\\nline.sql' not read"),
 )
 
 
@@ -83,6 +86,12 @@ def hostile_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     secrets = tree / "inputs" / "secrets" / "src" / "main" / "resources"
     secrets.mkdir(parents=True)
     (secrets / "application.properties").symlink_to("/etc/passwd")
+    names = tree / "inputs" / "names" / "db" / "migration"
+    names.mkdir(parents=True)
+    (names.parent.parent / "Dockerfile").write_text("FROM scratch\n")
+    for raw in (b"V2__\xff.sql", b"V3__a\\b.sql", b"V4__new\nline.sql", b"V5__<script>alert(4).sql"):
+        with open(os.path.join(os.fsencode(names), raw), "wb") as handle:
+            handle.write(b"CREATE TABLE odd (id int);\n")
     fifo = tree / "inputs" / "fifo" / "src" / "main" / "resources"
     fifo.mkdir(parents=True)
     os.mkfifo(fifo / "application.properties")
@@ -133,7 +142,7 @@ def test_hostile_names_are_escaped_in_every_output(hostile_scan: tuple[Path, flo
     out, _, _ = hostile_scan
     html = (out / "report.html").read_text()
     markdown = (out / "report.md").read_text()
-    for raw in ("<img src=x onerror=alert(1)>", "<script>alert(2)</script>", "<b>x</b>"):
+    for raw in ("<img src=x onerror=alert(1)>", "<script>alert(2)</script>", "<b>x</b>", "<script>alert(4)"):
         assert raw not in html
     prose = re.sub(r"(?ms)^```.*?^```", "", markdown)  # Mermaid blocks have their own escaping
     assert not re.search(r"(?<!\\)<(img|script|b>)", prose)
