@@ -113,12 +113,24 @@ def main(argv: list[str] | None = None) -> int:
     names = [k for k in args.kinds.split(",") if k] or [k.name for k in KINDS]
     start = time.perf_counter()
     tasks = [(name, args.inputs, args.seed, args.slow) for name in names]
+    reports: list[KindReport] = []
+
+    def done(rep: KindReport) -> None:  # printed as each kind ends: a long run shows progress
+        reports.append(rep)
+        print(
+            f"done {rep.kind:20} {rep.inputs:8} inputs {len(rep.crashes):4} crashes {rep.seconds:8.1f} s",
+            flush=True,
+        )
+
     if args.jobs > 1:
         with multiprocessing.get_context("fork").Pool(args.jobs, maxtasksperchild=1) as pool:
-            reports = pool.map(_worker, tasks, chunksize=1)
+            for rep in pool.imap_unordered(_worker, tasks, chunksize=1):
+                done(rep)
     else:
-        reports = [_worker(t) for t in tasks]
+        for task in tasks:
+            done(_worker(task))
     wall = time.perf_counter() - start
+    reports.sort(key=lambda r: names.index(r.kind))
     print(f"\n{'kind':20} {'inputs':>8} {'crashes':>8} {'seconds':>8}")
     for rep in reports:
         print(f"{rep.kind:20} {rep.inputs:8} {len(rep.crashes):8} {rep.seconds:8.1f}")
