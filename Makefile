@@ -4,13 +4,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := build/demo
+# NOTE: setuptools prints an informational "Editable installation" notice on every editable
+# install (all three editable modes do); only that notice is filtered, deprecations still show.
+EDITABLE_QUIET := PYTHONWARNINGS=ignore::UserWarning:setuptools.command.editable_wheel
 
-.PHONY: demo test lint typecheck layers unit browser-deps bench fuzz clean
+.PHONY: demo test lint typecheck layers unit browser-deps bench fuzz corpus corpus-baseline clean golden docs
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(EDITABLE_QUIET) $(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -47,6 +50,13 @@ unit: $(STAMP) browser-deps
 
 test: lint typecheck layers unit
 
+# Regenerate the golden reports of the fixture systems (review the diff like code) and the rule pages.
+golden: $(STAMP)
+	ARCHCONFORM_UPDATE_GOLDEN=1 $(VENV)/bin/pytest -q tests/reporting/test_golden.py
+
+docs: $(STAMP)
+	$(PY) -m analyzer rules docs --split docs/rules
+
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
@@ -55,6 +65,18 @@ bench: $(STAMP)
 FUZZ_INPUTS ?= 10000
 fuzz: $(STAMP)
 	$(PY) -m tests.fuzz.run --inputs $(FUZZ_INPUTS)
+
+# The scored corpus (benchmarks/corpus/README.md): needs bare mirrors of the systems, so not part of `test`.
+MIRRORS     ?= ../.mirror
+CORPUS_JOBS ?= 1
+CORPUS_ARGS ?=
+corpus: $(STAMP)
+	$(PY) benchmarks/corpus/run.py --mirrors $(MIRRORS) --jobs $(CORPUS_JOBS) $(CORPUS_ARGS)
+
+# The same run with another checkout's code (BASELINE=DIR, its venv made with `make .venv/.installed-stamp`).
+corpus-baseline: $(STAMP)
+	$(PY) benchmarks/corpus/run.py --mirrors $(MIRRORS) --jobs $(CORPUS_JOBS) --section baseline \
+		--python $(BASELINE)/.venv/bin/python --analyzer-root $(BASELINE) $(CORPUS_ARGS)
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

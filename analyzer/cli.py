@@ -1,68 +1,156 @@
 """The ``archconform`` command line (the composition root).
 
-Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or config error;
-3 an internal failure outside any one file (a failure reading one file is a diagnostic instead).
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or config error
+(including a scan that finds no service, unless ``--allow-empty``); 3 an internal error or a rule
+that failed to load or evaluate (the run did not check everything, so it cannot pass).
+A user mistake never prints a traceback; an internal error prints one only with
+``ARCHCONFORM_DEBUG=1``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 import analyzer
 from analyzer.config import Config, ConfigError
 from analyzer.engine import create_baseline, load_rules
-from analyzer.model import Finding, Severity
+from analyzer.model import Finding, ScanResult, Severity
 from analyzer.pipeline import build_model, load_project_config, scan
 from analyzer.pipeline.extraction import tool_origin
 from analyzer.pipeline.gitref import baseline_from_revision
-from analyzer.pipeline.rulesdoc import render_rules_docs
+from analyzer.pipeline.rulesdoc import render_rule_pages, render_rules_docs
 from analyzer.pipeline.ruletest import run_rule_tests
 from analyzer.reporting import (
     export_graph,
     render_console,
+    render_gitlab,
     render_html,
     render_json,
+    render_junit,
     render_markdown,
     render_sarif,
 )
 
 FAIL_LEVELS = ("error", "warning", "note", "never")
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str) -> None:
     click.echo(f"archconform: {message}", err=True)
-    sys.exit(2)
+    sys.exit(EXIT_USAGE)
 
 
-INTERNAL_ERROR_EXIT = 3
+def _guard(command: F) -> F:
+    """Exit 3 with one readable line for an internal error (the traceback only with
+    ARCHCONFORM_DEBUG=1); user mistakes are handled before they get here and exit 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except ConfigError as exc:
+            _fail(str(exc))
+        except Exception as exc:
+            if os.environ.get("ARCHCONFORM_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"archconform: internal error: {exc!r} at {tool_origin(exc)} — please report it "
+                "(set ARCHCONFORM_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
 
 
-def _internal_failure(exc: Exception, verbose: bool) -> None:
-    """A failure outside any one file (the file-level ones are diagnostics): a short message and
-    exit 3; with --verbose, where in archconform it happened."""
-    message = " ".join(str(exc).split())[:300]
-    click.echo(f"archconform: internal error: {type(exc).__name__}: {message}", err=True)
-    if verbose:
-        click.echo(f"  at {tool_origin(exc)}", err=True)
-    else:
-        click.echo("  (run with --verbose to see where; please report it)", err=True)
-    sys.exit(INTERNAL_ERROR_EXIT)
+class _Progress:
+    """A one-line "scanning… N s" on a terminal for scans that take more than a few seconds
+    (stderr only, erased when done; nothing at all in CI logs or pipes)."""
+
+    def __init__(self, label: str, enabled: bool, delay: float = 2.0) -> None:
+        self.label = label
+        self.enabled = enabled
+        self.delay = delay
+        self.start = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._shown = False
+
+    def _run(self) -> None:
+        if self._stop.wait(self.delay):
+            return
+        while not self._stop.is_set():
+            seconds = time.monotonic() - self.start
+            sys.stderr.write(f"\r\033[Karchconform: scanning {self.label}… {seconds:.0f} s")
+            sys.stderr.flush()
+            self._shown = True
+            self._stop.wait(1.0)
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self.enabled:
+            self._thread.join()
+            if self._shown:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+
+def use_color(choice: str, stream_is_tty: bool, environ: dict[str, str] | os._Environ[str]) -> bool:
+    """``--color always|never|auto``; auto means a terminal and no ``NO_COLOR`` (https://no-color.org)."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return stream_is_tty and not environ.get("NO_COLOR")
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse an output path that cannot be written before a long scan, not after it."""
+    if path.is_dir():
+        _fail(f"cannot write {path}: it is a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror or exc}")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        _fail(f"cannot write {path}: permission denied")
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _config(root: Path, config_path: Path | None) -> Config:
     try:
-        return load_project_config(root, config_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def _config(root: Path, config_path: Path | None, allow_python_rules: bool = False) -> Config:
+    try:
+        return load_project_config(root, config_path, allow_python_rules=allow_python_rules)
     except ConfigError as exc:
         _fail(str(exc))
         raise  # unreachable
@@ -120,6 +208,15 @@ def main() -> None:
     "--markdown", "md_out", type=click.Path(dir_okay=False, path_type=Path), help="Write a Markdown summary."
 )
 @click.option(
+    "--gitlab",
+    "gitlab_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a GitLab Code Quality report (JSON).",
+)
+@click.option(
+    "--junit", "junit_out", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML."
+)
+@click.option(
     "--baseline",
     "baseline",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -142,7 +239,30 @@ def main() -> None:
     "or the GitHub Actions commit when run there).",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--verbose", is_flag=True, help="Say where in archconform an internal error happened.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="List every finding with its suggested change and every diagnostic."
+)
+@click.option(
+    "--color",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    help="Colour the console output (auto: on a terminal unless NO_COLOR is set).",
+)
+@click.option(
+    "--sarif-suppressed",
+    "sarif_suppressed",
+    is_flag=True,
+    help="Keep suppressed findings in the SARIF file (with their justification); GitHub would show them.",
+)
+@click.option("--allow-empty", is_flag=True, help="Exit 0 even when no service is found (default: exit 2).")
+@click.option(
+    "--allow-python-rules",
+    is_flag=True,
+    help="Run Python rules from rule folders named by a --config file outside PATH (they run code; "
+    "configuration inside PATH can never enable them).",
+)
+@_guard
 def scan_command(
     path: Path,
     config_path: Path | None,
@@ -151,6 +271,8 @@ def scan_command(
     sarif_out: Path | None,
     html_out: Path | None,
     md_out: Path | None,
+    gitlab_out: Path | None,
+    junit_out: Path | None,
     baseline: Path | None,
     baseline_ref: str | None,
     fail_on: str | None,
@@ -158,42 +280,53 @@ def scan_command(
     source_url: str | None,
     quiet: bool,
     verbose: bool,
+    color: str,
+    sarif_suppressed: bool,
+    allow_empty: bool,
+    allow_python_rules: bool,
 ) -> None:
     """Scan the repository at PATH and report findings."""
-    config = _config(path, config_path)
+    config = _config(path, config_path, allow_python_rules)
     url = source_url or config.source_url or _github_source_url()
     if url:
         config = dataclasses.replace(config, source_url=url.rstrip("/"))
     if baseline and baseline_ref:
         _fail("use either --baseline or --baseline-ref, not both")
+    for target in (json_out, sarif_out, html_out, md_out, gitlab_out, junit_out):
+        if target is not None:
+            _check_writable(target)
     try:
         baseline_data: Path | dict[str, object] | None = baseline
         if baseline_ref:
             baseline_data = baseline_from_revision(path, baseline_ref, config, traces, jobs)
-        result = scan(path, config, traces=traces, baseline=baseline_data, jobs=jobs)
+        with _Progress(str(path), enabled=not quiet and sys.stderr.isatty()) as progress:
+            result = scan(path, config, traces=traces, baseline=baseline_data, jobs=jobs)
     except ConfigError as exc:
         _fail(str(exc))
         return
-    except Exception as exc:
-        _internal_failure(exc, verbose)
-        return
-    outputs = [
+    outputs: list[tuple[Path | None, Callable[[ScanResult], str]]] = [
         (json_out, render_json),
-        (sarif_out, render_sarif),
+        (sarif_out, functools.partial(render_sarif, include_suppressed=sarif_suppressed)),
         (html_out, render_html),
         (md_out, render_markdown),
+        (gitlab_out, render_gitlab),
+        (junit_out, render_junit),
     ]
-    try:
-        for target, render in outputs:
-            if target is not None:
-                _write(target, render(result))
-    except OSError as exc:  # the output path: the user's to fix
-        _fail(f"cannot write {exc.filename}: {exc.strerror}")
-    except Exception as exc:
-        _internal_failure(exc, verbose)
+    services = sum(1 for n in result.graph.nodes() if n.kind == "service")
+    if not services and not allow_empty:
+        _fail(
+            f"no service found under {path}: is it the repository root? "
+            "(pass --allow-empty to accept an empty scan)"
+        )
+    for target, render in outputs:
+        if target is not None:
+            _write(target, render(result))
     if not quiet:
-        click.echo(render_console(result, color=sys.stdout.isatty()))
-        if verbose:
+        painted = use_color(color, sys.stdout.isatty(), os.environ)
+        click.echo(
+            render_console(result, color=painted, verbose=verbose, elapsed=progress.elapsed), color=painted
+        )
+        if verbose:  # where in archconform a file's reader failed, for a bug report
             for diag in result.diagnostics:
                 if diag.origin:
                     click.echo(f"  {diag.path}:{diag.line}: failed at {diag.origin}")
@@ -202,7 +335,14 @@ def scan_command(
                 click.echo(f"wrote {target}")
     threshold = fail_on or config.fail_on or "error"
     failing = [f for f in result.findings if counts_toward_failure(f, threshold, baseline_data is not None)]
-    sys.exit(1 if failing else 0)
+    if result.failed_rules:
+        click.echo(
+            f"archconform: {len(result.failed_rules)} rule(s) failed to load or evaluate: "
+            f"{', '.join(result.failed_rules)}; the scan is incomplete",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
 @main.command("graph")
@@ -211,6 +351,7 @@ def scan_command(
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--traces", "traces", multiple=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@_guard
 def graph_command(
     path: Path, fmt: str, config_path: Path | None, traces: tuple[Path, ...], output: Path | None
 ) -> None:
@@ -231,7 +372,11 @@ def rules_group() -> None:
 
 def _loaded_rules(config_path: Path | None):  # type: ignore[no-untyped-def]
     config = _config(Path.cwd(), config_path)
-    rules, diagnostics = load_rules(config)
+    try:
+        rules, diagnostics = load_rules(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable
     for diag in diagnostics:
         click.echo(f"{diag.path}:{diag.line}: {diag.level}: {diag.message}", err=True)
     return rules
@@ -239,6 +384,7 @@ def _loaded_rules(config_path: Path | None):  # type: ignore[no-untyped-def]
 
 @rules_group.command("list")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_guard
 def rules_list(config_path: Path | None) -> None:
     """One line per rule: id, name, severity, title."""
     for rule in sorted(_loaded_rules(config_path), key=lambda r: r.meta.id):
@@ -249,6 +395,7 @@ def rules_list(config_path: Path | None) -> None:
 @rules_group.command("show")
 @click.argument("name")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_guard
 def rules_show(name: str, config_path: Path | None) -> None:
     """Metadata and help of one rule (by name or id)."""
     for rule in _loaded_rules(config_path):
@@ -267,9 +414,22 @@ def rules_show(name: str, config_path: Path | None) -> None:
 @rules_group.command("docs")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
-def rules_docs(config_path: Path | None, output: Path | None) -> None:
+@click.option(
+    "--split",
+    "split",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write one page per rule plus index.md into this folder (what SARIF helpUri links to).",
+)
+@_guard
+def rules_docs(config_path: Path | None, output: Path | None, split: Path | None) -> None:
     """Markdown reference generated from rule metadata."""
-    text = render_rules_docs([r.meta for r in _loaded_rules(config_path)])
+    metas = [r.meta for r in _loaded_rules(config_path)]
+    if split is not None:
+        for name, page in sorted(render_rule_pages(metas).items()):
+            _write(split / name, page)
+        click.echo(f"wrote {len(metas)} rule pages and index.md to {split}")
+        return
+    text = render_rules_docs(metas)
     if output:
         _write(output, text)
     else:
@@ -279,6 +439,7 @@ def rules_docs(config_path: Path | None, output: Path | None) -> None:
 @rules_group.command("test")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_guard
 def rules_test(directory: Path, config_path: Path | None) -> None:
     """Run rule test cases (pass_*/fail_* folders with expected.yaml) under DIRECTORY."""
     ok, report = run_rule_tests(directory, config_path)
@@ -296,6 +457,7 @@ def baseline_group() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--traces", "traces", multiple=True, type=click.Path(exists=True, path_type=Path))
+@_guard
 def baseline_create(path: Path, output: Path, config_path: Path | None, traces: tuple[Path, ...]) -> None:
     """Scan PATH and write its findings as a baseline file."""
     config = _config(path, config_path)

@@ -13,11 +13,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import pathspec
 import yaml
 
 from analyzer.config import Config
 from analyzer.model import Diagnostic, DiagnosticLevel
-from analyzer.model.inputs import DEFAULT_INPUT_LIMITS, check_flow_depth, read_text_file
+from analyzer.model.inputs import check_flow_depth, read_text_file
+from analyzer.model.limits import DEFAULT_LIMITS, load_all_bounded
+from analyzer.model.paths import is_inside
 
 # NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
 # the code extractors skip bundled JavaScript in them instead.
@@ -27,6 +30,7 @@ SKIP_DIRS = frozenset(
         ".hg",
         ".svn",
         "node_modules",
+        ".yarn",  # Yarn Berry's own release, plugins and cache: the package manager, not service code
         "vendor",
         "build",
         "target",
@@ -84,8 +88,48 @@ class Discovery:
         return ""
 
 
-def _ignored(path: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, p.rstrip("/") + "/*") for p in patterns)
+class IgnoreRules:
+    """Which paths a scan leaves out, with gitignore semantics (``pathspec``): the config's
+    ``ignore`` patterns from the scan root, and every ``.gitignore`` in the tree, each relative to
+    its own folder. A path is left out when any of them ignores it (a ``!`` re-include works within
+    its own file).
+
+    >>> rules = IgnoreRules(("**/testdata/**", "legacy/"))
+    >>> rules.ignored("testdata/app.env"), rules.ignored("legacy", True), rules.ignored("app/main.py")
+    (True, True, False)
+    """
+
+    def __init__(self, patterns: tuple[str, ...] = (), gitignore: bool = True) -> None:
+        self.config = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self.gitignore = gitignore
+        self.nested: list[tuple[str, pathspec.GitIgnoreSpec]] = []  # (folder, its .gitignore)
+
+    def enter(self, root: Path, rel_dir: str) -> None:
+        """Read the ``.gitignore`` of a folder as the walk enters it."""
+        if not self.gitignore:
+            return
+        path = root / rel_dir / ".gitignore"
+        if path.is_file() and not path.is_symlink():
+            text = read_text_file(path, DEFAULT_LIMITS.config_max_bytes).text
+            if text is None:
+                return
+            try:
+                spec = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+            except Exception:  # a pattern pathspec rejects: git would skip that line, we skip the file
+                return
+            self.nested.append((rel_dir, spec))
+
+    def ignored(self, rel: str, is_dir: bool = False) -> bool:
+        probe = rel + "/" if is_dir else rel
+        if self.config.match_file(probe):
+            return True
+        for folder, spec in self.nested:
+            if not folder:
+                if spec.match_file(probe):
+                    return True
+            elif probe.startswith(folder + "/") and spec.match_file(probe[len(folder) + 1 :]):
+                return True
+        return False
 
 
 def unusable_name(name: str) -> bool:
@@ -106,12 +150,18 @@ def _shown(path: str) -> str:
 
 
 def walk_files(
-    root: Path, ignore: tuple[str, ...] = (), problems: list[Diagnostic] | None = None
+    root: Path,
+    ignore: tuple[str, ...] = (),
+    gitignore: bool = True,
+    problems: list[Diagnostic] | None = None,
 ) -> list[str]:
-    """Repo-relative POSIX paths of regular files, sorted. Symlinks are never followed (so they
-    can neither leave the tree nor loop); FIFOs, sockets and devices are not files; folders that
-    cannot be listed and names no report can carry are left out, with a diagnostic in ``problems``.
+    """Repo-relative POSIX paths of regular files, sorted. ``ignore`` and the tree's
+    ``.gitignore`` files (unless ``gitignore`` is false) leave paths out. Symlinks are never
+    followed (so they can neither leave the tree nor loop); FIFOs, sockets and devices are not
+    files; folders that cannot be listed and names no report can carry are left out, with a
+    diagnostic in ``problems``.
     """
+    rules = IgnoreRules(ignore, gitignore)
     found: list[str] = []
 
     def unreadable(error: OSError) -> None:
@@ -139,19 +189,20 @@ def walk_files(
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir
+        rules.enter(root, rel_dir)
         dirnames[:] = sorted(
             d
             for d in dirnames
             if d not in SKIP_DIRS
             and not d.endswith(".egg-info")
-            and not _ignored(f"{rel_dir}/{d}".lstrip("/"), ignore)
+            and not rules.ignored(f"{rel_dir}/{d}".lstrip("/"), is_dir=True)
             and not skip_name(f"{rel_dir}/{d}".lstrip("/"))
         )
         for name in filenames:
             rel = f"{rel_dir}/{name}".lstrip("/")
             full = Path(dirpath) / name
             try:
-                if full.is_symlink() or not full.is_file() or _ignored(rel, ignore) or skip_name(rel):
+                if full.is_symlink() or not full.is_file() or rules.ignored(rel) or skip_name(rel):
                     continue
             except OSError:  # a name too long for stat, a file gone meanwhile
                 continue
@@ -199,13 +250,14 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
     """Service name per build context folder of one compose file (a light read; the compose
     extractor does the full job and reports problems with their line)."""
     roots: dict[str, str] = {}
-    decoded = read_text_file(root / path, DEFAULT_INPUT_LIMITS.config_max_bytes)
+    decoded = read_text_file(root / path, DEFAULT_LIMITS.config_max_bytes)
     if decoded.text is None:
         return roots, []
     try:
-        check_flow_depth(decoded.text, DEFAULT_INPUT_LIMITS.json_max_depth)
-        data = yaml.load(decoded.text, Loader=_PlainLoader)  # a SafeLoader subclass
-    except (yaml.YAMLError, RecursionError, ValueError):  # InputLimitExceeded is a ValueError
+        check_flow_depth(decoded.text, DEFAULT_LIMITS.json_max_depth)
+        documents = load_all_bounded(decoded.text, _PlainLoader)  # alias bombs too
+        data = documents[0] if documents else None
+    except (yaml.YAMLError, RecursionError, ValueError):  # LimitExceeded is a ValueError
         return roots, []
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
@@ -226,7 +278,11 @@ def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
         if isinstance(dockerfile, str) and "$" not in dockerfile and "/" in dockerfile:
             folder = folder / PurePosixPath(dockerfile).parent
         norm = os.path.normpath(folder.as_posix()).replace("\\", "/")
-        if norm.startswith("..") or not plausible_folder("" if norm == "." else norm):
+        if (
+            norm.startswith("..")
+            or not plausible_folder("" if norm == "." else norm)
+            or not is_inside(root / norm, root)  # /abs, a link out
+        ):
             continue
         claimed.setdefault("" if norm == "." else str(norm), set()).add(str(name))
     for claimed_folder, names in claimed.items():
@@ -248,7 +304,7 @@ def _guarded_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Di
 def discover(root: Path, config: Config) -> Discovery:
     """Find files and service roots under ``root``."""
     result = Discovery(root=root)
-    result.files = walk_files(root, config.ignore, result.diagnostics)
+    result.files = walk_files(root, config.ignore, config.gitignore, result.diagnostics)
     marker_roots: dict[str, str] = {}
     compose_roots: dict[str, str] = {}
     named_by: dict[str, str] = {}  # root folder -> the compose file that named it (for diagnostics)
@@ -291,7 +347,7 @@ def read_codeowners(root: Path) -> list[tuple[str, tuple[str, ...]]]:
     """(pattern, owners) rules of the repository's CODEOWNERS file, in file order."""
     for place in CODEOWNERS_PLACES:
         path = root / place
-        if path.is_file():
+        if path.is_file() and is_inside(path, root):  # a committed link to a file elsewhere: not read
             try:
                 lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
             except OSError:

@@ -8,7 +8,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-SHARED = REPO.parent / "shared"
+# The real-data folder sits beside the main checkout; a git worktree one level deeper finds it
+# in the nearest ancestor that has one.
+SHARED = next(
+    (p / "shared" for p in REPO.parents if (p / "shared" / "schemas").is_dir()), REPO.parent / "shared"
+)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -60,8 +61,32 @@ def _flatten(items: Any) -> list[Any]:
     return out
 
 
+MAX_VALUE_ITEMS = 1_000_000  # characters or items a `*` may build
+MAX_POWER_BITS = 4096  # bits of an integer `**` may build
+
+
+class _BoundedEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, plus bounds on the two operators that can build huge values from tiny text:
+    ``'a' * 10**10`` (memory) and ``2 ** 10**9`` (time). Rules from a config inside the scanned
+    repository are untrusted (SECURITY.md), so their expressions must not be able to stall a scan;
+    an expression over a bound fails, and the engine reports the rule as failed."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                sized = isinstance(seq, (str, list, tuple)) and isinstance(times, int)
+                if sized and len(seq) * max(times, 0) > MAX_VALUE_ITEMS:
+                    raise SecurityError(f"'*' would build more than {MAX_VALUE_ITEMS} items")
+        integers = isinstance(left, int) and isinstance(right, int) and right > 0
+        if operator == "**" and integers and max(abs(left), 2).bit_length() * right > MAX_POWER_BITS:
+            raise SecurityError(f"'**' would build a number over {MAX_POWER_BITS} bits")
+        return super().call_binop(context, operator, left, right)
+
+
 def _make_env() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=ChainableUndefined, autoescape=False)
+    env = _BoundedEnvironment(undefined=ChainableUndefined, autoescape=False)
     env.filters.update(names=_names, ids=_ids, distinct=_distinct, as_list=_as_list, flatten=_flatten)
     env.globals.update(distinct=_distinct, names=_names)
     return env

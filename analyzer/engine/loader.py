@@ -2,13 +2,16 @@
 
 The YAML rule language is documented by ``rules/schema/rule.schema.json`` (for editors) and in
 the README; this module is its validator and compiler. Python rules are loaded only from
-``rule_paths`` when the config opts in (``allow_python_rules: true``) — loading one runs it — and
+``rule_paths`` the trusted side named, when it opts in (``--allow-python-rules`` or a trusted
+config's ``allow_python_rules: true``) — loading one runs it — and
 from installed packages exposing the entry-point group ``archconform.rules``.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import re
 import sys
 from collections.abc import Callable, Iterator
 from importlib import metadata
@@ -21,7 +24,8 @@ from analyzer.engine.expr import ExpressionError, compile_condition, compile_tem
 from analyzer.engine.rules import DeclarativeRule, PythonRule, Report, Rule
 from analyzer.engine.spec import WILDCARD, EdgePattern, MatchSpec, NodePattern, OutputSpec, WalkSpec
 from analyzer.model import Diagnostic, DiagnosticLevel, EdgeKind, NodeKind, RuleMeta, Severity
-from analyzer.model.inputs import DEFAULT_INPUT_LIMITS, InputLimitExceeded, check_flow_depth
+from analyzer.model.inputs import check_flow_depth
+from analyzer.model.limits import DEFAULT_LIMITS, LimitExceeded, compose_bounded, load_all_bounded
 from analyzer.model.schema import StringDatesLoader, schema_problem
 from analyzer.resources import rules_dir
 
@@ -165,16 +169,71 @@ def _walk(doc: _Doc, mode: str, raw: Any) -> WalkSpec:
     )
 
 
+_RE_PARSER: Any = importlib.import_module("re._parser")  # the stdlib's own parser (no stub)
+
+
+def nested_repeat(pattern: str) -> bool:
+    """Whether a regex repeats, without bound, something that itself repeats a variable number of
+    times — ``(a+)+``, ``(\\w*,)*``: the shape Python's backtracking ``re`` needs exponential time
+    for when the text almost matches. Rules from a config inside the scanned repository are
+    untrusted and their ``location_detail`` runs over repository text, so such patterns are refused.
+
+    >>> nested_repeat("(a+)+$"), nested_repeat("ddl-auto (update|create)")
+    (True, False)
+    """
+    unbounded = _RE_PARSER.MAXREPEAT
+
+    def nested(value: Any) -> Iterator[Any]:
+        if isinstance(value, _RE_PARSER.SubPattern):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from nested(item)
+
+    def walk(items: Any, in_unbounded: bool) -> bool:
+        for op, av in items:
+            if str(op) in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                low, high, sub = av
+                if in_unbounded and high != low and str(op) != "POSSESSIVE_REPEAT":
+                    return True
+                if walk(sub, in_unbounded or high == unbounded):
+                    return True
+            elif any(walk(sub, in_unbounded) for sub in nested(av)):
+                return True
+        return False
+
+    return walk(_RE_PARSER.parse(pattern), False)
+
+
+def _detail_pattern(doc: _Doc, pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise doc.error(
+            "location_detail", f"'location_detail' is not a valid regular expression: {exc}"
+        ) from None
+    if nested_repeat(pattern):
+        raise doc.error(
+            "location_detail",
+            "'location_detail' repeats a repetition, e.g. (a+)+, which can backtrack for minutes on "
+            "long evidence; write it without the nesting",
+        )
+    return pattern
+
+
 def parse_rule(text: str, path: str) -> DeclarativeRule:
     """Compile one YAML rule. Raises :class:`RuleError` with the file and line of the mistake."""
     try:
-        check_flow_depth(text, DEFAULT_INPUT_LIMITS.json_max_depth)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=StringDatesLoader)  # a SafeLoader subclass
+        check_flow_depth(text, DEFAULT_LIMITS.json_max_depth)
+        node = compose_bounded(text)
+        documents = load_all_bounded(text, StringDatesLoader)  # timestamps stay strings
+        data = documents[0] if documents else None
+    except LimitExceeded as exc:
+        raise RuleError(path, 1, f"rule not read: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RuleError(path, mark.line + 1 if mark else 1, f"not valid YAML: {exc}") from None
-    except (RecursionError, InputLimitExceeded):
+    except RecursionError:
         raise RuleError(path, 1, "nested too deeply to be a rule") from None
     if node is None or not isinstance(data, dict):
         raise RuleError(path, 1, "a rule file is a YAML mapping (id, name, title, severity, ...)")
@@ -226,7 +285,7 @@ def parse_rule(text: str, path: str) -> DeclarativeRule:
         having=_cond(doc, "having", data.get("having")),
         let=let,
         location=str(data.get("location") or ""),
-        location_detail=str(data.get("location_detail") or ""),
+        location_detail=_detail_pattern(doc, str(data.get("location_detail") or "")),
         per_evidence=bool(data.get("per_evidence")),
         related=_str_list(doc, "related", data.get("related")),
         subjects=_str_list(doc, "subjects", data.get("subjects")),

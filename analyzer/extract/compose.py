@@ -40,6 +40,7 @@ from analyzer.extract.images import technology_for_dockerfile, technology_for_im
 from analyzer.extract.interpolate import interpolate, parse_env_entries
 from analyzer.extract.yamlsrc import LineDict, LineList, Source, YamlError, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+from analyzer.model.paths import OutsideRoot, resolve_inside
 
 NAME = "compose"
 
@@ -65,19 +66,20 @@ def wants(path: str) -> bool:
 
 
 class _Repo:
-    """Reads sibling files of the set, only inside the repository."""
+    """Reads sibling files of the set (``env_file``, ``extends``, ``include``, overrides, build
+    contexts' Dockerfiles), only inside the repository: a path that leads outside it, by ``..``,
+    an absolute path or a symlink, is remembered for a diagnostic and never opened."""
 
     def __init__(self, ctx: FileContext) -> None:
         self.root = Path(ctx.root).resolve()
+        self.path = ctx.path
+        self.refused: set[str] = set()
 
     def read(self, rel: str) -> str | None:
-        rel = posixpath.normpath(rel)
-        if rel.startswith("..") or rel.startswith("/"):
-            return None
-        target = (self.root / rel).resolve()
         try:
-            target.relative_to(self.root)
-        except ValueError:
+            target = resolve_inside(self.root, posixpath.normpath(rel))
+        except OutsideRoot:
+            self.refused.add(rel)
             return None
         try:
             if target.is_file() and target.stat().st_size < 2_000_000:
@@ -85,6 +87,14 @@ class _Repo:
         except OSError:
             return None
         return None
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [
+            Diagnostic(
+                self.path, 0, DiagnosticLevel.WARNING, f"'{rel}' leads outside the repository; not read"
+            )
+            for rel in sorted(self.refused)
+        ]
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -573,6 +583,12 @@ def _link_aliases(services: LineDict) -> dict[str, set[str]]:
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
     repo = _Repo(ctx)
+    result = _extract(ctx, text, repo)
+    result.diagnostics.extend(repo.diagnostics())
+    return result
+
+
+def _extract(ctx: FileContext, text: str, repo: _Repo) -> ExtractResult:
     folder = posixpath.dirname(ctx.path)
     base_name = posixpath.basename(ctx.path).lower()
     if base_name in _BASES:

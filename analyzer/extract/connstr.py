@@ -304,6 +304,6 @@ def parse_connection_string(text: str, hint: str = "") -> ConnectionInfo | None:
         pairs = dict(p.partition("=")[::2] for p in text.split(";") if "=" in p)
         return _parse_keywords(pairs, hint, libpq=False)
     if re.match(r"^\s*(host|hostaddr|dbname)\s*=", text, re.I) and " " in text:
-        pairs = {m.group(1): m.group(2) for m in re.finditer(r"(\w+)\s*=\s*('[^']*'|\S+)", text)}
+        pairs = {m.group(1): m.group(2) for m in re.finditer(r"(?<!\w)(\w+)\s*=\s*('[^']*'|\S+)", text)}
         return _parse_keywords(pairs, hint or "postgresql", libpq=True)
     return None

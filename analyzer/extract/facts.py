@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from analyzer.model import Diagnostic, Evidence
-from analyzer.model.inputs import DEFAULT_INPUT_LIMITS, InputLimits
+from analyzer.model.limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +279,7 @@ class FileContext:
     service: str = ""
     technology: str = ""
     profile: str = ""
-    input_limits: InputLimits = DEFAULT_INPUT_LIMITS  # size, depth and time limits for this file
+    limits: Limits = DEFAULT_LIMITS  # resource limits for this file (set in force by the pipeline)
 
 
 @dataclass(slots=True)

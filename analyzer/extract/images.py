@@ -98,7 +98,8 @@ def technology_for_image(image: str) -> tuple[str, str] | None:
     return None
 
 
-_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.I | re.M)
+# NOTE: [ \t], not \s: with re.M, \s* would run across every following newline from each line start.
+_FROM = re.compile(r"^[ \t]*FROM[ \t]+(?:--platform=\S+[ \t]+)?(\S+)", re.I | re.M)
 
 
 def technology_for_dockerfile(text: str) -> tuple[str, str] | None:

@@ -182,7 +182,9 @@ def parse_env_entries(text: str) -> list[EnvEntry]:
             if quote == '"':
                 value = re.sub(r"\\([ntr\"\\])", lambda m: _ESCAPES[m.group(1)], value)
         else:
-            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
+            value = re.split(r"(?<!\s)\s+#", value, maxsplit=1)[
+                0
+            ].strip()  # (?<!\s): linear on long blank runs
         entries.append(EnvEntry(key, value, number, quote))
     return entries
 

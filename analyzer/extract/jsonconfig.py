@@ -22,6 +22,7 @@ from analyzer.extract.facts import ExtractResult, FileContext
 from analyzer.extract.images import repository, technology_for_image
 from analyzer.extract.yamlsrc import LineDict, YamlError, flatten, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+from analyzer.model.limits import LimitExceeded, safe_load_bounded
 
 NAME = "jsonconfig"
 FILES = {"config.json", "config.yaml", "config.yml", "settings.json", "appconfig.json", "service-config.json"}
@@ -48,8 +49,8 @@ def _mounting_compose(ctx: FileContext) -> tuple[set[str], set[str]] | None:
         path = base / candidate
         try:
             text = path.read_text(encoding="utf-8-sig", errors="replace") if path.is_file() else ""
-            data = yaml.safe_load(text) if text and name in text else None
-        except (OSError, yaml.YAMLError):
+            data = safe_load_bounded(text) if text and name in text else None
+        except (OSError, yaml.YAMLError, LimitExceeded):
             continue
         services = data.get("services") if isinstance(data, dict) else None
         if not isinstance(services, dict):
@@ -78,8 +79,8 @@ def _all_services(ctx: FileContext) -> set[str] | None:
     base = Path(ctx.root) / folder if folder else Path(ctx.root)
     for candidate in ("docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml"):
         try:
-            data = yaml.safe_load((base / candidate).read_text(encoding="utf-8-sig", errors="replace"))
-        except (OSError, yaml.YAMLError):
+            data = safe_load_bounded((base / candidate).read_text(encoding="utf-8-sig", errors="replace"))
+        except (OSError, yaml.YAMLError, LimitExceeded):
             continue
         services = data.get("services") if isinstance(data, dict) else None
         if isinstance(services, dict):

@@ -187,6 +187,15 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return result
     for variant in variants(ctx.root, ctx.path):
         _deployed(ctx, own, variant, result)
+        for name in variant.refused:
+            outside = Diagnostic(
+                ctx.path,
+                0,
+                DiagnosticLevel.WARNING,
+                f"kustomize: '{name}' leads outside the repository; not read",
+            )
+            if outside not in result.diagnostics:
+                result.diagnostics.append(outside)
     return result
 
 

@@ -19,13 +19,20 @@ from pathlib import Path
 
 from analyzer.extract.interpolate import parse_env_entries
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
+from analyzer.model.paths import is_inside
 
 _KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _MAX_BYTES = 2_000_000
 _MAX_DEPTH = 4
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, root: Path, refused: set[str] | None = None) -> str | None:
+    """The text of a file the kustomization names, only if it lies inside ``root`` once every
+    symlink is followed; a file outside is added to ``refused`` and never opened."""
+    if not is_inside(path, root):
+        if refused is not None:
+            refused.add(path.name if path.is_absolute() else str(path))
+        return None
     try:
         if path.is_file() and path.stat().st_size < _MAX_BYTES:
             return path.read_text(encoding="utf-8-sig", errors="replace")
@@ -35,7 +42,7 @@ def _read(path: Path) -> str | None:
 
 
 def _inside(root: Path, path: Path) -> bool:
-    return path == root or root in path.parents
+    return is_inside(path, root)
 
 
 def _kustomization_in(folder: Path) -> Path | None:
@@ -46,8 +53,8 @@ def _kustomization_in(folder: Path) -> Path | None:
     return None
 
 
-def _load(path: Path) -> LineDict | None:
-    text = _read(path)
+def _load(path: Path, root: Path, refused: set[str]) -> LineDict | None:
+    text = _read(path, root, refused)
     if text is None:
         return None
     try:
@@ -64,13 +71,14 @@ class _Walk:
         self.generated: list[tuple[Path, LineDict]] = []
         self.seen: set[Path] = set()
         self.first: LineDict | None = None  # the kustomization the walk started from
+        self.refused: set[str] = set()  # names of files that lead outside the repository
 
     def kustomization(self, path: Path, depth: int = 0) -> None:
         """Every resource of a kustomization (files, and directories with their own)."""
         if path in self.seen or depth > _MAX_DEPTH:
             return
         self.seen.add(path)
-        doc = _load(path)
+        doc = _load(path, self.root, self.refused)
         if doc is None:
             return
         if depth == 0:
@@ -83,13 +91,14 @@ class _Walk:
                     continue
                 target = (folder / item).resolve()
                 if not _inside(self.root, target):
+                    self.refused.add(item)
                     continue
                 if target.is_dir():
                     inner = _kustomization_in(target)
                     if inner is not None:
                         self.kustomization(inner, depth + 1)
                     else:
-                        self.files.update(p for p in target.glob("*.y*ml") if p.is_file())
+                        self.files.update(p.resolve() for p in target.glob("*.y*ml") if p.is_file())
                 elif target.suffix in (".yaml", ".yml"):
                     self.files.add(target)
         for key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
@@ -112,7 +121,7 @@ class _Walk:
         envs = item.get("envs") or ([item["env"]] if isinstance(item.get("env"), str) else [])
         for env in envs if isinstance(envs, list) else []:
             target = (path.parent / str(env)).resolve()
-            text = _read(target) if _inside(self.root, target) else None
+            text = _read(target, self.root, self.refused)
             for entry in parse_env_entries(text or ""):
                 data[entry.key] = entry.value
                 data.src[entry.key] = (self.rel(target), entry.line)
@@ -137,6 +146,7 @@ class Variant:
     files: tuple[tuple[str, str], ...]  # (repo-relative path, text) of the manifests beside it
     generated: tuple[tuple[str, LineDict], ...]  # (kustomization path, generated ConfigMap/Secret)
     namespace: str = ""
+    refused: tuple[str, ...] = ()  # paths the kustomizations name that lead outside the repository
 
 
 def _texts(walk: _Walk, files: set[Path], me: Path) -> tuple[tuple[str, str], ...]:
@@ -144,7 +154,7 @@ def _texts(walk: _Walk, files: set[Path], me: Path) -> tuple[tuple[str, str], ..
     for file in sorted(files):
         if file == me or file.name in _KUSTOMIZATIONS:
             continue
-        text = _read(file)
+        text = _read(file, walk.root, walk.refused)
         if text is not None:
             out.append((walk.rel(file), text))
     return tuple(out)
@@ -188,13 +198,15 @@ def variants(root_dir: str, path: str) -> list[Variant]:
             overlays.append((kustomization, walk))
     if not overlays:
         files = beside | own.files
-        return [Variant("", _texts(own, files, me), _generated(own), _namespace(own.first))]
+        texts = _texts(own, files, me)
+        return [Variant("", texts, _generated(own), _namespace(own.first), tuple(sorted(own.refused)))]
     return [
         Variant(
             own.rel(kustomization),
             _texts(walk, beside | own.files | walk.files, me),
             _generated(own) + _generated(walk),
             _namespace(walk.first),
+            tuple(sorted(own.refused | walk.refused)),
         )
         for kustomization, walk in overlays
     ]

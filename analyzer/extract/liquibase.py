@@ -10,7 +10,9 @@ changelog are resolved (relative to the changelog or to the classpath root ``src
 an include that names no file is a diagnostic at its line, and included changelogs whose path
 discovery would not hand to this extractor are read through the master. ChangeSets whose
 ``context`` names only test contexts never run in production and yield no facts. XML is parsed with expat
-(no external entities or DTDs are fetched); a malformed file is one diagnostic with its line.
+with entity expansion off: a document that declares entities (the "billion laughs" bomb, or an
+external entity) is refused with a diagnostic at the declaration, before anything expands; no
+DTD is fetched. A malformed file is one diagnostic with its line.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from analyzer.extract.sqlfiles import failure_diagnostic, sql_facts
 from analyzer.extract.sqltables import dialect_for
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+from analyzer.model.paths import inside_or_none
 
 NAME = "liquibase"
 
@@ -59,8 +62,29 @@ class _Include:
     folder: bool
 
 
-def _xml_changes(text: str, includes: list[_Include]) -> list[_Change]:
+class EntitiesRefused(ValueError):
+    """A changelog declares XML entities, which are never expanded (see the module docstring)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__("XML entity declarations are not read (entity expansion is off); file skipped")
+        self.line = line
+
+
+def _xml_parser() -> expat.XMLParserType:
     parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def refuse(*_: object) -> Any:
+        raise EntitiesRefused(parser.CurrentLineNumber)
+
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    return parser
+
+
+def _xml_changes(text: str, includes: list[_Include]) -> list[_Change]:
+    parser = _xml_parser()
     changes: list[_Change] = []
     stack: list[_Change | None] = []
     changeset_depth = [-1]  # stack depth of the open changeSet element
@@ -190,14 +214,12 @@ def _resolve(ctx: FileContext, include: _Include) -> list[str]:
     target = include.path.removeprefix("classpath:").removeprefix("classpath*:").lstrip("/")
     here = posixpath.dirname(ctx.path)
     bases = [here] if include.relative else [_classpath_root(ctx.path), here]
-    root = os.path.realpath(ctx.root)
     for base in bases:
         candidate = posixpath.normpath(posixpath.join(base, target)) if base else posixpath.normpath(target)
-        if candidate.startswith("../"):
-            continue
-        full = os.path.realpath(os.path.join(root, candidate))
-        if not full.startswith(root + os.sep):
+        inside = inside_or_none(ctx.root, candidate)
+        if inside is None:
             continue  # never read outside the scanned repo (symlinks, ../ tricks)
+        full = str(inside)
         if include.folder and os.path.isdir(full):
             names = sorted(
                 n for n in os.listdir(full) if n.lower().endswith((".xml", ".yaml", ".yml", ".sql"))
@@ -226,15 +248,26 @@ def _follow(ctx: FileContext, includes: list[_Include], result: ExtractResult, s
         for path in found:
             if wants(path) or path.lower().endswith(".sql") or path in seen or len(seen) >= _MAX_INCLUDED:
                 continue
+            target = inside_or_none(ctx.root, path)  # a file of an included folder may be a link out
+            if target is None:
+                result.diagnostics.append(
+                    Diagnostic(
+                        ctx.path,
+                        include.line,
+                        DiagnosticLevel.WARNING,
+                        f"{path} leads outside the repository",
+                    )
+                )
+                continue
             try:
-                with open(os.path.join(ctx.root, path), encoding="utf-8", errors="replace") as handle:
+                with open(target, encoding="utf-8", errors="replace") as handle:
                     text = handle.read()
             except OSError as exc:
                 result.diagnostics.append(
                     Diagnostic(ctx.path, include.line, DiagnosticLevel.WARNING, f"cannot read {path}: {exc}")
                 )
                 continue
-            child = FileContext(path, ctx.root, ctx.service, ctx.technology, ctx.profile)
+            child = FileContext(path, ctx.root, ctx.service, ctx.technology, ctx.profile, ctx.limits)
             _read(child, text, result, seen)
 
 
@@ -255,6 +288,9 @@ def _read(ctx: FileContext, text: str, result: ExtractResult, seen: set[str]) ->
             changes = _xml_changes(text, includes)
         else:
             changes = _yaml_changes(load(text, ctx.path), includes)
+    except EntitiesRefused as exc:
+        result.diagnostics.append(Diagnostic(ctx.path, exc.line, DiagnosticLevel.ERROR, str(exc)))
+        return
     except expat.ExpatError as exc:
         result.diagnostics.append(
             Diagnostic(

@@ -18,10 +18,12 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlglot import exp
 
 from analyzer.extract.sqltables import SqlStatementFacts, analyze_sql
+from analyzer.model.paths import inside_or_none, is_inside
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +207,7 @@ def _history(folder: str, folder_mtime_ns: int, version_of: Callable[[str], str]
     versions = sorted(
         (version_key(version), os.path.join(folder, name))
         for name in os.listdir(folder)
-        if (version := version_of(name))
+        if (version := version_of(name)) and is_inside(Path(folder, name), Path(folder))  # no link out
     )
     checkpoints: list[Schema] = []
     schema: Schema = {}
@@ -224,10 +226,10 @@ def schema_before(
     ``version_of`` maps a file name to its version, ``""`` for files that are not forward
     migrations of the same tool. Nothing outside ``root`` is read. The result is a fresh copy.
     """
-    real_root = os.path.realpath(root)
-    full = os.path.realpath(os.path.join(real_root, folder))
-    if not (full == real_root or full.startswith(real_root + os.sep)) or not os.path.isdir(full):
+    inside = inside_or_none(root, folder)
+    if inside is None or not inside.is_dir():
         return {}
+    full = str(inside)
     history = _history(full, os.stat(full).st_mtime_ns, version_of, dialect)
     if not history.checkpoints:
         return {}

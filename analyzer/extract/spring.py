@@ -43,8 +43,9 @@ from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, Sour
 NAME = "spring"
 
 _FILE = re.compile(r"^(application|bootstrap)(-(?P<profile>[\w.-]+))?\.(ya?ml|properties)$", re.I)
-_PROPERTY = re.compile(r"^((?:\\.|[^=:\s\\])+)\s*[=:\s]\s*(.*)$")
-_PLACEHOLDER = re.compile(r"\$\{([^}:]+)(?::([^}]*))?\}")
+# NOTE: neither part runs past the start of another "${": on "${${${..." or "${a:${a:..." without a
+# closing brace every start would otherwise scan to the end of the value (quadratic).
+_PLACEHOLDER = re.compile(r"\$\{([^{}:]+)(?::((?:[^}$]|\$(?!\{))*))?\}")
 
 
 def wants(path: str) -> bool:
@@ -91,14 +92,23 @@ def _properties(text: str) -> list[Entry]:
             continue
         line = pending + line
         pending = ""
-        # NOTE: the key's two alternatives must not both match a backslash, or a line of
-        # backslashes without a separator backtracks exponentially (a mutated file took minutes).
-        match = _PROPERTY.match(line)
-        if match:
-            entries.append((match.group(1).replace("\\", ""), match.group(2).strip(), start))
-        else:
-            entries.append((line, "", start))
+        entries.append((*_key_value(line), start))
     return entries
+
+
+def _key_value(line: str) -> tuple[str, str]:
+    """Split one logical ``.properties`` line: the key ends at the first unescaped ``=``, ``:`` or
+    whitespace; one separator (with whitespace around it) follows. A scan, not a regex: a line of
+    backslashes made the old pattern backtrack exponentially (44 bytes took minutes)."""
+    index, size = 0, len(line)
+    while index < size and not (line[index] in "=:" or line[index].isspace()):
+        index += 2 if line[index] == "\\" else 1
+    if index == 0 or index >= size:
+        return line, ""
+    rest = line[index:].lstrip()
+    if rest[:1] in ("=", ":"):
+        rest = rest[1:]
+    return line[:index].replace("\\", ""), rest.strip()
 
 
 def _documents(ctx: FileContext, text: str, result: ExtractResult) -> list[tuple[str, list[Entry]]]:
@@ -163,7 +173,10 @@ def _resolve(value: str, keys: dict[str, str], depth: int = 0) -> tuple[str, str
         origin = "reference"
         return match.group(0)
 
-    return _PLACEHOLDER.sub(replace, value), origin
+    resolved = _PLACEHOLDER.sub(replace, value)
+    if resolved != value and "${" in resolved:  # a nested default: ${A:${B:x}} → ${A:x} → x
+        resolved = _resolve(resolved, keys, depth + 1)[0]
+    return resolved, origin
 
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:

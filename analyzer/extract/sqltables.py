@@ -27,7 +27,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from analyzer.model.inputs import bracket_depth, current_input_limits
+from analyzer.model.inputs import bracket_depth
+from analyzer.model.limits import current_limits
 
 # sqlglot logs a warning for every statement it falls back to a Command for (function bodies,
 # vendor syntax); those are expected in migrations and reported as our own facts instead.
@@ -119,13 +120,16 @@ class SqlStatementFacts:
 _GO_LINE = re.compile(r"[ \t]*go[ \t]*(?:--[^\n]*)?(?:\r?\n|$)", re.I)
 
 
-def _line_start(sql: str, i: int) -> int:
-    return sql.rfind("\n", 0, i) + 1
+_DOLLAR_TAG = re.compile(r"\$[A-Za-z_]*\$")
 
 
-def _indent(sql: str, i: int) -> int:
-    start = _line_start(sql, i)
-    return len(sql[start:i]) - len(sql[start:i].lstrip(" \t"))
+def _first_on_line(sql: str, i: int) -> bool:
+    """Only blanks between the previous newline and ``i``. Looks back over the blanks alone, so a
+    long line with many ``g``s stays linear (finding the line start per ``g`` was quadratic)."""
+    j = i - 1
+    while j >= 0 and sql[j] in " \t":
+        j -= 1
+    return j < 0 or sql[j] == "\n"
 
 
 def split_statements(sql: str) -> list[tuple[int, str]]:
@@ -144,11 +148,7 @@ def split_statements(sql: str) -> list[tuple[int, str]]:
         if ch in " \t\r":
             i += 1
             continue
-        if (
-            ch in "gG"
-            and _GO_LINE.match(sql, _line_start(sql, i))
-            and _line_start(sql, i) + _indent(sql, i) == i
-        ):
+        if ch in "gG" and _first_on_line(sql, i) and _GO_LINE.match(sql, i):
             # T-SQL batch separator: ``GO`` alone on its line ends the statement like ``;``.
             if start_line is not None and sql[start:i].strip():
                 out.append((start_line, sql[start:i].strip()))
@@ -184,7 +184,7 @@ def split_statements(sql: str) -> list[tuple[int, str]]:
             i = j + 1
             continue
         if ch == "$":
-            tag = re.match(r"\$[A-Za-z_]*\$", sql[i:])
+            tag = _DOLLAR_TAG.match(sql, i)  # not sql[i:]: a copy of the rest per "$" was quadratic
             if tag:
                 end = sql.find(tag.group(0), i + len(tag.group(0)))
                 end = n if end < 0 else end + len(tag.group(0))
@@ -351,7 +351,7 @@ def analyze_sql(sql: str, dialect: str = "") -> tuple[SqlStatementFacts, ...]:
     """Facts for every statement in ``sql`` (unparseable ones carry ``error``)."""
     results: list[SqlStatementFacts] = []
     statements = split_statements(sql)
-    budget = current_input_limits().sql_max_millis
+    budget = current_limits().sql_max_millis
     deadline = time.monotonic() + budget / 1000
     for line, text in statements:
         if time.monotonic() > deadline:  # checked between statements: sqlglot cannot be interrupted

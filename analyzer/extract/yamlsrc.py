@@ -3,7 +3,9 @@
 Every fact needs the exact line that proves it, so manifests are loaded into :class:`LineDict`
 and :class:`LineList`, which keep ``(path, line)`` per key or item (anchors, aliases and ``<<``
 merge keys resolved as YAML defines them; a merged entry keeps the line where it was written).
-Only the safe YAML subset is constructed: no Python objects, ever.
+Only the safe YAML subset is constructed: no Python objects, ever. Every document is checked
+against the limits in force (:mod:`analyzer.model.limits`) before it is built: an alias bomb or a
+document nested too deeply is a :class:`YamlError` (a diagnostic at the file), not gigabytes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from analyzer.model.inputs import InputLimitExceeded, check_flow_depth
+from analyzer.model.inputs import check_flow_depth
+from analyzer.model.limits import LimitExceeded, load_all_bounded
 
 Source = tuple[str, int]  # (repo-relative path, 1-based line)
 
@@ -107,11 +110,10 @@ class YamlError(ValueError):
 def load_all(text: str, path: str) -> list[Any]:
     """Every document of a YAML stream, with lines. Raises :class:`YamlError` with the line."""
     try:
-        check_flow_depth(text)  # JSON read as YAML too (appsettings.json)
-    except InputLimitExceeded as exc:
+        check_flow_depth(text)  # before PyYAML's scanner, quadratic in it (JSON is read as YAML too)
+        return [doc for doc in load_all_bounded(text, _loader_for(path)) if doc is not None]
+    except LimitExceeded as exc:
         raise YamlError(f"not read: {exc}", 1) from None
-    try:
-        return [doc for doc in yaml.load_all(text, Loader=_loader_for(path)) if doc is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -7,6 +7,7 @@ from analyzer.model.findings import (
     RelatedLocation,
     RuleMeta,
     Severity,
+    TextEdit,
 )
 from analyzer.model.graph import (
     ArchGraph,
@@ -41,6 +42,7 @@ __all__ = [
     "ScanResult",
     "Severity",
     "SourceKind",
+    "TextEdit",
     "kind_of",
     "node_id",
 ]

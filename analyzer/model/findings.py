@@ -45,6 +45,16 @@ class RelatedLocation:
 
 
 @dataclass(frozen=True, slots=True)
+class TextEdit:
+    """A mechanical change to one line: replace columns ``location.column`` up to (not
+    including) ``end_column`` with ``text``. 1-based columns, like :class:`Location`."""
+
+    location: Location
+    end_column: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One rule violation.
 
@@ -64,6 +74,8 @@ class Finding:
     baseline_state: str = ""
     suppressed: str = field(default="")  # reason, when a waiver or inline comment applies
     suppressed_by: str = ""  # "inline" (a comment at the evidence) or "waiver" (archconform.yml)
+    suggestion: str = ""  # the change this finding asks for, in this system's names (plain text)
+    fixes: tuple[TextEdit, ...] = ()  # only where the change is mechanical
 
     @property
     def sort_key(self) -> tuple[int, str, Location, tuple[str, ...]]:

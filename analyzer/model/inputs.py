@@ -4,117 +4,21 @@ A scanned repository is data written by anyone, so reading one of its files neve
 yields the text, or ``None`` and the reason, and a note when the text had to be repaired. The
 reasons are plain sentences that the pipeline turns into diagnostics naming the file.
 
-Limits are a context variable (:func:`using_input_limits`) so that pure extractors deep in the
-call stack (the JSON reader, the tree-sitter walkers, sqlglot) can consult them without having
-them threaded through every call; the pipeline sets them once per file it hands to a worker.
-Only the trusted side may raise a limit; configuration inside the scanned tree may only lower
-one (see ``analyzer.config``).
+The limits themselves (sizes per kind of file, nesting, time) are fields of
+:class:`analyzer.model.limits.Limits`, in force through its context variable.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextvars
-import dataclasses
 import errno
 import os
 import re
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-MIB = 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class InputLimits:
-    """Upper bounds on one repository file, by what it is. Every field is a positive int.
-
-    - ``code_max_bytes``: a source file (Python, Java, Go, JS/TS, C#, ``.proto``).
-    - ``config_max_bytes``: a manifest or configuration file (compose, Kubernetes, Spring, .NET, ``.env``).
-    - ``sql_max_bytes``: a schema or migration file (SQL, Liquibase, Prisma).
-    - ``trace_max_file_bytes``: one trace export on disk (traces are streamed, so this is generous).
-    - ``json_max_depth``: nesting of one JSON document (``appsettings.json``, trace documents).
-    - ``code_max_depth``: nesting of a syntax tree the code extractors walk.
-    - ``sql_max_millis``: wall time sqlglot may spend on the statements of one file.
-    """
-
-    code_max_bytes: int = 4 * MIB
-    config_max_bytes: int = 4 * MIB
-    sql_max_bytes: int = 16 * MIB
-    trace_max_file_bytes: int = 2048 * MIB
-    json_max_depth: int = 200
-    code_max_depth: int = 400
-    sql_max_millis: int = 10_000
-
-    def lowered(self, other: InputLimits) -> InputLimits:
-        """Each limit the smaller of the two: how settings from untrusted configuration apply."""
-        return InputLimits(
-            **{f.name: min(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self)}
-        )
-
-    def max_bytes(self, kind: str) -> int:
-        """The size limit of one input kind: ``code``, ``config``, ``sql`` or ``trace``."""
-        return {
-            "code": self.code_max_bytes,
-            "config": self.config_max_bytes,
-            "sql": self.sql_max_bytes,
-            "trace": self.trace_max_file_bytes,
-        }.get(kind, self.config_max_bytes)
-
-
-DEFAULT_INPUT_LIMITS = InputLimits()
-INPUT_LIMIT_NAMES = tuple(f.name for f in dataclasses.fields(InputLimits))
-
-_current: contextvars.ContextVar[InputLimits] = contextvars.ContextVar(
-    "archconform_input_limits", default=DEFAULT_INPUT_LIMITS
-)
-
-
-def current_input_limits() -> InputLimits:
-    return _current.get()
-
-
-@contextmanager
-def using_input_limits(limits: InputLimits) -> Iterator[InputLimits]:
-    """Make ``limits`` the ones in force for the block."""
-    token = _current.set(limits)
-    try:
-        yield limits
-    finally:
-        _current.reset(token)
-
-
-def parse_input_limits(raw: object) -> tuple[dict[str, int], list[str]]:
-    """The ``limits:`` entries this module knows (name → positive int) and the problems found.
-
-    >>> parse_input_limits({"json_max_depth": 50, "code_max_bytes": -1})
-    ({'json_max_depth': 50}, ["limit 'code_max_bytes' must be a positive integer"])
-    """
-    values: dict[str, int] = {}
-    problems: list[str] = []
-    if not isinstance(raw, dict):
-        return values, [f"'limits' maps limit names to positive integers ({', '.join(INPUT_LIMIT_NAMES)})"]
-    for name, value in raw.items():
-        if name not in INPUT_LIMIT_NAMES:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            problems.append(f"limit '{name}' must be a positive integer")
-            continue
-        values[str(name)] = value
-    return values, problems
-
-
-class InputLimitExceeded(ValueError):
-    """A repository file is over one of the :class:`InputLimits`; the message names the limit.
-    The pipeline reports it as a warning at the file (``line`` when known) and goes on."""
-
-    def __init__(self, message: str, line: int = 0) -> None:
-        super().__init__(message)
-        self.line = line
-
+from analyzer.model.limits import LimitExceeded, current_limits
 
 # -- nesting -----------------------------------------------------------------------------------
 
@@ -152,13 +56,13 @@ def bracket_depth(text: str, style: str = "flow", stop_above: int = 0) -> int:
 
 
 def check_flow_depth(text: str, limit: int | None = None) -> None:
-    """Raise :class:`InputLimitExceeded` when JSON / YAML flow collections nest deeper than
+    """Raise :class:`LimitExceeded` when JSON / YAML flow collections nest deeper than
     ``limit`` (default: ``json_max_depth`` in force). PyYAML's scanner is quadratic in flow depth
     and its composer recursive: twenty thousand ``[`` took minutes before this check."""
-    limit = limit or current_input_limits().json_max_depth
+    limit = limit or current_limits().json_max_depth
     depth = bracket_depth(text, "flow", stop_above=limit)
     if depth > limit:
-        raise InputLimitExceeded(f"nested deeper than {limit} levels of [ and {{ (limit json_max_depth)")
+        raise LimitExceeded(f"nested deeper than {limit} levels of [ and {{ (limit json_max_depth)")
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -238,7 +142,7 @@ def _decode_as(data: bytes, encoding: str) -> Decoded:
         )
 
 
-def regular_file_problem(full: Path, max_bytes: int) -> str:
+def regular_file_problem(full: Path, max_bytes: int, limit_name: str = "") -> str:
     """Why ``full`` must not be read ('' if it may): not a regular file (FIFO, device, socket,
     directory), a dangling or looping symlink, or larger than ``max_bytes``. Does not open it."""
     try:
@@ -250,15 +154,18 @@ def regular_file_problem(full: Path, max_bytes: int) -> str:
     if not stat.S_ISREG(info.st_mode):
         return "not a regular file (FIFO, device or socket); not read"
     if info.st_size > max_bytes:
-        return f"skipped: {info.st_size} bytes is over the {max_bytes} byte limit for this kind of file"
+        named = f" (limit {limit_name})" if limit_name else ""
+        return (
+            f"skipped: {info.st_size} bytes is over the {max_bytes} byte limit for this kind of file{named}"
+        )
     return ""
 
 
-def read_limited(full: Path, max_bytes: int) -> tuple[bytes | None, str]:
+def read_limited(full: Path, max_bytes: int, limit_name: str = "") -> tuple[bytes | None, str]:
     """The bytes of a regular file of at most ``max_bytes``, or ``None`` and why. Never blocks on
     a FIFO (opened non-blocking and checked again after opening) and never reads past the limit,
     even if the file grows meanwhile."""
-    problem = regular_file_problem(full, max_bytes)
+    problem = regular_file_problem(full, max_bytes, limit_name)
     if problem:
         return None, problem
     try:
@@ -276,7 +183,8 @@ def read_limited(full: Path, max_bytes: int) -> tuple[bytes | None, str]:
                 break
             total += len(chunk)
             if total > max_bytes:
-                return None, f"skipped: over the {max_bytes} byte limit for this kind of file"
+                named = f" (limit {limit_name})" if limit_name else ""
+                return None, f"skipped: over the {max_bytes} byte limit for this kind of file{named}"
             chunks.append(chunk)
         return b"".join(chunks), ""
     except OSError as exc:
@@ -285,9 +193,9 @@ def read_limited(full: Path, max_bytes: int) -> tuple[bytes | None, str]:
         os.close(fd)
 
 
-def read_text_file(full: Path, max_bytes: int) -> Decoded:
+def read_text_file(full: Path, max_bytes: int, limit_name: str = "") -> Decoded:
     """:func:`read_limited` then :func:`decode_bytes`; ``Decoded(None, reason)`` when unreadable."""
-    data, problem = read_limited(full, max_bytes)
+    data, problem = read_limited(full, max_bytes, limit_name)
     if data is None:
         return Decoded(None, problem)
     return decode_bytes(data)

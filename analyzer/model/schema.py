@@ -9,6 +9,7 @@ the schemas); this module maps its error paths back to YAML lines and words them
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 from collections.abc import Sequence
@@ -76,19 +77,25 @@ def _leaf(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     return error
 
 
+def _unknown_key(error: jsonschema.ValidationError, root: yaml.Node | None) -> tuple[int, str]:
+    """An ``additionalProperties`` error: the first unknown key, at its line, with a suggestion."""
+    allowed = sorted(error.schema.get("properties", {}))
+    extra = sorted(
+        (str(k) for k in error.instance if k not in allowed),
+        key=lambda k: line_of(root, [*error.absolute_path, k], key=True),
+    )
+    name = extra[0] if extra else "?"
+    line = line_of(root, [*error.absolute_path, name], key=True)
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    if close:
+        return line, f"unknown setting '{name}' (did you mean '{close[0]}'?)"
+    expected = f"; expected one of: {', '.join(allowed)}" if allowed else ""
+    inside = "" if not error.absolute_path else f" in {_where(error.absolute_path)}"
+    return line, f"unknown setting '{name}'{inside}{expected}"
+
+
 def _describe(error: jsonschema.ValidationError, root: yaml.Node | None) -> tuple[int, str]:
     where = _where(error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(
-            (str(k) for k in error.instance if k not in allowed),
-            key=lambda k: line_of(root, [*error.absolute_path, k], key=True),
-        )
-        name = extra[0] if extra else "?"
-        line = line_of(root, [*error.absolute_path, name], key=True)
-        expected = f"; expected one of: {', '.join(allowed)}" if allowed else ""
-        inside = "" if not error.absolute_path else f" in {where}"
-        return line, f"unknown key '{name}'{inside}{expected}"
     branches = list(error.context or ())
     if branches and all(e.validator == "type" and not e.relative_path for e in branches):
         wanted = []
@@ -99,6 +106,8 @@ def _describe(error: jsonschema.ValidationError, root: yaml.Node | None) -> tupl
         found = _type_name(error.instance)
         return line_of(root, error.absolute_path), f"{where}: expected {' or '.join(names)}, found {found}"
     leaf = _leaf(error)
+    if leaf.validator == "additionalProperties" and isinstance(leaf.instance, dict):
+        return _unknown_key(leaf, root)
     line = line_of(root, leaf.absolute_path)
     where = _where(leaf.absolute_path)
     if leaf.validator == "required" and isinstance(leaf.instance, dict):

@@ -13,45 +13,69 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import analyzer
-from analyzer.config import Config, ConfigError, find_config, load_config
-from analyzer.discovery import codeowners_for, discover, read_codeowners
+from analyzer.config import (
+    Config,
+    ConfigError,
+    find_config,
+    load_config,
+    python_rules_allowed_by_environment,
+)
+from analyzer.discovery import MARKER_FILES, codeowners_for, discover, read_codeowners
 from analyzer.engine import (
+    FactKeys,
     InlineSuppression,
+    advise,
     apply_baseline,
     apply_suppressions,
+    drop_non_production,
     evaluate,
+    is_non_production,
     load_rules,
+    merge_duplicates,
     parse_inline,
 )
 from analyzer.enrich import enrich
 from analyzer.enrich.contexts import apply_codeowners
 from analyzer.extract.facts import Connection, Fact, FileContext
 from analyzer.extract.registry import all_extractors
-from analyzer.model import ArchGraph, Diagnostic, ScanResult
-from analyzer.model.inputs import DEFAULT_INPUT_LIMITS
+from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, ScanResult
+from analyzer.model.limits import using_limits
+from analyzer.model.paths import is_inside
 from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
-from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, run_tasks
+from analyzer.pipeline.coverage import excerpts, not_read
+from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, MAX_FILE_BYTES, run_tasks
 from analyzer.pipeline.traces import read_traces
 from analyzer.resolve import build_graph, normalise
 
 __all__ = ["ConfigError", "build_model", "load_project_config", "scan"]
 
 
-def load_project_config(root: Path, config_path: Path | None = None) -> Config:
-    """The config given, or ``archconform.yml`` at the repo root, or defaults."""
+def load_project_config(
+    root: Path, config_path: Path | None = None, *, allow_python_rules: bool = False
+) -> Config:
+    """The config given, or ``archconform.yml`` at the repo root, or defaults.
+
+    A file inside ``root`` is untrusted (see :mod:`analyzer.config`). ``allow_python_rules`` (the
+    command line) or ``ARCHCONFORM_ALLOW_PYTHON_RULES=1`` lets Python rules run — still only
+    from rule folders a trusted config named.
+    """
     path = config_path or find_config(root)
-    if path is None:
-        return Config()
-    try:
-        display = path.resolve().relative_to(root.resolve()).as_posix()
-        inside = True
-    except ValueError:
-        display, inside = path.name, False
-    config = load_config(path, display)
-    if inside:
-        # NOTE: a config inside the scanned tree is written by whoever wrote the pull request: it
-        # may lower the input limits, never raise them (raising is for a --config from outside).
-        config = dataclasses.replace(config, input_limits=DEFAULT_INPUT_LIMITS.lowered(config.input_limits))
+    config = Config()
+    if path is not None and config_path is None and not is_inside(path, root):
+        # A committed archconform.yml that is a symlink to a file elsewhere: not the tree's to name.
+        refusal = Diagnostic(
+            path.name, 0, DiagnosticLevel.WARNING, "config is a link out of the repository; not read"
+        )
+        config = Config(refused=(refusal,))
+        path = None
+    if path is not None:
+        try:
+            display = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            display = path.name
+        config = load_config(path, display, scanned_root=root)
+    if allow_python_rules or python_rules_allowed_by_environment():
+        config = dataclasses.replace(config, allow_python_rules=True)
     return config
 
 
@@ -82,6 +106,15 @@ def build_model(
 def _build(
     root: Path, config: Config, traces: Sequence[Path], jobs: int | None
 ) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
+    """The graph under the config's limits, with the untrusted settings it refused reported."""
+    with using_limits(config.limits):
+        graph, diagnostics, files = _build_graph(root, config, traces, jobs)
+    return graph, [*config.refused, *diagnostics], files
+
+
+def _build_graph(
+    root: Path, config: Config, traces: Sequence[Path], jobs: int | None
+) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
     root = root.resolve()
     found = discover(root, config)
     diagnostics = list(found.diagnostics)
@@ -93,7 +126,7 @@ def _build(
             if extractor.wants(path):
                 phase = 0 if extractor.name in MANIFEST_EXTRACTORS else 1
                 phases[phase].append(
-                    (extractor.name, FileContext(path, str(root), service, input_limits=config.input_limits))
+                    (extractor.name, FileContext(path, str(root), service, limits=config.limits))
                 )
     facts, diags = run_tasks(phases[0], jobs)
     diagnostics.extend(diags)
@@ -105,8 +138,10 @@ def _build(
     more, diags = run_tasks(second, jobs)
     facts.extend(more)
     diagnostics.extend(diags)
-    trace_paths = [*traces, *_config_traces(root, config)]
-    trace_facts, diags = read_traces(root, trace_paths, config.input_limits)
+    configured, diags = _config_traces(root, config)
+    diagnostics.extend(diags)
+    trace_paths = [*traces, *configured]
+    trace_facts, diags = read_traces(root, trace_paths, config.limits)
     facts.extend(trace_facts)
     diagnostics.extend(diags)
     graph, diags = build_graph(facts, config, found.service_roots)
@@ -133,6 +168,8 @@ def find_inline_suppressions(root: Path, files: Sequence[str]) -> list[InlineSup
     found: list[InlineSuppression] = []
     for path in files:
         try:
+            if (root / path).stat().st_size > MAX_FILE_BYTES:  # not extracted either: no evidence
+                continue
             data = (root / path).read_bytes()
         except OSError:
             continue
@@ -145,11 +182,34 @@ def find_inline_suppressions(root: Path, files: Sequence[str]) -> list[InlineSup
     return found
 
 
-def _config_traces(root: Path, config: Config) -> list[Path]:
+def _config_traces(root: Path, config: Config) -> tuple[list[Path], list[Diagnostic]]:
+    """Trace files the config's globs name, relative to the scanned root. A match that leads
+    outside the root (``..``, or a committed symlink) is a diagnostic and is not read."""
     paths: list[Path] = []
+    diagnostics: list[Diagnostic] = []
+    where = config.path or "archconform.yml"
     for pattern in config.traces:
-        paths.extend(sorted(p for p in root.glob(pattern) if p.is_file()))
-    return paths
+        try:
+            matches = sorted(root.glob(pattern))
+        except (ValueError, NotImplementedError, OSError) as exc:
+            diagnostics.append(
+                Diagnostic(where, 0, DiagnosticLevel.ERROR, f"trace pattern '{pattern}': {exc}")
+            )
+            continue
+        for match in matches:
+            if not is_inside(match, root):
+                shown = match.relative_to(root).as_posix() if match.is_relative_to(root) else match.name
+                diagnostics.append(
+                    Diagnostic(
+                        where,
+                        0,
+                        DiagnosticLevel.WARNING,
+                        f"trace file '{shown}' (pattern '{pattern}') leads outside the repository; not read",
+                    )
+                )
+            elif match.is_file():
+                paths.append(match)
+    return paths, diagnostics
 
 
 class _LineReader:
@@ -188,12 +248,19 @@ def scan(
     graph, diagnostics, files = _build(root, config, traces, jobs)
     rules, diags = load_rules(config)
     diagnostics.extend(diags)
-    findings, diags = evaluate(graph, rules, config)
+    failed = [d.path or d.message for d in diags if d.level == "error" and "failed to load" in d.message]
+    findings, diags = evaluate(graph, rules, config, failed)
     diagnostics.extend(diags)
+    hidden = 0
+    if not config.include_tests:
+        findings, hidden = drop_non_production(findings)
+    findings, merged = merge_duplicates(findings, FactKeys.from_rules(rules))
+    read_line = _LineReader(root)
+    findings = advise(findings, graph, [r.meta for r in rules], read_line)
     comments = find_inline_suppressions(root, files)
-    findings, diags = apply_suppressions(
-        findings, config, _LineReader(root), today or dt.date.today(), comments
-    )
+    if not config.include_tests:  # their findings are left out, so their suppressions are not unused
+        comments = [c for c in comments if not is_non_production(c.path)]
+    findings, diags = apply_suppressions(findings, config, read_line, today or dt.date.today(), comments)
     diagnostics.extend(diags)
     absent: list[dict[str, str]] = []
     if baseline is not None:
@@ -208,7 +275,34 @@ def scan(
         root_name=root.name,
         source_url=config.source_url,
         absent=absent,
+        failed_rules=tuple(sorted(set(failed))),
+        config_path=config.path,
+        hidden_test_findings=hidden,
+        repo_prefix=repository_prefix(root),
+        excerpts=excerpts(findings, read_line),
+        not_read=_not_read(files),
+        automation_id=config.automation_id,
+        merged_duplicates=merged,
     )
+
+
+def _not_read(files: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """Files no extractor reads (build markers discovery reads count as read)."""
+    extractors = all_extractors()
+    return not_read(
+        files,
+        lambda path: Path(path).name in MARKER_FILES or any(e.wants(path) for e in extractors),
+    )
+
+
+def repository_prefix(root: Path) -> str:
+    """Where ``root`` sits inside its git repository (``services/shop``), or '' at the top or
+    outside git: SARIF URIs and source links are relative to the repository, not the scan."""
+    for parent in [root, *root.parents]:
+        if (parent / ".git").exists():
+            rel = root.relative_to(parent).as_posix()
+            return "" if rel == "." else rel
+    return ""
 
 
 def _read_baseline(path: Path) -> dict[str, object]:

@@ -20,8 +20,11 @@ from pathlib import Path
 from analyzer.extract.facts import ExtractResult, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import Diagnostic, DiagnosticLevel
-from analyzer.model.inputs import InputLimitExceeded, read_text_file, using_input_limits
+from analyzer.model.inputs import read_text_file
+from analyzer.model.limits import DEFAULT_LIMITS, LimitExceeded, using_limits
 
+# The largest file any extractor reads with the default limits (inline suppressions look no further).
+MAX_FILE_BYTES = max(DEFAULT_LIMITS.max_bytes(kind) for kind in ("code", "config", "sql"))
 PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than it saves
 
 # Manifests and configuration run first: they tell which datastore technology (SQL dialect)
@@ -75,10 +78,10 @@ def guarded(path: str, what: str, action: Callable[[], ExtractResult]) -> Extrac
     """Run ``action`` (reading one file); any exception becomes a diagnostic at ``path``."""
     try:
         return action()
-    except InputLimitExceeded as exc:  # a limit, not a bug: say which, and go on
+    except LimitExceeded as exc:  # a limit, not a bug: say which, and go on
         result = ExtractResult()
         message = f"{what}: file skipped: {exc}"
-        result.diagnostics.append(Diagnostic(path, exc.line, DiagnosticLevel.WARNING, message))
+        result.diagnostics.append(Diagnostic(path, _error_line(exc), DiagnosticLevel.WARNING, message))
         return result
     except RecursionError as exc:
         problem, line, origin = (
@@ -106,8 +109,9 @@ def run_one(task: tuple[str, FileContext]) -> ExtractResult:
     """Run the named extractor on one file. Never raises: failures become diagnostics."""
     name, ctx = task
     extractor = next(e for e in all_extractors() if e.name == name)
-    limits = ctx.input_limits
-    decoded = read_text_file(Path(ctx.root) / ctx.path, limits.max_bytes(input_kind(name)))
+    limits = ctx.limits
+    kind = input_kind(name)
+    decoded = read_text_file(Path(ctx.root) / ctx.path, limits.max_bytes(kind), f"{kind}_max_bytes")
     result = ExtractResult()
     if decoded.text is None:
         level = DiagnosticLevel.INFO if decoded.note.startswith("binary") else DiagnosticLevel.WARNING
@@ -118,7 +122,7 @@ def run_one(task: tuple[str, FileContext]) -> ExtractResult:
     text = decoded.text
 
     def action() -> ExtractResult:
-        with using_input_limits(limits):  # a worker process starts with the defaults
+        with using_limits(limits, one_file=True):  # a worker process starts with the defaults
             return extractor.extract(ctx, text)
 
     result.extend(guarded(ctx.path, f"{name} extractor", action))

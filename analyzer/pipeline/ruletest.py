@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from analyzer.config import Config, ConfigError
+from analyzer.model.limits import safe_load_bounded
 from analyzer.pipeline import load_project_config, scan
 
 
@@ -44,7 +43,7 @@ def find_cases(directory: Path) -> list[Path]:
 
 
 def _expected(case: Path) -> tuple[str, list[dict[str, Any]]]:
-    data = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8")) or {}
+    data = safe_load_bounded((case / "expected.yaml").read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ConfigError(
             f"{case.name}/expected.yaml", 1, "expected.yaml is a mapping with 'rule' and 'findings'"
@@ -67,6 +66,7 @@ def run_case(case: Path, extra: Config | None = None) -> CaseResult:
             config = dataclasses.replace(
                 config,
                 rule_paths=(*config.rule_paths, *extra.rule_paths),
+                trusted_rule_paths=(*config.trusted_rule_paths, *extra.trusted_rule_paths),
                 allow_python_rules=config.allow_python_rules or extra.allow_python_rules,
             )
         result = scan(case, config, jobs=1)
@@ -100,7 +100,9 @@ def run_case(case: Path, extra: Config | None = None) -> CaseResult:
 
 def run_rule_tests(directory: Path, config_path: Path | None = None) -> tuple[bool, str]:
     """Run every case under ``directory``; returns (all passed, a human-readable report)."""
-    extra = load_project_config(Path.cwd(), config_path) if config_path else None
+    # The cases are the scanned trees: a --config beside them (not inside the case folders) is the
+    # trusted side, so its Python rule folders load when it allows them.
+    extra = load_project_config(directory, config_path) if config_path else None
     cases = find_cases(directory)
     if not cases:
         return False, f"no pass_*/fail_* cases with expected.yaml under {directory}"

@@ -3,6 +3,7 @@ graph exports. Every renderer is a pure function of the result and deterministic
 
 from __future__ import annotations
 
+from analyzer.reporting.ci import render_gitlab, render_junit
 from analyzer.reporting.graphexport import FORMATS, export_graph
 from analyzer.reporting.html import render_html
 from analyzer.reporting.jsonout import render_json
@@ -13,8 +14,10 @@ __all__ = [
     "FORMATS",
     "export_graph",
     "render_console",
+    "render_gitlab",
     "render_html",
     "render_json",
+    "render_junit",
     "render_markdown",
     "render_sarif",
 ]

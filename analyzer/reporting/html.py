@@ -1,44 +1,44 @@
 """``--html``: a self-contained architecture review (inline CSS, JS and SVG; no network).
 
-Every string from the scanned repository goes through Jinja2 autoescaping; rule help is
-Markdown converted by :func:`markdown_to_html`, which escapes first and only then adds the few
-tags it knows.
+Every string from the scanned repository goes through Jinja2 autoescaping (code excerpts too);
+rule help is Markdown rendered by markdown-it-py with raw HTML disabled.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections import Counter, defaultdict
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from analyzer.model import EdgeKind, NodeKind, ScanResult, Severity
-from analyzer.reporting.layout import BOX_H, BOX_W, layout
+from analyzer.reporting.layout import BOX_H, BOX_W, GROUPINGS, layout
 from analyzer.resources import reports_dir
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
 
 def markdown_to_html(text: str) -> Markup:
-    """The Markdown subset rule help uses: paragraphs, ``-`` lists, **bold**, `code`."""
-    blocks = re.split(r"\n\s*\n", text.strip())
-    out: list[str] = []
-    for block in blocks:
-        lines = block.strip().splitlines()
-        if all(line.lstrip().startswith(("- ", "* ")) for line in lines):
-            items = "".join(f"<li>{_inline(line.lstrip()[2:])}</li>" for line in lines)
-            out.append(f"<ul>{items}</ul>")
-        else:
-            out.append(f"<p>{_inline(' '.join(line.strip() for line in lines))}</p>")
-    return Markup("".join(out))
+    """Rule help as HTML through a real CommonMark parser with raw HTML disabled: ``<script>``
+    in a rule's help is shown as text, ``javascript:`` links are not made links."""
+    return Markup(_MARKDOWN.render(text.strip()))
 
 
-def _inline(text: str) -> str:
-    escaped = html.escape(text, quote=True)
-    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
-    escaped = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", escaped)
-    return escaped
+def label_lines(name: str, width: int = 27) -> list[str]:
+    """A box name on at most two lines, broken after ``-``, ``_``, ``.`` or ``/`` when possible;
+    longer names end in "…" (the full name is in the box's title and accessible name).
+
+    >>> label_lines("order-fulfilment-orchestrator-service")
+    ['order-fulfilment-', 'orchestrator-service']
+    """
+    if len(name) <= width:
+        return [name]
+    cut = max((name.rfind(ch, 0, width) for ch in "-_./"), default=-1)
+    cut = cut + 1 if cut > width // 3 else width
+    first, rest = name[:cut], name[cut:]
+    return [first, rest if len(rest) <= width else rest[: width - 1] + "…"]
 
 
 def _environment() -> Environment:
@@ -49,6 +49,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["markdown"] = markdown_to_html
+    env.filters["label_lines"] = label_lines
     return env
 
 
@@ -142,10 +143,23 @@ def render_html(result: ScanResult) -> str:
         per_node.update(set(f.subjects))
     drawing = layout(result.graph, dict(per_node))
     metas = {m.id: m for m in result.rules}
-    by_principle: dict[str, list[Any]] = defaultdict(list)
-    for f in findings:
-        meta = metas.get(f.rule_id)
-        by_principle[meta.principle if meta else "other"].append(f)
+    by_severity: list[tuple[str, list[tuple[str, list[Any]]]]] = []
+    for severity in Severity:
+        of_level = [f for f in findings if f.severity == severity]
+        rules: dict[str, list[Any]] = defaultdict(list)
+        for f in of_level:
+            rules[f.rule_id].append(f)
+        ordered = sorted(
+            rules.items(), key=lambda item: (-sum(1 for f in item[1] if not f.suppressed), item[0])
+        )
+        for _, items in ordered:
+            items.sort(key=lambda f: (bool(f.suppressed), f.baseline_state != "new", f.location))
+        if ordered:
+            by_severity.append((severity.value, ordered))
+    groups = {
+        g: sorted({value for box in drawing.boxes for key, value in box.groups if key == g and value})
+        for g in GROUPINGS
+    }
     services = sorted(n.name for n in result.graph.nodes(NodeKind.SERVICE))
     counts = Counter(f.severity.value for f in result.active_findings)
     finding_services = {
@@ -166,7 +180,8 @@ def render_html(result: ScanResult) -> str:
     return template.render(
         result=result,
         findings=findings,
-        by_principle=sorted(by_principle.items()),
+        by_severity=by_severity,
+        groups=groups,
         metas=metas,
         rules_used=sorted({f.rule_id for f in findings}),
         services=services,

@@ -65,6 +65,19 @@ def finding_json(f: Finding) -> dict[str, Any]:
         ],
         "fingerprint": f.fingerprint,
     }
+    if f.suggestion:
+        data["suggestion"] = f.suggestion
+    if f.fixes:
+        data["fixes"] = [
+            {
+                "path": e.location.path,
+                "line": e.location.line,
+                "column": e.location.column,
+                "end_column": e.end_column,
+                "text": e.text,
+            }
+            for e in f.fixes
+        ]
     if f.baseline_state:
         data["baseline_state"] = f.baseline_state
     if f.suppressed:
@@ -93,4 +106,13 @@ def render_json(result: ScanResult) -> str:
     }
     if result.absent:
         data["absent"] = result.absent
+    if result.failed_rules:
+        data["failed_rules"] = list(result.failed_rules)
+    if result.not_read:
+        data["not_read"] = [{"kind": kind, "files": count} for kind, count in result.not_read]
+    data["scan"] = {
+        "config": result.config_path,
+        "hidden_test_findings": result.hidden_test_findings,
+        "merged_duplicates": result.merged_duplicates,
+    }
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -160,8 +160,16 @@ def test_python_rules_need_opt_in_and_entry_points_are_loaded(shop: Path, tmp_pa
     assert "no-neo4j" in {f["rule"] for f in data["findings"]}
     assert "no-shop-db" not in {f["rule"] for f in data["findings"]}
     assert any("allow_python_rules" in d["message"] for d in data["diagnostics"])
+    # Configuration inside the scanned tree cannot turn Python rules on (SECURITY.md) ...
     (shop / "archconform.yml").write_text("rule_paths: [team-rules]\nallow_python_rules: true\n")
-    run("scan", str(shop), "--json", str(out_json))
+    run("scan", str(shop), "--json", str(out_json), "--allow-python-rules")
+    data = json.loads(out_json.read_text())
+    assert "no-shop-db" not in {f["rule"] for f in data["findings"]}
+    assert any("allow_python_rules" in d["message"] for d in data["diagnostics"])
+    # ... a --config outside it that names the folder, with --allow-python-rules, can.
+    trusted = tmp_path / "ci-archconform.yml"
+    trusted.write_text("rule_paths: [shop/team-rules]\n")
+    run("scan", str(shop), "--json", str(out_json), "--config", str(trusted), "--allow-python-rules")
     data = json.loads(out_json.read_text())
     uses = sorted(f["message"] for f in data["findings"] if f["rule"] == "no-shop-db")
     assert uses == [

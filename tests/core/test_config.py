@@ -68,7 +68,7 @@ profiles: [prod]
         ("rules:\n  shared-database:\n    severity: fatal\n", 3, "unknown value 'fatal'"),
         ("rule_paths: [" + "a" * 300 + "]\n", 1, "rule_paths[0]"),
         ("limits: {json_max_depth: 0}\n", 1, "limits.json_max_depth"),
-        ("rules:\n" + "  " + "[" * 3000 + "\n", 1, "nested too deeply"),
+        ("rules:\n" + "  " + "[" * 3000 + "\n", 1, "nested deeper than 200"),
         ("rules: [\n", 2, "invalid YAML"),
     ],
 )

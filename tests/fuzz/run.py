@@ -23,7 +23,7 @@ import traceback
 from dataclasses import dataclass, field
 from types import FrameType
 
-from analyzer.model.inputs import InputLimitExceeded
+from analyzer.model.limits import LimitExceeded
 from tests.fuzz.kinds import BY_NAME, KINDS, REPO, Reader
 from tests.fuzz.mutate import mutate
 
@@ -69,7 +69,7 @@ def fuzz_kind(kind_name: str, inputs: int, seed: int, slow: float, save: bool = 
         signal.setitimer(signal.ITIMER_REAL, slow + len(data) / 100_000)
         try:
             reader(data)
-        except InputLimitExceeded:
+        except LimitExceeded:
             pass  # a limit doing its job: the pipeline reports it as a warning at the file
         except Slow as exc:
             _record(

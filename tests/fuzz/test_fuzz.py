@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from analyzer.config import Config
-from analyzer.model.inputs import InputLimitExceeded
+from analyzer.model.limits import LimitExceeded
 from analyzer.pipeline import scan
 from analyzer.reporting import render_json, render_sarif
 from tests.conftest import FIXTURES
@@ -33,7 +33,7 @@ SYSTEM_WIDE = frozenset({"polyglot-persistence-sprawl"})  # counts what the othe
 
 
 def _read(reader: Reader, data: bytes) -> None:
-    with contextlib.suppress(InputLimitExceeded):  # a limit doing its job
+    with contextlib.suppress(LimitExceeded):  # a limit doing its job
         reader(data)
 
 

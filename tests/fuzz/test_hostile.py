@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 from analyzer.config import Config
-from analyzer.model.inputs import DEFAULT_INPUT_LIMITS
+from analyzer.model.limits import DEFAULT_LIMITS
 from analyzer.pipeline import scan
 from tests.conftest import FIXTURES, SHARED
 
@@ -75,7 +75,7 @@ def hostile_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     large.parent.mkdir(parents=True)
     line = b"spring.datasource.url: jdbc:postgresql://large-db:5432/large\n"
     with large.open("wb") as handle:
-        for _ in range(DEFAULT_INPUT_LIMITS.config_max_bytes // len(line) + 10):
+        for _ in range(DEFAULT_LIMITS.config_max_bytes // len(line) + 10):
             handle.write(line)
     (tree / "inputs" / "large" / "Dockerfile").write_text("FROM scratch\n")
     loop = tree / "inputs" / "loop"
@@ -154,7 +154,7 @@ def test_hostile_names_are_escaped_in_every_output(hostile_scan: tuple[Path, flo
     ("name", "line", "fragment"),
     [
         ("rule-mapping-for-list.yml", 10, "match.edges: expected a list"),
-        ("rule-deep.yml", 1, "nested too deeply"),
+        ("rule-deep.yml", 1, "nested deeper than 200"),
     ],
 )
 def test_crashing_rule_files_are_user_errors(tmp_path: Path, name: str, line: int, fragment: str) -> None:

@@ -34,7 +34,7 @@ from analyzer.reporting import (
 from analyzer.reporting import html as html_report
 from analyzer.reporting.graphexport import mermaid_label, to_mermaid
 from analyzer.reporting.html import ownership_matrix
-from analyzer.reporting.layout import layout, order_columns
+from analyzer.reporting.layout import layout
 from tests.conftest import SHARED
 from tests.reporting.test_reports import HOSTILE, build_result
 
@@ -82,8 +82,10 @@ def test_sarif_stays_within_github_limits(monkeypatch: pytest.MonkeyPatch) -> No
     many = _finding("a.yml", 1, related=related)
     doc = json.loads(render_sarif(_result([many])))
     result = doc["runs"][0]["results"][0]
-    assert [r["id"] for r in result["relatedLocations"]] == list(range(1, 101))
-    assert result["properties"]["relatedOmitted"] == 50
+    # Only related locations the message links are shown by GitHub: we include (and link) 20.
+    assert [r["id"] for r in result["relatedLocations"]] == list(range(1, 21))
+    assert result["properties"]["relatedOmitted"] == 130
+    assert "[ev 20](20) and 130 more related locations" in result["message"]["text"]
 
     monkeypatch.setattr(sarif, "MAX_RESULTS", 1)
     findings = [_finding("b.yml", 2, Severity.NOTE), _finding("c.yml", 3, Severity.ERROR)]
@@ -102,10 +104,10 @@ def test_sarif_stays_within_github_limits(monkeypatch: pytest.MonkeyPatch) -> No
 def test_markdown_escapes_repository_text_and_skips_huge_graphs(monkeypatch: pytest.MonkeyPatch) -> None:
     message = "x | y <img src=x onerror=alert(1)> @org/team *bold* [l](http://e)"
     md = render_markdown(_result([_finding("we`ird|path.yml", 7, message=message)]))
-    row = next(line for line in md.splitlines() if line.startswith("| warning"))
+    row = next(line for line in md.splitlines() if line.startswith("| ``we"))
     assert row == (
-        "| warning | `demo-rule` | ``we`ird\\|path.yml:7:1`` | x \\| y \\<img src=x onerror=alert(1)\\> "
-        "\\@org/team \\*bold\\* \\[l\\](http://e) |"
+        "| ``we`ird\\|path.yml:7:1`` | x \\| y \\<img src=x onerror=alert(1)\\> "
+        "\\@org/team \\*bold\\* \\[l\\](http://e) | — |"
     )
     assert "```mermaid" in md
     monkeypatch.setattr(summary, "MERMAID_MAX_NODES", 0)
@@ -187,21 +189,13 @@ def test_many_services_get_one_grid_per_database(monkeypatch: pytest.MonkeyPatch
     assert "2 services touch databases: one grid per database" in page
 
 
-def test_barycentre_order_reduces_crossings_deterministically() -> None:
-    # In id order a→z, b→y, c→x cross three times; the sweeps uncross them (every edge level).
-    columns = {0: ["s:a", "s:b", "s:c"], 1: ["d:x", "d:y", "d:z"]}
-    pairs = [("s:a", "d:z"), ("s:b", "d:y"), ("s:c", "d:x")]
-    near: dict[str, set[str]] = {}
-    for u, v in pairs:
-        near.setdefault(u, set()).add(v)
-        near.setdefault(v, set()).add(u)
-    order_columns(columns, near)
-    assert columns == {0: ["s:c", "s:b", "s:a"], 1: ["d:x", "d:y", "d:z"]}
+def test_layout_of_the_small_system() -> None:
     drawing = layout(build_result().graph, {})
+    # orders → db is one layer longer than orders → evil → db: it runs through a dummy slot.
     assert [(b.id, b.x, b.y) for b in drawing.boxes] == [
+        ("datastore:db", 644, 24),
+        (f"service:{HOSTILE}", 334, 46),
         ("service:orders", 24, 24),
-        (f"service:{HOSTILE}", 290, 24),
-        ("datastore:db", 556, 24),
     ]
     runtime = [line for line in drawing.lines if line.runtime_only]
     assert [(r.source, r.target, r.kind) for r in runtime] == [
@@ -218,4 +212,5 @@ def test_console_keeps_terminal_control_out_of_repository_text() -> None:
         "archconform 9.9.9: demo: 1 services, 0 datastores/brokers, 1 findings "
         "(0 error, 1 warning, 0 note), 0 diagnostics",
         "  a.yml:2:1: \x1b[33mwarning\x1b[0m demo-rule: boom\ufffd[2J next line",
+        "config: none (defaults)",
     ]

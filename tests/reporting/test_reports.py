@@ -99,7 +99,8 @@ def build_result() -> ScanResult:
 
 
 def test_sarif_is_schema_valid_and_complete() -> None:
-    text = render_sarif(build_result())
+    assert len(json.loads(render_sarif(build_result()))["runs"][0]["results"]) == 1  # suppressed: out
+    text = render_sarif(build_result(), include_suppressed=True)
     doc = json.loads(text)
     schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(doc)
@@ -115,12 +116,15 @@ def test_sarif_is_schema_valid_and_complete() -> None:
     }
     assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 5, "startColumn": 1}
     assert first["relatedLocations"][0]["message"]["text"] == "env DATABASE_URL"
-    assert first["partialFingerprints"] == {"archconform/v1": "f" * 32}
+    assert first["partialFingerprints"] == {
+        "archconform/v1": "f" * 32,
+        "primaryLocationLineHash": "f" * 16 + ":1",
+    }
     assert first["baselineState"] == "new" and second["baselineState"] == "unchanged"
     assert second["suppressions"][0]["justification"] == "accepted until rotation"
     (note,) = run["invocations"][0]["toolExecutionNotifications"]
     assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
-    assert render_sarif(build_result()) == text
+    assert render_sarif(build_result(), include_suppressed=True) == text
 
 
 def test_json_contract() -> None:
@@ -169,7 +173,8 @@ def test_markdown_console_and_graph_exports() -> None:
     result = build_result()
     md = render_markdown(result)
     assert "**1** error · **0** warnings · **0** notes · **1** new since the baseline · **1** fixed" in md
-    assert "| error 🆕 | `shared-database` | `compose.yaml:5:1` |" in md
+    assert "### Errors (1)" in md and "#### `shared-database` (1, 1 new)" in md
+    assert "| 🆕 | `compose.yaml:5:1` |" in md
     assert "```mermaid" in md and "<script>" not in md
     console = render_console(result)
     assert "compose.yaml:5:1: error shared-database [new]" in console and "(1 suppressed)" in console
@@ -219,6 +224,13 @@ def test_html_in_a_real_browser(tmp_path: Path) -> None:
     assert 'data-shown="1"' in by_rule and "1 of 2 shown" in by_rule
     by_service = dom("#service=orders&suppressed=1")
     assert 'data-shown="1"' in by_service
+    # Zoom, search and keyboard, driven through the page's own handlers (see report.js).
+    checked = dom("#selftest")
+    assert 'data-test-zoomed="true"' in checked
+    assert 'data-matches="1"' in checked and 'data-test-search-focus="true"' in checked
+    assert 'data-test-keyboard="true"' in checked and 'data-test-tabbable="3/3"' in checked
+    found = dom("#find=order&group=")
+    assert 'data-matches="1"' in found and 'class="node service match"' in found
 
 
 def test_reports_link_evidence_when_the_source_url_is_known() -> None:

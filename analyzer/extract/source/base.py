@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,8 @@ from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.facts import Call, Connection, ExtractResult, Marker, TableAccess, Value
 from analyzer.extract.sqltables import analyze_sql, dialect_for
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
-from analyzer.model.inputs import InputLimitExceeded, bracket_depth, current_input_limits
+from analyzer.model.inputs import bracket_depth
+from analyzer.model.limits import LimitExceeded, current_limits, query_deadline
 
 MUTATING_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -63,16 +65,16 @@ def language(name: str) -> Language:
 
 
 def parse(name: str, text: str) -> tuple[Tree, bytes]:
-    """Parse source text; :class:`InputLimitExceeded` if it nests deeper than ``code_max_depth``
+    """Parse source text; :class:`LimitExceeded` if it nests deeper than ``code_max_depth``
     (the walkers that evaluate values recurse, and must stay far from Python's limit)."""
-    limit = current_input_limits().code_max_depth
+    limit = current_limits().code_max_depth
     if bracket_depth(text, "code", stop_above=limit) > limit:
-        raise InputLimitExceeded(f"brackets nested deeper than {limit} levels (limit code_max_depth)")
+        raise LimitExceeded(f"brackets nested deeper than {limit} levels (limit code_max_depth)")
     data = text.encode("utf-8")
     tree = Parser(language(name)).parse(data)
     deepest = tree_depth(tree.root_node, limit)
     if deepest > limit:
-        raise InputLimitExceeded(f"syntax tree nested deeper than {limit} levels (limit code_max_depth)")
+        raise LimitExceeded(f"syntax tree nested deeper than {limit} levels (limit code_max_depth)")
     return tree, data
 
 
@@ -102,10 +104,45 @@ def _query(name: str, types: tuple[str, ...]) -> Query:
 
 def nodes_of(name: str, root: Node, types: tuple[str, ...]) -> list[Node]:
     """Every node of the given types, in document order, found by one combined tree-sitter
-    query (the matching runs in C; Python sees only the nodes it will look at)."""
-    captures = QueryCursor(_query(name, types)).captures(root)
-    found = [node for nodes in captures.values() for node in nodes]
+    query (the matching runs in C; Python sees only the nodes it will look at).
+
+    NOTE: a tree with syntax errors is walked instead. Hostile text such as one long line of ``(``
+    parses into an error node with tens of thousands of children, on which the query's matching is
+    superlinear (2-10 s per 20 KB, minutes per 100 KB) while the walk stays linear. The walk runs
+    under the file's time budget (``query_max_millis``) and the query under ``query_match_limit``;
+    over either, :class:`LimitExceeded` names the limit. (The query cursor's progress callback would
+    be the natural budget, but tree-sitter 0.26's binding crashes when it returns False.)"""
+    limits = current_limits()
+    if root.has_error:
+        found = _walk_for(root, frozenset(types), query_deadline(), limits.query_max_millis)
+    else:
+        cursor = QueryCursor(_query(name, types), match_limit=limits.query_match_limit)
+        captures = cursor.captures(root)
+        if cursor.did_exceed_match_limit:
+            raise LimitExceeded(
+                f"tree-sitter query held over {limits.query_match_limit} partial matches "
+                "(limit query_match_limit); file skipped"
+            )
+        found = [node for nodes in captures.values() for node in nodes]
+    if time.monotonic() > query_deadline():
+        raise _over_time(limits.query_max_millis)
     return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+
+
+def _walk_for(root: Node, types: frozenset[str], deadline: float, budget_ms: int) -> list[Node]:
+    found: list[Node] = []
+    for count, node in enumerate(walk(root)):
+        if node.type in types:
+            found.append(node)
+        if count % 4096 == 0 and time.monotonic() > deadline:
+            raise _over_time(budget_ms)
+    return found
+
+
+def _over_time(budget_ms: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"tree-sitter queries took over {budget_ms} ms (limit query_max_millis); file skipped"
+    )
 
 
 def location(path: str, node: Node) -> Location:

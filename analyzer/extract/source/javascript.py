@@ -449,13 +449,13 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
 
 def _relative_imports(binding: str, module: str, into: dict[str, str]) -> None:
     """``{ a, b as c }`` → a/c name functions of ``module``; ``* as m`` or a plain name → the module."""
-    names = re.search(r"\{([^}]*)\}", binding)
+    names = re.search(r"\{([^{}]*)\}", binding)
     if names:
         for item in names.group(1).split(","):
             parts = [p.strip() for p in re.split(r"\s+as\s+|:", item) if p.strip()]
             if parts:
                 into[parts[-1]] = f"{module}.{parts[0]}"
         return
-    alias = re.search(r"(?:\*\s+as\s+|import\s+)?([A-Za-z_$][\w$]*)\s*(?:from|$)", binding.strip())
+    alias = re.search(r"(?:\*\s+as\s+|import\s+)?(?<![\w$])([A-Za-z_$][\w$]*)\s*(?:from|$)", binding.strip())
     if alias:
         into[alias.group(1)] = module

@@ -4,6 +4,10 @@ Detection is by content, never by extension: gzip magic first, then the first no
 ``{`` / ``[`` JSON (JSON Lines when the first line is a complete JSON value on its own), text with
 ``resource_spans`` protoc text format, other text Prometheus (servicegraph metrics), anything else
 binary OTLP protobuf. JSON Lines are decoded line by line, so memory does not grow with the file.
+
+A gzipped export may inflate to at most ``trace_max_ratio`` times its compressed size (with a
+floor of :data:`_INFLATE_FLOOR`, so small, very regular exports still read) and never beyond
+``trace_max_bytes`` (:mod:`analyzer.model.limits`): a gzip bomb is a diagnostic, not gigabytes.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from analyzer.extract.traces.problems import Problems
 from analyzer.extract.traces.servicegraph import read_servicegraph
 from analyzer.extract.traces.zipkin import spans_from_zipkin
 from analyzer.model import DiagnosticLevel, Evidence, Location, SourceKind
+from analyzer.model.limits import LimitExceeded, current_limits
 
 try:
     import orjson
@@ -34,6 +39,42 @@ except ImportError:  # pragma: no cover - orjson is a dependency; json is the sl
     _loads = json.loads
 
 _PEEK = 65536
+_INFLATE_FLOOR = 64 << 20  # decompressed bytes always allowed, whatever the ratio
+
+
+class _Inflated(io.RawIOBase):
+    """A decompressing stream that raises :class:`LimitExceeded` once it has produced more than
+    ``allowed`` bytes, before the caller can buffer them."""
+
+    def __init__(self, raw: gzip.GzipFile, allowed: int, why: str) -> None:
+        self.raw = raw
+        self.allowed = allowed
+        self.why = why
+        self.produced = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.raw.readinto(buffer)
+        self.produced += count
+        if self.produced > self.allowed:
+            raise LimitExceeded(
+                f"gzip data inflates past {self.allowed} bytes ({self.why}); not read further"
+            )
+        return count
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _open_gzip(path: Path) -> io.BufferedReader:
+    limits = current_limits()
+    by_ratio = max(path.stat().st_size * limits.trace_max_ratio, _INFLATE_FLOOR)
+    allowed = min(by_ratio, limits.trace_max_bytes)
+    why = "limit trace_max_ratio" if by_ratio <= limits.trace_max_bytes else "limit trace_max_bytes"
+    return io.BufferedReader(_Inflated(gzip.GzipFile(path, "rb"), allowed, why), _PEEK)
 
 
 class _Reader:
@@ -247,9 +288,12 @@ def read_trace_file(path: Path, display_path: str) -> ExtractResult:
     try:
         with open(path, "rb") as probe:
             compressed = probe.read(2) == b"\x1f\x8b"
-        raw: Any = gzip.open(path, "rb") if compressed else open(path, "rb")  # noqa: SIM115
+        limit = current_limits().trace_max_bytes
+        if not compressed and path.stat().st_size > limit:
+            raise LimitExceeded(f"is over {limit} bytes (limit trace_max_bytes); not read")
+        raw: Any = _open_gzip(path) if compressed else open(path, "rb")  # noqa: SIM115
         with raw:
-            stream: Any = io.BufferedReader(raw, _PEEK) if compressed else raw
+            stream: Any = raw
             head: bytes = stream.peek(_PEEK)[:_PEEK]
             start = head.lstrip()[:1]
             if not head.strip():
@@ -262,6 +306,8 @@ def read_trace_file(path: Path, display_path: str) -> ExtractResult:
                 reader.read_protobuf(stream)
     except (OSError, EOFError, zlib.error) as exc:
         reader.problems.add(0, f"cannot read trace file: {exc}", DiagnosticLevel.ERROR)
+    except LimitExceeded as exc:
+        reader.problems.add(0, f"trace file {exc}", DiagnosticLevel.ERROR)
     finally:
         if gc_was_enabled:
             gc.enable()

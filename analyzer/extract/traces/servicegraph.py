@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from analyzer.extract.traces.problems import Problems
 
 _SAMPLE = re.compile(r"^(?P<name>[A-Za-z_:][A-Za-z0-9_:]*)(?:\{(?P<labels>.*)\})?\s+(?P<value>\S+)")
-_LABEL = re.compile(r'(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"')
+_LABEL = re.compile(r'(?<!\w)(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"')  # (?<!\w): no restart mid-word
 
 
 @dataclass(slots=True)

@@ -1,0 +1,342 @@
+"""A layered (Sugiyama) drawing of a directed graph, in plain Python, deterministic.
+
+Why our own: the report must be one offline file, and Graphviz or ELK would be a binary or a
+JavaScript dependency for a graph of at most a few hundred boxes. The classic four steps:
+
+1. **Cycles**: a depth-first search in id order reverses its back edges (drawn with the arrow
+   the right way round afterwards).
+2. **Layers**: longest path from the sources, then every node with no predecessor moves right to
+   just before its nearest successor, so a service that only uses a datastore sits beside it.
+3. **Dummy nodes** split every edge longer than one layer, so edges run in their own slots
+   between boxes and never through one; **crossing reduction** sweeps barycentres down and up
+   the layers (ties kept by group, then id) and keeps the order with the fewest crossings.
+4. **Coordinates**: layers are columns; within a column, nodes are pulled towards the mean of
+   their neighbours while keeping their order and spacing (boxes wide, dummies narrow), then
+   edges are routed through their dummies, leaving and entering boxes at spread ports.
+
+Positions are integers in SVG user units; :func:`layered_layout` returns boxes and paths.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+DUMMY = "\x00d"  # dummy ids start with this (never a graph id)
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    width: int
+    height: int
+    gap_x: int
+    gap_y: int
+    dummy_gap: int = 10
+    pad: int = 24
+
+
+@dataclass(slots=True)
+class Placement:
+    """Top-left corner of each real node, the path of each input edge (same order), the canvas."""
+
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    paths: list[str] = field(default_factory=list)
+    points: list[list[tuple[float, float]]] = field(default_factory=list)
+    layers: dict[str, int] = field(default_factory=dict)
+    width: int = 0
+    height: int = 0
+    crossings: int = 0  # between adjacent layers, after ordering (the optimised measure)
+
+
+def _break_cycles(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[bool]:
+    """Which edges to reverse: the back edges of a depth-first search in id order."""
+    out: dict[str, list[int]] = {n: [] for n in nodes}
+    for index, (u, _) in enumerate(edges):
+        out[u].append(index)
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    reverse = [False] * len(edges)
+    for start in sorted(nodes):
+        if start in state:
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        state[start] = 1
+        while stack:
+            node, i = stack.pop()
+            if i < len(out[node]):
+                stack.append((node, i + 1))
+                index = out[node][i]
+                target = edges[index][1]
+                if state.get(target) == 1:
+                    reverse[index] = True
+                elif target not in state:
+                    state[target] = 1
+                    stack.append((target, 0))
+            else:
+                state[node] = 2
+    return reverse
+
+
+def _layers(nodes: Sequence[str], dag: Sequence[tuple[str, str]]) -> dict[str, int]:
+    preds: dict[str, list[str]] = {n: [] for n in nodes}
+    succs: dict[str, list[str]] = {n: [] for n in nodes}
+    for u, v in dag:
+        preds[v].append(u)
+        succs[u].append(v)
+    layer: dict[str, int] = {}
+    indegree = {n: len(preds[n]) for n in nodes}
+    ready = sorted(n for n in nodes if indegree[n] == 0)
+    while ready:
+        node = ready.pop(0)
+        layer[node] = max((layer[p] + 1 for p in preds[node]), default=0)
+        for s in succs[node]:
+            indegree[s] -= 1
+            if indegree[s] == 0:
+                ready.append(s)
+        ready.sort()
+    # Sources move right to just before their nearest successor (shorter edges, fewer dummies).
+    for node in sorted(nodes, key=lambda n: -layer[n]):
+        if not preds[node] and succs[node]:
+            layer[node] = min(layer[s] for s in succs[node]) - 1
+    low = min(layer.values(), default=0)
+    return {n: v - low for n, v in layer.items()}
+
+
+def _crossings(upper: list[str], lower: list[str], down: Mapping[str, list[str]]) -> int:
+    """Edge crossings between two adjacent layers (pairs of edges whose ends swap order)."""
+    where = {n: i for i, n in enumerate(lower)}
+    ends = [(i, where[t]) for i, n in enumerate(upper) for t in down.get(n, ()) if t in where]
+    ends.sort()
+    count = 0
+    seen: list[int] = []  # lower positions of earlier edges, kept sorted
+    for _, position in ends:
+        # earlier edges (smaller upper index) ending strictly below this one cross it
+        lo, hi = 0, len(seen)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if seen[mid] <= position:
+                lo = mid + 1
+            else:
+                hi = mid
+        count += len(seen) - lo
+        seen.insert(lo, position)
+    return count
+
+
+def _total_crossings(order: list[list[str]], down: Mapping[str, list[str]]) -> int:
+    return sum(_crossings(order[i], order[i + 1], down) for i in range(len(order) - 1))
+
+
+def _pair_crossings(u: str, v: str, pos: Mapping[str, int], links: Mapping[str, list[str]]) -> int:
+    """Crossings between the edges of ``u`` and of ``v`` (u placed before v) to one fixed layer."""
+    return sum(
+        1 for a in links.get(u, ()) for b in links.get(v, ()) if a in pos and b in pos and pos[a] > pos[b]
+    )
+
+
+def _transpose(order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]]) -> None:
+    """Swap neighbours in a layer while that removes crossings with both adjacent layers."""
+    improved = True
+    rounds = 0
+    while improved and rounds < 6:
+        improved = False
+        rounds += 1
+        for i, layer in enumerate(order):
+            above = {n: p for p, n in enumerate(order[i - 1])} if i else {}
+            below = {n: p for p, n in enumerate(order[i + 1])} if i + 1 < len(order) else {}
+            for j in range(len(layer) - 1):
+                u, v = layer[j], layer[j + 1]
+                now = _pair_crossings(u, v, above, up) + _pair_crossings(u, v, below, down)
+                swapped = _pair_crossings(v, u, above, up) + _pair_crossings(v, u, below, down)
+                if swapped < now:
+                    layer[j], layer[j + 1] = v, u
+                    improved = True
+
+
+def _reduce_crossings(
+    order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]],
+    group: Mapping[str, str], sweeps: int,
+) -> tuple[list[list[str]], int]:  # fmt: skip
+    best = [list(layer) for layer in order]
+    best_count = _total_crossings(best, down)
+    current = [list(layer) for layer in order]
+    for sweep in range(sweeps):
+        downward = sweep % 2 == 0
+        indices = range(1, len(current)) if downward else range(len(current) - 2, -1, -1)
+        for i in indices:
+            fixed = current[i - 1] if downward else current[i + 1]
+            neighbours = up if downward else down
+            pos = {n: p for p, n in enumerate(fixed)}
+            old = {n: p for p, n in enumerate(current[i])}
+
+            def key(
+                node: str,
+                pos: dict[str, int] = pos,
+                old: dict[str, int] = old,
+                neighbours: Mapping[str, list[str]] = neighbours,
+            ) -> tuple[float, str, str]:
+                ranks = [pos[m] for m in neighbours.get(node, ()) if m in pos]
+                centre = sum(ranks) / len(ranks) if ranks else float(old[node])
+                return (centre, group.get(node, ""), node)
+
+            current[i].sort(key=key)
+        count = _total_crossings(current, down)
+        if count < best_count:
+            best, best_count = [list(layer) for layer in current], count
+        if best_count == 0:
+            break
+    _transpose(best, down, up)
+    return best, _total_crossings(best, down)
+
+
+def _assign_y(
+    order: list[list[str]], neighbours: Mapping[str, list[str]], size: Size, iterations: int = 8
+) -> dict[str, float]:
+    """Vertical centres: stacked, then pulled towards neighbours keeping order and spacing."""
+
+    def height(n: str) -> float:
+        return 0.0 if n.startswith(DUMMY) else float(size.height)
+
+    def gap(a: str, b: str) -> float:
+        return float(size.dummy_gap if a.startswith(DUMMY) and b.startswith(DUMMY) else size.gap_y)
+
+    y: dict[str, float] = {}
+    for layer in order:
+        top = 0.0
+        for i, n in enumerate(layer):
+            if i:
+                top += gap(layer[i - 1], n)
+            y[n] = top + height(n) / 2
+            top += height(n)
+    for it in range(iterations):
+        layers = order if it % 2 == 0 else list(reversed(order))
+        for layer in layers:
+            if not layer:
+                continue
+            wanted = []
+            for n in layer:
+                near = [y[m] for m in neighbours.get(n, ()) if m in y]
+                wanted.append(sum(near) / len(near) if near else y[n])
+            # Keep the order and the spacing: place top-down at or below the wanted centre, then
+            # shift the whole layer so that it sits, on average, where its nodes want to be.
+            placed: list[float] = []
+            for i, n in enumerate(layer):
+                lowest = (
+                    placed[-1] + height(layer[i - 1]) / 2 + gap(layer[i - 1], n) + height(n) / 2
+                    if i
+                    else float("-inf")
+                )
+                placed.append(max(wanted[i], lowest))
+            shift = sum(w - p for w, p in zip(wanted, placed, strict=True)) / len(layer)
+            for n, p in zip(layer, placed, strict=True):
+                y[n] = p + shift
+    return y
+
+
+def _ports(points_by_edge: list[list[tuple[float, float]]], ends: list[tuple[str, str]], size: Size,
+           centre: Mapping[str, float]) -> None:  # fmt: skip
+    """Spread the edges leaving (and entering) one box side over 70% of its height, in the order
+    of where they go, so parallel edges do not share one point."""
+    outgoing: dict[str, list[int]] = {}
+    incoming: dict[str, list[int]] = {}
+    for index, (u, v) in enumerate(ends):
+        outgoing.setdefault(u, []).append(index)
+        incoming.setdefault(v, []).append(index)
+    span = size.height * 0.7
+    for table, at, towards in ((outgoing, 0, 1), (incoming, -1, -2)):
+        for node, indices in table.items():
+            indices.sort(key=lambda i: (points_by_edge[i][towards][1], i))
+            count = len(indices)
+            for rank, index in enumerate(indices):
+                offset = 0.0 if count == 1 else -span / 2 + span * rank / (count - 1)
+                x, _ = points_by_edge[index][at]
+                points_by_edge[index][at] = (x, centre[node] + offset)
+
+
+def _path(points: list[tuple[float, float]], inside: list[bool]) -> str:
+    """Straight through a column (a dummy's slot), smooth S-curves across the gaps."""
+    x0, y0 = points[0]
+    parts = [f"M{x0:.0f},{y0:.0f}"]
+    for i in range(1, len(points)):
+        (xa, ya), (xb, yb) = points[i - 1], points[i]
+        if inside[i - 1] or abs(ya - yb) < 0.5:
+            parts.append(f"L{xb:.0f},{yb:.0f}")
+        else:
+            mid = (xa + xb) / 2
+            parts.append(f"C{mid:.0f},{ya:.0f} {mid:.0f},{yb:.0f} {xb:.0f},{yb:.0f}")
+    return " ".join(parts)
+
+
+def layered_layout(
+    nodes: Sequence[str],
+    edges: Sequence[tuple[str, str]],
+    size: Size,
+    group: Mapping[str, str] | None = None,
+    sweeps: int = 24,
+) -> Placement:
+    """Lay out ``nodes`` left to right by layers; ``edges`` are (source, target) pairs of node ids
+    (parallel duplicates and self-loops are the caller's to drop). ``group`` keeps nodes of one
+    group (a bounded context, a team) together where crossings do not decide."""
+    group = dict(group or {})
+    nodes = sorted(set(nodes))
+    reverse = _break_cycles(nodes, edges)
+    dag = [(v, u) if rev else (u, v) for (u, v), rev in zip(edges, reverse, strict=True)]
+    layer = _layers(nodes, dag)
+    # Dummy chains for long edges.
+    chains: list[list[str]] = []
+    all_layer = dict(layer)
+    for index, (u, v) in enumerate(dag):
+        chain = [u]
+        for step in range(layer[u] + 1, layer[v]):
+            dummy = f"{DUMMY}{index}:{step}"
+            all_layer[dummy] = step
+            group[dummy] = group.get(u, "") if step - layer[u] <= layer[v] - step else group.get(v, "")
+            chain.append(dummy)
+        chain.append(v)
+        chains.append(chain)
+    down: dict[str, list[str]] = {}
+    up: dict[str, list[str]] = {}
+    for chain in chains:
+        for a, b in itertools.pairwise(chain):
+            down.setdefault(a, []).append(b)
+            up.setdefault(b, []).append(a)
+    depth = max(all_layer.values(), default=-1) + 1
+    order: list[list[str]] = [[] for _ in range(depth)]
+    for n in sorted(all_layer, key=lambda n: (group.get(n, ""), n)):
+        order[all_layer[n]].append(n)
+    order, crossings = _reduce_crossings(order, down, up, group, sweeps)
+    neighbours = {n: [*down.get(n, ()), *up.get(n, ())] for n in all_layer}
+    centre = _assign_y(order, neighbours, size)
+    top = min((centre[n] - (0 if n.startswith(DUMMY) else size.height / 2) for n in centre), default=0.0)
+    for n in centre:
+        centre[n] += size.pad - top
+    column_x = [size.pad + i * (size.width + size.gap_x) for i in range(depth)]
+    placement = Placement(crossings=crossings)
+    for n in nodes:
+        placement.positions[n] = (column_x[layer[n]], round(centre[n] - size.height / 2))
+    placement.layers = dict(layer)
+    routes: list[list[tuple[float, float]]] = []
+    insides: list[list[bool]] = []
+    for chain in chains:
+        points: list[tuple[float, float]] = [(column_x[all_layer[chain[0]]] + size.width, centre[chain[0]])]
+        inside: list[bool] = []
+        for dummy in chain[1:-1]:
+            x = column_x[all_layer[dummy]]
+            points += [(x, centre[dummy]), (x + size.width, centre[dummy])]
+            inside += [False, True]
+        points.append((column_x[all_layer[chain[-1]]], centre[chain[-1]]))
+        inside.append(False)
+        routes.append(points)
+        insides.append(inside)
+    _ports(routes, [(c[0], c[-1]) for c in chains], size, centre)
+    for points, inside, rev in zip(routes, insides, reverse, strict=True):
+        if rev:  # drawn from the original source: walk the route backwards
+            points = list(reversed(points))
+            inside = list(reversed(inside))
+        placement.points.append([(round(x), round(y)) for x, y in points])
+        placement.paths.append(_path(points, inside))
+    bottom = float(max((y + size.height for _, y in placement.positions.values()), default=0))
+    bottom = max([bottom, *(y for pts in placement.points for _, y in pts)])
+    placement.width = size.pad * 2 + depth * (size.width + size.gap_x) - size.gap_x
+    placement.height = int(bottom) + size.pad
+    return placement

@@ -1,0 +1,66 @@
+"""The layered layout: no edge through a box, few crossings, deterministic, cycles drawn the right
+way round, platform components folded. Figures before/after: benchmarks/layout/bench_layout.py."""
+
+from __future__ import annotations
+
+import itertools
+
+from analyzer.model import ArchGraph, EdgeKind, Evidence, Location, NodeKind, SourceKind
+from analyzer.reporting.layout import BOX_H, BOX_W, PLATFORM_BOX, layout
+from analyzer.reporting.layout_metrics import Rect, count_crossings, count_through_boxes, polyline
+from analyzer.reporting.sugiyama import Size, layered_layout
+from tests.reporting.generated_system import system_graph
+
+EV = (Evidence(SourceKind.COMPOSE, Location("c.yml", 1)),)
+
+
+def _measure(graph: ArchGraph) -> tuple[int, int, int]:
+    drawing = layout(graph, {})
+    rects = [Rect(b.id, b.x, b.y, BOX_W, BOX_H) for b in drawing.boxes]
+    paths = [line.path for line in drawing.lines]
+    ends = [(line.source, line.target) for line in drawing.lines]
+    return len(paths), count_crossings(paths), count_through_boxes(paths, ends, rects)
+
+
+def test_sixty_services_no_edge_through_a_box_and_few_crossings() -> None:
+    edges, crossings, through = _measure(system_graph(60, seed=7))
+    # The column layout it replaces drew 1,685 crossings and 91 edges through boxes here.
+    assert edges == 166 and through == 0 and crossings <= 450
+
+
+def test_boxes_never_overlap_and_the_layout_is_deterministic() -> None:
+    graph = system_graph(60, seed=3)
+    first, second = layout(graph, {}), layout(graph, {})
+    assert first == second
+    boxes = sorted((b.x, b.y) for b in first.boxes)
+    for (x1, y1), (x2, y2) in itertools.pairwise(boxes):
+        assert x1 != x2 or y2 - y1 >= BOX_H, (x1, y1, y2)
+
+
+def test_crossings_are_removed_where_the_order_allows() -> None:
+    nodes = ["a", "b", "c", "x", "y", "z"]
+    placed = layered_layout(nodes, [("a", "z"), ("b", "y"), ("c", "x")], Size(100, 40, 60, 10))
+    assert placed.crossings == 0 and count_crossings(placed.paths) == 0
+
+
+def test_a_cycle_is_drawn_with_its_arrows_the_right_way_round() -> None:
+    placed = layered_layout(["a", "b"], [("a", "b"), ("b", "a")], Size(100, 40, 60, 10))
+    (ax, _), (bx, _) = placed.positions["a"], placed.positions["b"]
+    forward, back = (polyline(p) for p in placed.paths)
+    assert ax < bx
+    assert forward[0][0] == ax + 100 and forward[-1][0] == bx  # a's right side → b's left side
+    assert back[0][0] == bx and back[-1][0] == ax + 100  # b's left side → a's right side
+
+
+def test_platform_components_fold_into_one_box() -> None:
+    graph = ArchGraph()
+    graph.add_node(NodeKind.SERVICE, "orders", evidence=EV)
+    for name in ("config-server", "eureka"):
+        nid = graph.add_node(NodeKind.SERVICE, name, evidence=EV)
+        graph.nx.nodes[nid]["kind"] = "platform"  # the platform kind is being added to the model
+        graph.add_edge(EdgeKind.CALLS, "service:orders", nid, evidence=EV)
+    drawing = layout(graph, {})
+    assert sorted(b.id for b in drawing.boxes) == [PLATFORM_BOX, "service:orders"]
+    (platform,) = [b for b in drawing.boxes if b.id == PLATFORM_BOX]
+    assert platform.members == ("config-server", "eureka") and platform.detail == "2 components"
+    assert [(line.source, line.target) for line in drawing.lines] == [("service:orders", PLATFORM_BOX)]
