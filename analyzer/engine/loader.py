@@ -140,12 +140,13 @@ def _match(doc: _Doc, raw: Any) -> tuple[MatchSpec, tuple[str, ...], set[str]]:
     absent_vars = set(variables)
     absent = tuple(_edge_pattern(doc, "match", e, absent_vars) for e in raw.get("absent") or [])
     if absent_vars - variables - {p.var for p in absent}:
-        missing = sorted(absent_vars - variables - {p.var for p in absent})
+        missing = sorted(absent_vars - variables - {p.var for p in absent}, key=str)
         raise doc.error("match", f"'absent' may only use bound variables or '_', not {missing}")
     if not nodes and not edges:
         raise doc.error("match", "'match' needs at least one node or edge")
     distinct = tuple(tuple(str(v) for v in group) for group in raw.get("distinct") or [])
-    node_vars = tuple(sorted(v for v in variables if v not in {p.var for p in edges if p.var}))
+    # keys may be anything YAML allows (null, numbers): ordered as text
+    node_vars = tuple(sorted((v for v in variables if v not in {p.var for p in edges if p.var}), key=str))
     spec = MatchSpec(nodes, edges, absent, distinct, _cond(doc, "match", raw.get("where")))
     return spec, node_vars, variables
 

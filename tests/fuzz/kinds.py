@@ -9,6 +9,7 @@ errors (``RuleError``, ``ConfigError``) are not crashes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import tempfile
 from collections.abc import Callable
@@ -22,8 +23,12 @@ from analyzer.extract.facts import FileContext
 from analyzer.extract.registry import extractors_for
 from analyzer.extract.traces import read_trace_file
 from analyzer.model.inputs import decode_bytes
+from analyzer.model.limits import DEFAULT_LIMITS, using_limits
 
 REPO = Path(__file__).resolve().parents[2]
+# The default limits with the time budgets under the fuzzer's "slow" alarm (3 s): an input the
+# budgets stop is handled; one that stays slow despite them is a crash.
+FUZZ_LIMITS = dataclasses.replace(DEFAULT_LIMITS, query_max_millis=1500, sql_max_millis=1500)
 FIXTURES = REPO / "fixtures"
 REAL = REPO.parent / "shared" / "real-data"
 
@@ -132,8 +137,10 @@ class Reader:
         self._read: Callable[[bytes], None] = getattr(self, f"_{kind.reader}")
 
     def __call__(self, data: bytes) -> None:
-        """Read one input; an exception escaping here is a crash."""
-        self._read(data)
+        """Read one input as the pipeline would (limits in force, time budgets started); an
+        exception escaping here is a crash, except a :class:`LimitExceeded` doing its job."""
+        with using_limits(FUZZ_LIMITS, one_file=True):
+            self._read(data)
 
     def _extract(self, data: bytes) -> None:
         text = decode_bytes(data).text
