@@ -115,7 +115,7 @@ class Config:
     profiles: tuple[str, ...] = ()  # deployed profiles; empty = report all
     fail_on: str = ""
     source_url: str = ""  # where reports link evidence to: <url>/<path>#L<line>
-    include_tests: bool = False  # findings in test sources, generated code and examples
+    include_tests: bool = False  # read test sources and report findings in them, generated code, examples
     gitignore: bool = True  # honour the repository's .gitignore files
     automation_id: str = ""  # SARIF automationDetails.id (default: archconform/<scanned path>/)
     raw: tuple[tuple[str, Any], ...] = field(default=())

@@ -1,25 +1,24 @@
-"""Walk a repository, find service roots, and map every file to its service by path.
+"""Walk a repository: the files to scan, which of them are tests, and CODEOWNERS.
 
-A service root is, in order of authority: a folder named by ``archconform.yml`` ``services``,
-a compose ``build.context``, or a folder holding a build marker (Dockerfile, pom.xml,
-build.gradle, package.json, go.mod, pyproject.toml, *.csproj). A file belongs to the deepest
-root that contains it. Paths are repo-relative POSIX throughout.
+Which files belong to which service is decided by the inventory
+(:mod:`analyzer.resolve.inventory`). Paths are repo-relative POSIX throughout.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import pathspec
-import yaml
 
 from analyzer.config import Config
 from analyzer.model import Diagnostic, DiagnosticLevel
-from analyzer.model.inputs import check_flow_depth, read_text_file
-from analyzer.model.limits import DEFAULT_LIMITS, load_all_bounded
+from analyzer.model.inputs import read_text_file
+from analyzer.model.limits import DEFAULT_LIMITS
 from analyzer.model.paths import is_inside
 
 # NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
@@ -51,10 +50,67 @@ SKIP_DIRS = frozenset(
         "coverage",
     }
 )
+# Build files the inventory reads (analyzer.extract.buildfiles), besides *.csproj.
 MARKER_FILES = frozenset(
-    {"Dockerfile", "pom.xml", "build.gradle", "build.gradle.kts", "package.json", "go.mod", "pyproject.toml"}
+    {
+        "Dockerfile",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "settings.gradle",
+        "settings.gradle.kts",
+        "package.json",
+        "go.mod",
+        "pyproject.toml",
+        "requirements.txt",
+    }
 )
 COMPOSE_NAMES = frozenset({"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"})
+
+
+# Test source sets: code there tests the service, it is not the service.
+TEST_SEGMENTS = frozenset(
+    {
+        "test",
+        "tests",
+        "__tests__",
+        "integrationtest",
+        "integration-test",
+        "integration-tests",
+        "testfixtures",
+        "e2e",
+        "e2e-tests",
+        "end-to-end-tests",
+        "functionaltest",
+        "functional-tests",
+    }
+)
+_TEST_COMPOSE = re.compile(r"[-_.](tests?|e2e|it)[-_.]")
+_TEST_FILE_SUFFIXES = ("_test.go", ".test.js", ".test.ts", ".spec.js", ".spec.ts", ".test.tsx", ".spec.tsx")
+
+
+def is_test_path(path: str) -> bool:
+    """Whether a file lies in a test source set or is a test file by its language's convention.
+
+    >>> is_test_path("orders/src/test/java/OrdersTest.java"), is_test_path("orders/src/main/App.java")
+    (True, False)
+    """
+    pure = PurePosixPath(path)
+    lowered = [p.lower() for p in pure.parts[:-1]]
+    if any(p in TEST_SEGMENTS for p in lowered) or any(
+        a == "src" and b == "it" for a, b in itertools.pairwise(lowered)
+    ):
+        return True  # (src/it: Maven Failsafe's integration tests)
+    name = pure.name.lower()
+    if is_compose_file(path) and _TEST_COMPOSE.search(name):
+        return True  # a test harness deployment (docker-compose-tests.yml): runners and fixtures
+    return name.endswith(_TEST_FILE_SUFFIXES) or (
+        name.endswith(".py")
+        and (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py")
+    )
+
+
+DESCRIPTOR_FOLDERS = frozenset({"build", "deploy"})
 
 
 def is_compose_file(path: str) -> bool:
@@ -66,26 +122,11 @@ def is_compose_file(path: str) -> bool:
 
 @dataclass(slots=True)
 class Discovery:
-    """The files of a scan and the service each belongs to."""
+    """The files of a scan (repo-relative POSIX paths, sorted)."""
 
     root: Path
     files: list[str] = field(default_factory=list)
-    service_roots: dict[str, str] = field(default_factory=dict)  # folder ('' = repo root) -> service
     diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    def service_for(self, path: str) -> str:
-        """The service owning ``path`` (deepest root containing it), or '' if none.
-
-        >>> d = Discovery(Path("."), service_roots={"services/orders": "orders"})
-        >>> d.service_for("services/orders/db/V1__init.sql")
-        'orders'
-        """
-        parts = PurePosixPath(path).parts
-        for depth in range(len(parts) - 1, -1, -1):
-            folder = "/".join(parts[:depth])
-            if folder in self.service_roots:
-                return self.service_roots[folder]
-        return ""
 
 
 class IgnoreRules:
@@ -210,16 +251,6 @@ def walk_files(
     return sorted(found)
 
 
-class _PlainLoader(yaml.SafeLoader):
-    """Safe YAML where timestamps stay strings: discovery reads names and folders, and PyYAML's
-    timestamp constructor raises on malformed dates (``2001-13-45``) a committer may write."""
-
-
-_PlainLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
-)
-
 # A folder a YAML value names is used as a path only if it is a plausible one.
 MAX_PATH_CHARS = 1024
 MAX_NAME_CHARS = 255
@@ -239,104 +270,43 @@ def plausible_folder(folder: str) -> bool:
     return all(len(part.encode("utf-8", "surrogatepass")) <= MAX_NAME_CHARS for part in folder.split("/"))
 
 
-def _is_dir(root: Path, folder: str) -> bool:
+def is_folder(root: Path, folder: str) -> bool:
+    """``root / folder`` is a folder, for a ``folder`` repository data named: never raises (a
+    name longer than the OS allows was an ``OSError`` that ended the scan)."""
     try:
         return plausible_folder(folder) and (root / folder).is_dir()
     except (OSError, ValueError):
         return False
 
 
-def _compose_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Diagnostic]]:
-    """Service name per build context folder of one compose file (a light read; the compose
-    extractor does the full job and reports problems with their line)."""
-    roots: dict[str, str] = {}
-    decoded = read_text_file(root / path, DEFAULT_LIMITS.config_max_bytes)
-    if decoded.text is None:
-        return roots, []
-    try:
-        check_flow_depth(decoded.text, DEFAULT_LIMITS.json_max_depth)
-        documents = load_all_bounded(decoded.text, _PlainLoader)  # alias bombs too
-        data = documents[0] if documents else None
-    except (yaml.YAMLError, RecursionError, ValueError):  # LimitExceeded is a ValueError
-        return roots, []
-    services = data.get("services") if isinstance(data, dict) else None
-    if not isinstance(services, dict):
-        return roots, []
-    base = PurePosixPath(path).parent
-    claimed: dict[str, set[str]] = {}
-    for name, spec in services.items():
-        if not isinstance(spec, dict):
-            continue
-        build = spec.get("build")
-        context = build.get("context", ".") if isinstance(build, dict) else build
-        if not isinstance(context, str) or "://" in context or "$" in context:
-            continue
-        folder = base / context
-        dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
-        # NOTE: eShopOnContainers-style builds share one context and pick a Dockerfile per service;
-        # the Dockerfile's folder is then the service's root.
-        if isinstance(dockerfile, str) and "$" not in dockerfile and "/" in dockerfile:
-            folder = folder / PurePosixPath(dockerfile).parent
-        norm = os.path.normpath(folder.as_posix()).replace("\\", "/")
-        if (
-            norm.startswith("..")
-            or not plausible_folder("" if norm == "." else norm)
-            or not is_inside(root / norm, root)  # /abs, a link out
-        ):
-            continue
-        claimed.setdefault("" if norm == "." else str(norm), set()).add(str(name))
-    for claimed_folder, names in claimed.items():
-        if len(names) == 1:  # a context shared by several services maps files to none of them
-            roots[claimed_folder] = next(iter(names))
-    return roots, []
-
-
-def _guarded_build_roots(root: Path, path: str) -> tuple[dict[str, str], list[Diagnostic]]:
-    """:func:`_compose_build_roots`, with any failure a diagnostic at the file: one compose file
-    discovery cannot read costs its build roots, never the scan."""
-    try:
-        return _compose_build_roots(root, path)
-    except Exception as exc:
-        message = f"internal error reading build contexts: {type(exc).__name__}: {str(exc)[:200]}"
-        return {}, [Diagnostic(path, 0, DiagnosticLevel.ERROR, message)]
+def _descriptor_folder_files(root: Path, ignore: tuple[str, ...], gitignore: bool) -> list[str]:
+    """Compose files inside `build/` or `deploy/` folders (which the walk skips as build output)."""
+    found: list[str] = []
+    for dirpath, dirnames, _files in os.walk(root, followlinks=False):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS or d in DESCRIPTOR_FOLDERS]
+        rel = Path(dirpath).relative_to(root).as_posix()
+        if rel.count("/") > 3:
+            dirnames[:] = []
+        if PurePosixPath(rel).name in DESCRIPTOR_FOLDERS:
+            found.extend(
+                f"{rel}/{path}"
+                for path in walk_files(Path(dirpath), ignore, gitignore)
+                if is_compose_file(path)
+            )
+            dirnames[:] = []
+    return found
 
 
 def discover(root: Path, config: Config) -> Discovery:
-    """Find files and service roots under ``root``."""
+    """Find the files to scan under ``root`` (which of them belong to which service is the
+    inventory's job: :mod:`analyzer.resolve.inventory`)."""
     result = Discovery(root=root)
     result.files = walk_files(root, config.ignore, config.gitignore, result.diagnostics)
-    marker_roots: dict[str, str] = {}
-    compose_roots: dict[str, str] = {}
-    named_by: dict[str, str] = {}  # root folder -> the compose file that named it (for diagnostics)
-    for path in result.files:
-        pure = PurePosixPath(path)
-        folder = pure.parent.as_posix()
-        folder = "" if folder == "." else folder
-        # A marker at the repo root is a monorepo build file, not a service.
-        if (pure.name in MARKER_FILES or pure.suffix == ".csproj") and folder:
-            marker_roots.setdefault(folder, pure.parent.name)
-        if is_compose_file(path):
-            found, diags = _guarded_build_roots(root, path)
-            compose_roots.update(found)
-            named_by.update(dict.fromkeys(found, path))
-            result.diagnostics.extend(diags)
-    result.service_roots.update(marker_roots)
-    result.service_roots.update(compose_roots)
-    for svc in config.services:
-        for folder in svc.paths:
-            result.service_roots[folder.strip("/")] = svc.name
-            named_by.pop(folder.strip("/"), None)
-    for folder, name in list(result.service_roots.items()):
-        if not _is_dir(root, folder):
-            result.diagnostics.append(
-                Diagnostic(
-                    named_by.get(folder, config.path),
-                    0,
-                    DiagnosticLevel.WARNING,
-                    f"service '{name}' root folder '{folder}' does not exist",
-                )
-            )
-            del result.service_roots[folder]
+    if not any(is_compose_file(f) for f in result.files):
+        # NOTE: `build/` is skipped as a build output, but some repositories keep their only
+        # deployment descriptors there: read its compose files (never its other files) then.
+        extra = _descriptor_folder_files(root, config.ignore, config.gitignore)
+        result.files = sorted({*result.files, *extra})
     return result
 
 

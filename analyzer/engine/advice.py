@@ -188,10 +188,17 @@ def _credentials(
     graph: ArchGraph, finding: Finding, read_line: ReadLine
 ) -> tuple[str, list[RelatedLocation], tuple[TextEdit, ...]]:
     detail = _credential_detail(graph, finding) or "the credential"
-    users = sorted(_name(graph, s) for s in finding.subjects if s.startswith("service:"))
-    stores = [s for s in finding.subjects if s.startswith(("datastore:", "broker:"))]
+    # A credential place (``credential:`` node) names the services and stores that use it.
+    subjects = [s for s in finding.subjects if not s.startswith("credential:")]
+    for nid in finding.subjects:
+        if nid.startswith("credential:") and nid in graph:
+            consumers = graph.node(nid).attrs.get("consumer_ids")
+            # ids as resolved: a consumer that became a platform component since is left out
+            subjects += [c for c in consumers if c in graph] if isinstance(consumers, tuple) else []
+    users = sorted(_name(graph, s) for s in subjects if s.startswith("service:"))
+    stores = [s for s in subjects if s.startswith(("datastore:", "broker:"))]
     parts: list[RelatedLocation] = []
-    for service in (s for s in finding.subjects if s.startswith("service:")):
+    for service in (s for s in subjects if s.startswith("service:")):
         connects = [
             e
             for e in graph.out_edges(service, EdgeKind.CONNECTS)

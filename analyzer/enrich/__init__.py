@@ -12,6 +12,7 @@ from analyzer.config import Config
 from analyzer.enrich.contexts import apply_contexts
 from analyzer.enrich.operations import derive_operation_facts
 from analyzer.enrich.ownership import derive_ownership
+from analyzer.enrich.platform import mark_platform_only_stores
 from analyzer.enrich.provenance import mark_static_and_runtime
 from analyzer.model import ArchGraph, Diagnostic
 
@@ -20,6 +21,7 @@ Pass = Callable[[ArchGraph, Config], list[Diagnostic]]
 PASSES: tuple[Pass, ...] = (
     mark_static_and_runtime,
     derive_ownership,
+    mark_platform_only_stores,
     apply_contexts,
     derive_operation_facts,
 )

@@ -17,7 +17,9 @@ def derive_ownership(graph: ArchGraph, config: Config) -> list[Diagnostic]:
 
     connectors: dict[str, set[str]] = defaultdict(set)
     for source, target in graph.edge_pairs(EdgeKind.CONNECTS):
-        if target.startswith("database:"):
+        # NOTE: platform components (a CDC relay reading an outbox, a log shipper) own no data and
+        # never make a database shared; only services count.
+        if target.startswith("database:") and source.startswith("service:"):
             connectors[target].add(graph.node(source).name)
     for db_id in graph.node_ids(NodeKind.DATABASE):
         owners: set[str] = set()

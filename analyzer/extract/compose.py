@@ -11,6 +11,12 @@ File sets: ``docker-compose.yml`` + ``docker-compose.override.yml`` (and ``compo
 ``compose.override.yaml``) are merged as ``docker compose`` merges them (mappings by key,
 ``environment`` by variable, sequences appended); the override alone yields nothing when its
 base exists. Any other compose file is its own set; its name goes into ``Evidence.profile``.
+Files in one folder that define the same containers are deployment *variants*
+(``docker-compose-mysql.yml`` beside ``docker-compose-postgres.yml``): the default file (else the
+largest) declares and wires the containers; a variant's facts about them never merge into the
+graph (a database would get two technologies), only its literals stay (a committed password is one
+wherever it is written), marked with its file name. Compose file format 1 (services
+at the top level, no ``services:`` key) is read too.
 
 Every fact's evidence is the exact line of the YAML key (or list item) that proves it; a value
 that arrives from the ``.env`` file through interpolation is credited to the ``.env`` line.
@@ -25,32 +31,65 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from analyzer.extract.connstr import password_kind
 from analyzer.extract.envfacts import PASSWORD_KEY, classify
 from analyzer.extract.facts import (
+    Call,
+    Connection,
     Credential,
     DatastoreDecl,
     DependsOn,
     EnvVar,
     ExtractResult,
+    Fact,
     FileContext,
     ServiceDecl,
 )
-from analyzer.extract.images import technology_for_dockerfile, technology_for_image
+from analyzer.extract.images import (
+    technology_for_dockerfile,
+    technology_for_environment,
+    technology_for_image,
+)
 from analyzer.extract.interpolate import interpolate, parse_env_entries
 from analyzer.extract.yamlsrc import LineDict, LineList, Source, YamlError, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+from analyzer.model.limits import LimitExceeded, safe_load_bounded
 from analyzer.model.paths import OutsideRoot, resolve_inside
 
 NAME = "compose"
 
-_FILE = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$")
+_FILE = re.compile(r"^(docker-)?compose([._-][\w.-]+)?\.ya?ml$")
 _BASES = {
     "docker-compose.override.yml": ("docker-compose.yml", "docker-compose.yaml"),
     "docker-compose.override.yaml": ("docker-compose.yaml", "docker-compose.yml"),
     "compose.override.yml": ("compose.yml", "compose.yaml"),
     "compose.override.yaml": ("compose.yaml", "compose.yml"),
 }
+_SERVICE_KEYS = frozenset(
+    {
+        "image",
+        "build",
+        "environment",
+        "env_file",
+        "ports",
+        "expose",
+        "depends_on",
+        "command",
+        "entrypoint",
+        "volumes",
+        "extends",
+        "links",
+        "healthcheck",
+        "restart",
+        "deploy",
+        "container_name",
+        "profiles",
+        "labels",
+        "networks",
+    }
+)
 _DEFAULT_SETS = {"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"}
 _DATABASE_KEYS = (
     "POSTGRES_DB",
@@ -88,6 +127,14 @@ class _Repo:
             return None
         return None
 
+    def siblings(self, folder: str) -> list[str]:
+        """Compose files next to ``folder``'s others (repo-relative), sorted."""
+        try:
+            names = sorted(p.name for p in (self.root / folder).iterdir() if p.is_file())
+        except OSError:
+            return []
+        return [posixpath.join(folder, n) for n in names if _FILE.match(n.lower())]
+
     def diagnostics(self) -> list[Diagnostic]:
         return [
             Diagnostic(
@@ -95,6 +142,56 @@ class _Repo:
             )
             for rel in sorted(self.refused)
         ]
+
+
+def _service_names(text: str | None) -> set[str]:
+    """The names of the containers a compose file defines (a light read, for variants)."""
+    try:
+        data = safe_load_bounded(text) if text else None
+    except (yaml.YAMLError, LimitExceeded):
+        return set()
+    services = data.get("services") if isinstance(data, dict) else None
+    if isinstance(data, dict) and services is None and "version" not in data:
+        services = data
+    if not isinstance(services, dict):
+        return set()
+    return {str(k) for k, v in services.items() if isinstance(v, dict) and ({"image", "build"} & set(v))}
+
+
+def primary_variant(repo: _Repo, path: str) -> str:
+    """The file that stands for the deployment when several compose files in one folder define
+    the same containers (``docker-compose-mysql.yml`` beside ``docker-compose-postgres.yml``):
+    the default file (or one named ``*default*``), else the one with the most containers, else the
+    shortest name. Files
+    that define other containers (or only refine them: overlays) are not variants of it."""
+    folder = posixpath.dirname(path)
+    mine = _service_names(repo.read(path))
+    if not mine or posixpath.basename(path).lower() in _BASES:
+        return path
+    group = [(path, mine)]
+    for other in repo.siblings(folder):
+        if other == path or posixpath.basename(other).lower() in _BASES:
+            continue
+        names = _service_names(repo.read(other))
+        if names & mine:
+            group.append((other, names))
+    if len(group) == 1:
+        return path
+    return min(
+        group,
+        key=lambda item: (
+            posixpath.basename(item[0]).lower() not in _DEFAULT_SETS,
+            "default" not in posixpath.basename(item[0]).lower(),
+            -len(item[1]),
+            len(item[0]),
+            item[0],
+        ),
+    )[0]
+
+
+def is_variant(root: str, path: str) -> bool:
+    """Whether a compose file is a deployment variant another file of its folder stands for."""
+    return primary_variant(_Repo(FileContext(path, root)), path) != path
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -261,7 +358,9 @@ def _services(doc: LineDict | None) -> LineDict:
         top.src = {k: doc.line_of(k) for k in top}
         top.origin = doc.origin
         return top
-    return LineDict()
+    empty = LineDict()
+    empty.src, empty.origin = {}, doc.origin if doc else ("", 1)
+    return empty
 
 
 def _with_extends(
@@ -406,18 +505,28 @@ def _aliases(spec: LineDict) -> tuple[str, ...]:
 
 
 def _technology(set_: _Set, spec: LineDict, image: str) -> tuple[str, str] | None:
-    found = technology_for_image(image) if image else None
+    build = spec.get("build")
+    found = technology_for_image(image, vendor_builds=build is None) if image else None
     if found:
         return found
-    build = spec.get("build")
     if build is None:
-        return None
+        # NOTE: an image this repository does not build, configured like a datastore image
+        return technology_for_environment(_env_names(spec)) if image else None
     context = build.get("context", ".") if isinstance(build, dict) else build
     dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
     if not isinstance(context, str) or "://" in context or not isinstance(dockerfile, str):
         return None
     text = set_.repo.read(posixpath.join(set_.folder, context, dockerfile))
     return technology_for_dockerfile(text) if text else None
+
+
+def _env_names(spec: LineDict) -> list[str]:
+    environment = spec.get("environment")
+    if isinstance(environment, dict):
+        return [str(k) for k in environment]
+    if isinstance(environment, list):
+        return [str(item).split("=", 1)[0] for item in environment]
+    return []
 
 
 def _build_root(set_: _Set, spec: LineDict) -> str:
@@ -598,6 +707,17 @@ def _extract(ctx: FileContext, text: str, repo: _Repo) -> ExtractResult:
                 return ExtractResult()  # the base file of the set merges this override
     profile = "" if base_name in _DEFAULT_SETS or base_name in _BASES else posixpath.basename(ctx.path)
     set_ = _Set(ctx, repo, folder, profile)
+    primary = primary_variant(repo, ctx.path)
+    shadowed: set[str] = set()
+    if primary != ctx.path:
+        # NOTE: a deployment variant never redeclares the primary's containers (a database would
+        # get two technologies); its wiring and literals stay, marked with the variant's name.
+        shadowed = _service_names(repo.read(primary))
+        set_.diag(
+            (ctx.path, 1),
+            f"deployment variant of {primary}: its containers are declared by {primary}",
+            DiagnosticLevel.INFO,
+        )
     doc = _load(set_, ctx.path, text)
     if doc is None:
         return set_.result
@@ -617,7 +737,10 @@ def _extract(ctx: FileContext, text: str, repo: _Repo) -> ExtractResult:
     stores: dict[str, str] = {}
     for store_name, store_spec in services.items():
         if isinstance(store_spec, LineDict):
-            found = technology_for_image(set_.value(store_spec.get("image"), store_spec.line_of("image"))[0])
+            found = technology_for_image(
+                set_.value(store_spec.get("image"), store_spec.line_of("image"))[0],
+                vendor_builds="build" not in store_spec,
+            ) or (technology_for_environment(_env_names(store_spec)) if "image" in store_spec else None)
             if found is not None:
                 stores[str(store_name).lower()] = found[0]
     for name, spec in services.items():
@@ -627,6 +750,10 @@ def _extract(ctx: FileContext, text: str, repo: _Repo) -> ExtractResult:
             continue
         try:
             spec = _with_extends(set_, str(name), spec, services)
+            if not (_SERVICE_KEYS & set(spec)):
+                # NOTE: e.g. `networks:` indented under `services:` by mistake: not a container.
+                set_.diag(source, f"'{name}' under 'services' has no service keys; not a container")
+                continue
             image, _ = set_.value(spec.get("image"), spec.line_of("image"))
             tech = _technology(set_, spec, image)
             if tech is not None:
@@ -635,4 +762,25 @@ def _extract(ctx: FileContext, text: str, repo: _Repo) -> ExtractResult:
                 _app_facts(set_, str(name), spec, source, image, names, stores)
         except (TypeError, ValueError, AttributeError) as exc:
             set_.diag(source, f"service '{name}' could not be read: {exc}")
+    if shadowed:
+        set_.result.facts[:] = _as_variant(set_.result.facts, shadowed)
     return set_.result
+
+
+def _as_variant(facts: list[Fact], shadowed: set[str]) -> list[Fact]:
+    """A variant's facts about the primary's containers: its literals stay (a committed password
+    is one wherever it is written, and findings name the variants it appears in); its
+    declarations and wiring do not merge into the primary's graph."""
+    kept: list[Fact] = []
+    for fact in facts:
+        if isinstance(fact, DatastoreDecl | ServiceDecl) and fact.name in shadowed:
+            continue
+        subject = getattr(fact, "service", None)
+        if isinstance(fact, Connection) and subject in shadowed:
+            if fact.info.password == "literal":
+                kept.append(Credential(fact.service, "connection string password", fact.evidence))
+            continue
+        if isinstance(fact, EnvVar | Call | DependsOn) and subject in shadowed:
+            continue
+        kept.append(fact)
+    return kept

@@ -68,6 +68,9 @@ DEFAULT_PORTS = {
     "neo4j": 7687,
 }
 _PLACEHOLDER = re.compile(r"\$\{|\$\(|\{\{|%\(|^\$[A-Za-z_]|<[A-Za-z_-]+>|\*{3,}")
+_GO_MYSQL = re.compile(
+    r"^(?:(?P<user>[^:@/]*)(?::(?P<password>[^@]*))?@)?tcp\((?P<address>[^)]*)\)/(?P<database>[^?]*)(?:\?(?P<query>.*))?$"
+)
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.S)
 
 
@@ -303,6 +306,20 @@ def parse_connection_string(text: str, hint: str = "") -> ConnectionInfo | None:
     if ";" in text and "=" in text:
         pairs = dict(p.partition("=")[::2] for p in text.split(";") if "=" in p)
         return _parse_keywords(pairs, hint, libpq=False)
+    go_mysql = _GO_MYSQL.match(text)
+    if go_mysql:
+        # go-sql-driver/mysql: user:password@tcp(host:3306)/dbname?params
+        host, port = _split_host_port(go_mysql.group("address"))
+        return ConnectionInfo(
+            "mysql",
+            (host,) if host else (),
+            port,
+            go_mysql.group("database") or "",
+            unquote(go_mysql.group("user") or ""),
+            password_kind(unquote(go_mysql.group("password") or "")),
+            _tls_from(dict(parse_qsl(go_mysql.group("query") or ""))),
+            "mysql-dsn",
+        )
     if re.match(r"^\s*(host|hostaddr|dbname)\s*=", text, re.I) and " " in text:
         pairs = {m.group(1): m.group(2) for m in re.finditer(r"(?<!\w)(\w+)\s*=\s*('[^']*'|\S+)", text)}
         return _parse_keywords(pairs, hint or "postgresql", libpq=True)

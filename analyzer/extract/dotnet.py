@@ -15,7 +15,7 @@ import re
 
 from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.envfacts import classify
-from analyzer.extract.facts import Connection, ExtractResult, FileContext
+from analyzer.extract.facts import Connection, ExtractResult, FileContext, Setting
 from analyzer.extract.yamlsrc import LineDict, YamlError, flatten, load
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
@@ -46,6 +46,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     siblings = {re.sub(r"[^A-Za-z0-9]+", "_", k).upper(): v for k, v, _ in entries}
     for key, value, line in entries:
         evidence = Evidence(SourceKind.CONFIG, Location(ctx.path, line), key, 1, profile)
+        # Every key, for code that reads it (IConfiguration["A:B"], IOptions<T>): resolve/configjoin.
+        result.facts.append(Setting(ctx.service, key, value, evidence))
         lowered = key.lower()
         if (
             lowered.startswith("connectionstrings__")

@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from analyzer.extract.connstr import parse_connection_string, parse_host_list, password_kind
+from analyzer.extract.connstr import parse_connection_string, parse_host_list
 from analyzer.extract.facts import Call, Connection, ConnectionInfo, Credential, Fact, Value
+from analyzer.extract.secrets import is_plaintext_secret
 from analyzer.model import Evidence
 
 PASSWORD_KEY = re.compile(r"(PASSWORD|PASSWD|_PWD|_PASS|^PASS|_AUTH)$", re.I)
@@ -76,12 +77,17 @@ def classify(
     ``stores`` maps the datastore / broker names declared beside the service to their technology,
     so a bare host under any key (``EventBusConnection=rabbitmq``) is recognised.
     """
-    if not value or ("${" in value and not re.search(r"://", value)):
+    if not value:
         return []
-    upper = re.sub(r"[^A-Za-z0-9]+", "_", key).upper()
+    cased = re.sub(r"[^A-Za-z0-9]+", "_", key)
+    upper = cased.upper()
     info = parse_connection_string(value)
-    if info is not None and info.hosts:
+    if info is not None and info.hosts and not any("${" in h for h in info.hosts):
+        # A keyword string keeps its connection when only a secret is interpolated
+        # (Host=ledger-db;Database=ledger;Password=${LEDGER_DB_PASSWORD}).
         return [Connection(service, info, evidence, "env")]
+    if "${" in value and not re.search(r"://", value):
+        return []
     if "BOOTSTRAP" in upper or upper.endswith(("KAFKA_BROKERS", "KAFKA_SERVERS", "KAFKA_HOSTS", "KAFKA_URL")):
         hosts = parse_host_list(value, "kafka")
         return [Connection(service, hosts, evidence, "env")] if hosts is not None else []
@@ -101,7 +107,7 @@ def classify(
             r"health", key, re.I
         ):
             return []  # a listen address, or a monitoring probe: not a business dependency
-        host_match = HOST_SUFFIX.match(upper)
+        host_match = HOST_SUFFIX.match(cased)
         technology = host_technology(host_match.group("prefix")) if host_match else None
         if technology:  # CARTS_DYNAMODB_ENDPOINT=http://carts-db:8000 is a datastore
             found = re.match(r"^[a-z]+://([^/:]+)(?::(\d+))?", value, re.I)
@@ -121,12 +127,14 @@ def classify(
     if PASSWORD_KEY.search(upper) and not upper.endswith("_FILE"):
         if (
             literal
-            and password_kind(value) == "literal"
+            and is_plaintext_secret(value)
             and value.lower() not in ("yes", "no", "true", "false", "none")
         ):
             return [Credential(service, key, secret_evidence() if secret_evidence else evidence)]
         return []
-    host_match = HOST_SUFFIX.match(upper)
+    # NOTE: matched on the key as written, so camel case still separates words
+    # (RabbitMQHandler__Host names rabbit, RABBITMQHANDLER_HOST would not)
+    host_match = HOST_SUFFIX.match(cased)
     if host_match and re.fullmatch(r"[A-Za-z0-9._:,-]+", value):
         prefix = host_match.group("prefix")
         technology = host_technology(prefix)

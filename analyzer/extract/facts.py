@@ -30,11 +30,16 @@ class Value:
     ``variable``, ``text`` being its default if any), ``config`` (a config key ``variable``),
     ``discovery`` (a logical name resolved by service discovery, e.g. a Feign client name), or
     ``unresolved`` (the extractor could not tell; ``text`` is empty).
+
+    ``template`` is the whole expression with a slot for every part a deployment fills
+    (``jdbc:postgresql://⟨env:PG_HOST⟩:5432/billing``); see :mod:`analyzer.extract.values`.
+    Empty for values built without one (it is then derived from the other fields).
     """
 
     text: str
     origin: str = "literal"
     variable: str = ""
+    template: str = ""
 
     @property
     def known(self) -> bool:
@@ -191,6 +196,20 @@ class EnvVar:
 
 
 @dataclass(frozen=True, slots=True)
+class Setting:
+    """A configuration key set for ``service`` in a configuration file (``application.yml``
+    ``clients.billing.base-url``, ``appsettings.json`` ``ConnectionStrings__Orders``), with its
+    value as written after the file's own placeholders are resolved. Code reads such keys as
+    :class:`Value` slots of origin ``config``; the resolver joins them here
+    (:mod:`analyzer.resolve.configjoin`). The profile is on the evidence."""
+
+    service: str
+    key: str
+    value: str
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
 class Marker:
     """A boolean-ish property of a service or datastore found in the source.
 
@@ -248,6 +267,71 @@ class Migration:
     version: str = ""
 
 
+PLATFORM_ROLES = frozenset(
+    {
+        "configuration_server",
+        "service_discovery",
+        "gateway",
+        "web_server",
+        "authorization_server",
+        "tracing_server",
+        "monitoring_server",
+        "monitoring_dashboard",
+        "metrics_server",
+        "logging_server",
+        "administration_server",
+        "search_engine",
+        "cdc_relay",
+        "backup",
+        "mail_server",
+        "dns_server",
+        "report_server",
+        "orchestration",
+    }
+)
+PLATFORM_LINKS = frozenset({"configured_by", "registers_with", "routes_to", "reports_to"})
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformDecl:
+    """``name`` (a service as the source names it) is a platform component playing ``role``.
+
+    ``role`` is one of :data:`PLATFORM_ROLES` (the role words of microSecEnD and Code2DFD, plus
+    ``cdc_relay`` and ``backup`` for what reads a service's data without owning it, ``mail_server``
+    for development mail catchers, ``dns_server``, ``report_server`` (jsreport) and ``orchestration`` for
+    a control plane such as Dapr placement);
+    ``product`` says what it is when known (``eureka``, ``zuul``, ``keycloak``, ``apache``).
+    """
+
+    name: str
+    role: str
+    evidence: Evidence
+    product: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformLink:
+    """``service`` has a platform relation ``kind`` to ``target`` (a URL, host, or logical name).
+
+    ``kind`` is one of :data:`PLATFORM_LINKS`: ``configured_by`` (client → config server),
+    ``registers_with`` (client → registry), ``routes_to`` (gateway or proxy → routed service; also a
+    call), ``reports_to`` (service → telemetry backend, or a scraped target → its scraper).
+    ``role`` is the role the target plays when the link says so (a Eureka ``defaultZone`` names a
+    ``service_discovery``); with an unresolvable target (``localhost``, unset) the link goes to the
+    only platform component of that role, if there is exactly one. ``path`` is a routed path.
+    ``clients_of`` names a configuration server when the link comes from its shared
+    ``application.yml`` and holds for every client it configures (``service`` is then empty).
+    """
+
+    service: str
+    kind: str
+    target: Value
+    evidence: Evidence
+    role: str = ""
+    path: str = ""
+    clients_of: str = ""
+
+
 Fact = Union[
     ServiceDecl,
     DatastoreDecl,
@@ -258,9 +342,12 @@ Fact = Union[
     Message,
     DependsOn,
     EnvVar,
+    Setting,
     Marker,
     Operation,
     Migration,
+    PlatformDecl,
+    PlatformLink,
 ]
 
 

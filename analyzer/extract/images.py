@@ -2,14 +2,17 @@
 
 ``docker.io/library/postgres:16-alpine``, ``bitnami/postgresql@sha256:…``,
 ``mcr.microsoft.com/mssql/server:2022-latest`` and ``confluentinc/cp-kafka`` all name a
-technology. Matching is on the repository's last path component (and a few ``org/name``
-pairs), exactly, never by prefix: ``mongo-express``, ``redis-commander``, ``postgres-exporter``
-and ``pgadmin`` are tools next to a datastore, not datastores.
+technology, whatever the registry, namespace or tag. Matching is on the repository's last path
+component (and a few ``org/name`` pairs), or on its last word when a vendor builds its own image
+(``acme/acme-vanilla-mysql8``, ``teastore-kieker-rabbitmq``), never on a first word:
+``mongo-express``, ``redis-commander``, ``postgres-exporter`` and ``pgadmin`` are tools next to a
+datastore, not datastores.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # repository last component (or org/name) -> (technology, role)
 _STORES: dict[str, str] = {
@@ -81,8 +84,11 @@ def repository(image: str) -> str:
     return path.removeprefix("library/")
 
 
-def technology_for_image(image: str) -> tuple[str, str] | None:
-    """``(technology, role)`` with role ``datastore`` or ``broker``; ``None`` for anything else."""
+def technology_for_image(image: str, vendor_builds: bool = True) -> tuple[str, str] | None:
+    """``(technology, role)`` with role ``datastore`` or ``broker``; ``None`` for anything else.
+
+    ``vendor_builds=False`` matches the repository name exactly: for the tag a local build gives
+    its output (``etl-kafka`` built from ``./etl`` is an application, whatever its name says)."""
     if not image or ("$" in image and not re.search(r"[a-z]", image.split("$")[0] + "x")):
         return None
     repo = repository(image)
@@ -90,7 +96,11 @@ def technology_for_image(image: str) -> tuple[str, str] | None:
         return None
     last = repo.rsplit("/", 1)[-1]
     pair = "/".join(repo.split("/")[-2:])
-    for key in (pair, last):
+    # NOTE: a vendor's own build of a datastore names it last: `<vendor>-vanilla-mysql8`,
+    # `teastore-kieker-rabbitmq`; tools next to a datastore name it first (`mongo-express`).
+    words = [w for w in re.split(r"[-_.]", last) if w and not re.fullmatch(r"v?\d+", w)]
+    tail = re.sub(r"\d+$", "", words[-1]) if words and vendor_builds else ""
+    for key in (pair, last, tail):
         if key in _STORES:
             return _STORES[key], "datastore"
         if key in _BROKERS:
@@ -107,3 +117,34 @@ def technology_for_dockerfile(text: str) -> tuple[str, str] | None:
     (``FROM mongo:3`` plus seed data is still MongoDB). The last stage decides."""
     stages = _FROM.findall(text)
     return technology_for_image(stages[-1]) if stages else None
+
+
+# Variables only a datastore or broker image reads (its initialisation interface): a container of
+# an unknown image configured through them runs that image's entry point (a vendor's seeded
+# MongoDB, `acmeshop-user-db`). Variables applications also read to connect (POSTGRES_USER,
+# POSTGRES_PASSWORD) are left out.
+_INIT_VARIABLES: dict[str, tuple[str, str]] = {
+    "MONGO_INITDB_ROOT_USERNAME": ("mongodb", "datastore"),
+    "MONGO_INITDB_ROOT_PASSWORD": ("mongodb", "datastore"),
+    "MYSQL_ROOT_PASSWORD": ("mysql", "datastore"),
+    "MYSQL_RANDOM_ROOT_PASSWORD": ("mysql", "datastore"),
+    "MYSQL_ALLOW_EMPTY_PASSWORD": ("mysql", "datastore"),
+    "MARIADB_ROOT_PASSWORD": ("mariadb", "datastore"),
+    "POSTGRES_INITDB_ARGS": ("postgresql", "datastore"),
+    "MSSQL_SA_PASSWORD": ("sqlserver", "datastore"),
+    "MSSQL_PID": ("sqlserver", "datastore"),
+    "NEO4J_AUTH": ("neo4j", "datastore"),
+    "RABBITMQ_DEFAULT_USER": ("rabbitmq", "broker"),
+    "KAFKA_ADVERTISED_LISTENERS": ("kafka", "broker"),
+    "KAFKA_BROKER_ID": ("kafka", "broker"),
+}
+
+
+def technology_for_environment(names: Iterable[str]) -> tuple[str, str] | None:
+    """The datastore or broker whose initialisation variables a container sets, if exactly one.
+
+    >>> technology_for_environment(["MONGO_INITDB_ROOT_USERNAME", "TZ"])
+    ('mongodb', 'datastore')
+    """
+    found = {_INIT_VARIABLES[n.upper()] for n in names if n.upper() in _INIT_VARIABLES}
+    return next(iter(found)) if len(found) == 1 else None

@@ -11,16 +11,19 @@ gives the workloads it selects their DNS names (``name``, ``name.ns``, ``name.ns
 and generators of the kustomizations that deploy the file (:mod:`analyzer.extract.kustomize`);
 the resulting variables are classified like compose environment (connections, calls, credentials).
 A literal password in a committed Secret is a plaintext credential (base64 is an encoding, not a
-protection), credited to the Secret line.
+protection), credited to the Secret line, whether or not a workload reads it
+(:mod:`analyzer.extract.k8ssecrets`; SealedSecrets, ExternalSecrets and SOPS files are not plaintext).
 
-Helm chart templates are not YAML: files with ``{{ }}`` under a ``templates/`` folder (or next to a
-``Chart.yaml``) are skipped with a diagnostic asking to scan ``helm template`` output instead.
+Helm chart templates are not YAML: templates of a chart (a ``Chart.yaml`` above them) are rendered by
+:mod:`analyzer.extract.helm`, which feeds the output back here; other files with ``{{ }}`` under a
+``templates/`` folder are skipped with a diagnostic.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -29,7 +32,9 @@ from typing import Any
 from analyzer.extract.envfacts import classify
 from analyzer.extract.facts import DatastoreDecl, EnvVar, ExtractResult, FileContext, ServiceDecl
 from analyzer.extract.images import technology_for_image
+from analyzer.extract.k8ssecrets import committed_secrets
 from analyzer.extract.kustomize import Variant, variants
+from analyzer.extract.secrets import is_plaintext_secret
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
@@ -100,7 +105,7 @@ def _read_docs(path: str, text: str, into: _Docs, primary: bool) -> None:
 def _configs(docs: _Docs) -> None:
     for path, doc in docs.docs:
         kind = doc.get("kind")
-        if kind not in ("ConfigMap", "Secret"):
+        if kind not in ("ConfigMap", "Secret") or "sops" in doc:  # SOPS: ENC[...] values, not readable
             continue
         name = str(_map(doc.get("metadata")).get("name") or "")
         config = _Config(name, kind == "Secret")
@@ -167,6 +172,8 @@ def _template_labels(doc: LineDict) -> dict[str, str]:
 def extract(ctx: FileContext, text: str) -> ExtractResult:
     result = ExtractResult()
     if "{{" in text and re.search(r"\{\{-?\s*(\.|include|template|if|range|toYaml)", text):
+        if _in_chart(ctx):
+            return result  # the Helm extractor renders it (analyzer.extract.helm)
         if "/templates/" in f"/{ctx.path}" or _KIND.search(text):
             result.diagnostics.append(
                 Diagnostic(
@@ -181,6 +188,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     _read_docs(ctx.path, text, docs, primary=True)
     result.diagnostics.extend(docs.diagnostics)
     own = list(docs.docs)
+    result.facts.extend(committed_secrets(ctx.path, own))  # read or not, a committed secret is one
     if not any(doc.get("kind") in WORKLOADS for _, doc in own):
         _configs(docs)  # a ConfigMap / Secret file alone: still say which values are unreadable
         result.diagnostics.extend(d for d in docs.diagnostics if d not in result.diagnostics)
@@ -197,6 +205,16 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             if outside not in result.diagnostics:
                 result.diagnostics.append(outside)
     return result
+
+
+def _in_chart(ctx: FileContext) -> bool:
+    """Whether the file lies in a Helm chart (a ``Chart.yaml`` in one of its folders)."""
+    folder = posixpath.dirname(ctx.path)
+    while folder:
+        if os.path.isfile(os.path.join(ctx.root, folder, "Chart.yaml")):
+            return True
+        folder = posixpath.dirname(folder)
+    return False
 
 
 def _deployed(
@@ -346,7 +364,12 @@ def _env(
         evidence = Evidence(SourceKind.K8S, Location(path, max(line, 1)), f"env {key}", 1, docs.profile)
         if store:
             upper = key.upper()
-            if re.search(r"(PASSWORD|PASSWD|_PWD|_PASS)$", upper) and value and not upper.endswith("_FILE"):
+            if (
+                re.search(r"(PASSWORD|PASSWD|_PWD|_PASS)$", upper)
+                and literal
+                and is_plaintext_secret(value)
+                and not upper.endswith("_FILE")
+            ):
                 from analyzer.extract.facts import Credential
 
                 result.facts.append(Credential(owner, key, evidence))

@@ -18,10 +18,13 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.sqlfiles",
     "analyzer.extract.liquibase",
     "analyzer.extract.kubernetes",
+    "analyzer.extract.operators",
+    "analyzer.extract.helm",
     "analyzer.extract.spring",
     "analyzer.extract.dotnet",
     "analyzer.extract.dotenv",
     "analyzer.extract.jsonconfig",
+    "analyzer.extract.connectors",
     "analyzer.extract.source.python",
     "analyzer.extract.source.javascript",
     "analyzer.extract.source.java",
@@ -30,6 +33,13 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.source.migrations",
     "analyzer.extract.prisma",
     "analyzer.extract.proto",
+    "analyzer.extract.platform.spring_cloud",
+    "analyzer.extract.platform.proxies",
+    "analyzer.extract.platform.containers",
+    "analyzer.extract.platform.ingress",
+    "analyzer.extract.platform.dotnet_gateways",
+    "analyzer.extract.aspire",
+    "analyzer.extract.dapr",
 )
 
 

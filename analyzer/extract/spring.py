@@ -19,6 +19,7 @@ outside any service is attributed to its ``spring.application.name`` or its file
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections.abc import Iterator
@@ -34,9 +35,12 @@ from analyzer.extract.facts import (
     FileContext,
     Marker,
     Message,
+    PlatformLink,
     ServiceDecl,
+    Setting,
     Value,
 )
+from analyzer.extract.platform.spring_config import HANDLED_PREFIXES, platform_facts
 from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
@@ -53,12 +57,62 @@ def wants(path: str) -> bool:
     if _FILE.match(name):
         return True
     # Config-server layouts: config/<app>.yml or config-repo/<app>-<profile>.properties.
+    return _client_file(path) is not None
+
+
+# Folders of config-server layouts: a native backend's search location (``classpath:/shared``,
+# ``offline-repository``) or a git-backed repository checked in beside the services.
+_LAYOUT = re.compile(
+    r"(^|/)(config|config-repo|configuration|config-server|config-data|configs|shared|offline-repository)(/|$)"
+)
+_STRONG_LAYOUT = re.compile(r"(^|/)(config-repo|config-data|shared|offline-repository)(/|$)")
+_PROFILES = frozenset(
+    {
+        "docker",
+        "dev",
+        "development",
+        "prod",
+        "production",
+        "local",
+        "test",
+        "qa",
+        "staging",
+        "native",
+        "default",
+        "kubernetes",
+        "k8s",
+        "cloud",
+        "aws",
+        "azure",
+        "gcp",
+        "compose",
+        "integration",
+    }
+)
+
+
+def _client_file(path: str) -> tuple[str, str] | None:
+    """``(application, profile)`` of a config-server file ``<application>[-<profile>].yml`` in a
+    config-server layout folder; ``None`` for anything else (``application.yml`` there is shared by
+    all clients: ``("", profile)``)."""
+    name = posixpath.basename(path)
+    if not name.endswith((".properties", ".yml", ".yaml")) or name.startswith(
+        (".", "docker-compose", "compose", "kustomization")
+    ):
+        return None
     folder = posixpath.dirname(path).lower()
-    return (
-        bool(re.search(r"(^|/)(config|config-repo|configuration|config-server)(/|$)", folder))
-        and name.endswith((".properties", ".yml", ".yaml"))
-        and not name.startswith((".", "docker-compose", "compose", "kustomization"))
-    )
+    if not _LAYOUT.search(folder):
+        return None
+    stem = posixpath.splitext(name)[0]
+    match = _FILE.match(name)
+    if match:
+        if match.group(1).lower() == "bootstrap" or not _STRONG_LAYOUT.search(folder):
+            return None
+        return "", match.group("profile") or ""
+    head, _, tail = stem.rpartition("-")
+    if head and tail.lower() in _PROFILES:
+        return head, tail.lower()
+    return stem, ""
 
 
 Entry = tuple[str, str, int]  # (dotted key, value, line)
@@ -116,8 +170,9 @@ def _documents(ctx: FileContext, text: str, result: ExtractResult) -> list[tuple
     name = posixpath.basename(ctx.path)
     match = _FILE.match(name)
     file_profile = (match.group("profile") or "") if match else ""
-    if not match and "-" in posixpath.splitext(name)[0]:
-        file_profile = posixpath.splitext(name)[0].split("-", 1)[1]
+    client = _client_file(ctx.path)
+    if client is not None:
+        file_profile = client[1]
     if name.endswith(".properties"):
         docs = [_properties(text)]
         if "#---" in text:
@@ -184,15 +239,22 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     documents = _documents(ctx, text, result)
     all_keys = {k: v for _, entries in documents for k, v, _ in entries}
     app_name = next((v for k, v in all_keys.items() if k == "spring.application.name" and v), "")
-    stem = posixpath.splitext(posixpath.basename(ctx.path))[0].split("-")[0]
-    service = (
-        ctx.service
-        or (app_name if "${" not in app_name else "")
-        or ("" if _FILE.match(posixpath.basename(ctx.path)) else stem)
-    )
-    named_by_file = not ctx.service and not _FILE.match(posixpath.basename(ctx.path))
-    if named_by_file and not any(k.startswith(("spring.", "server.", "management.")) for k in all_keys):
+    client = _client_file(ctx.path)
+    service = ctx.service
+    if client is not None and (not ctx.service or _STRONG_LAYOUT.search(posixpath.dirname(ctx.path).lower())):
+        # NOTE: a config server's per-application file configures the client it names, never the
+        # config server that serves it; a shared application.yml there configures every client.
+        # A plain `config/` folder inside a service is its own configuration (Spring reads it).
+        service = (app_name if app_name and "${" not in app_name else "") or client[0]
+    named_by_file = client is not None
+    spring_keys = ("spring.", "server.", "management.", "eureka.", "zuul.", "hystrix.", "ribbon.", "turbine.")
+    if named_by_file and not any(k.startswith(spring_keys) for k in all_keys):
         return result  # a YAML file in a config folder that is not Spring configuration
+    if not service and client is not None and client[0] == "" and ctx.service:
+        # A shared application.yml of the config server: its platform settings (the registry, the
+        # tracing backend) hold for every client the server configures.
+        _shared(ctx, documents, result)
+        return result
     if not service:
         return result
     for profile, entries in documents:
@@ -294,15 +356,19 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                     "spring.elasticsearch",
                     "eureka.",
                     "spring.cloud.config",
+                    *HANDLED_PREFIXES,
                 )
             )
         }
+        facts.extend(platform_facts(service, keys, value, ev))
         for key in keys:
             if key in handled:
                 continue
             resolved, _ = value(key)
             if re.match(r"^https?://[A-Za-z0-9_.-]+", resolved):
                 facts.append(Call(service, Value(resolved, "config", key), ev(key, _detail(key, keys))))
+        # Every key, for the code that reads it (@Value, @ConfigurationProperties): resolve/configjoin.
+        facts.extend(Setting(service, key, value(key)[0], ev(key)) for key in keys)
     return result
 
 
@@ -339,6 +405,26 @@ def _stream_bindings(
             continue
         for destination in topic.split(","):
             facts.append(Message(service, direction, system, destination.strip(), ev(key, key)))
+
+
+def _shared(ctx: FileContext, documents: list[tuple[str, list[Entry]]], result: ExtractResult) -> None:
+    for profile, entries in documents:
+        keys = {k: v for k, v, _ in entries}
+        lines = {k: line for k, _, line in entries}
+
+        def value(key: str, keys: dict[str, str] = keys) -> tuple[str, str]:
+            return _resolve(keys.get(key, ""), keys)
+
+        for fact in platform_facts("", keys, value, _evidence(ctx.path, lines, profile)):
+            if isinstance(fact, PlatformLink):
+                result.facts.append(dataclasses.replace(fact, clients_of=ctx.service))
+
+
+def _evidence(path: str, lines: dict[str, int], profile: str) -> Any:
+    def ev(key: str, detail: str = "") -> Evidence:
+        return Evidence(SourceKind.CONFIG, Location(path, lines.get(key, 1)), detail or key, 1, profile)
+
+    return ev
 
 
 def _detail(key: str, keys: dict[str, str]) -> str:

@@ -16,6 +16,8 @@ The migration tool is read from the layout: Flyway ``V<version>__<name>.sql`` (`
 ignored), Liquibase formatted SQL (``--liquibase formatted sql``), and files under a
 ``migrations`` folder that follow none of these (``plain``, which is not a tool). Unparseable
 statements are reported once per file with the first failing line; the rest is still read.
+A login created or changed with a literal password (``CREATE USER ... IDENTIFIED BY '...'``) is a
+:class:`~analyzer.extract.facts.Credential` (:mod:`analyzer.extract.sqlcreds`), in any SQL file.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlglot import exp
 
 from analyzer.extract.facts import ExtractResult, Fact, FileContext, Marker, Migration, TableAccess
 from analyzer.extract.schema_history import Schema, apply, narrows, schema_before
+from analyzer.extract.sqlcreds import sql_credentials
 from analyzer.extract.sqltables import SqlStatementFacts, analyze_sql, dialect_for
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
@@ -248,12 +251,15 @@ def sql_facts(
             ev = evidence(line, change)
             facts_out.append(Migration(service, table, change, tool or "plain", ev, column, version))
         apply(schema, facts)
+    facts_out.extend(sql_credentials(service, path, sql, first_line, fixed_line))
     return facts_out
 
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
     result = ExtractResult()
     if _is_rollback(ctx.path) or not ctx.service:
+        # A password committed in a rollback or an init script of no service is still committed.
+        result.facts.extend(sql_credentials(ctx.service, ctx.path, text))
         return result
     tool, version = migration_tool(ctx.path, text)
     if tool:

@@ -40,6 +40,9 @@ class NodeKind(StrEnum):
     OPERATION = "operation"
     EXTERNAL = "external"
     CONTEXT = "context"
+    PLATFORM = "platform"
+    CREDENTIAL = "credential"
+    CLIENT = "client"  # a load generator or test runner: drives the system, no rule counts it
 
 
 class EdgeKind(StrEnum):
@@ -54,6 +57,10 @@ class EdgeKind(StrEnum):
     DEPENDS_ON = "depends_on"
     COMPENSATES = "compensates"
     PART_OF = "part_of"
+    CONFIGURED_BY = "configured_by"
+    REGISTERS_WITH = "registers_with"
+    ROUTES_TO = "routes_to"
+    REPORTS_TO = "reports_to"
 
 
 def node_id(kind: NodeKind, *parts: str) -> str:
@@ -174,6 +181,22 @@ class ArchGraph:
         if attrs:
             _merge_attrs(data["attrs"], attrs)
         data["evidence"].update(evidence)
+
+    def remove_edge(self, edge: Edge) -> None:
+        """Drop an edge (a placeholder superseded by a more precise one)."""
+        ekey = f"{edge.kind.value}|{edge.key}"
+        if self.nx.has_edge(edge.source, edge.target, ekey):
+            self.nx.remove_edge(edge.source, edge.target, ekey)
+            self._edges_by_kind[edge.kind].pop((edge.source, edge.target, ekey), None)
+
+    def remove_node(self, nid: str) -> None:
+        """Drop a node and its edges (a placeholder nothing refers to any more)."""
+        if nid not in self.nx:
+            return
+        for edge in self.out_edges(nid) + self.in_edges(nid):
+            self.remove_edge(edge)
+        self._by_kind[self.nx.nodes[nid]["kind"]].discard(nid)
+        self.nx.remove_node(nid)
 
     def set_attr(self, nid: str, name: str, value: AttrValue) -> None:
         """Set (overwrite) one node attribute; used by enrichment passes."""

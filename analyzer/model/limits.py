@@ -163,9 +163,27 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def load_all_bounded(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> list[Any]:
+class TextDatesLoader(yaml.SafeLoader):
+    """The safe loader with timestamps kept as text: repository values are read as text anyway,
+    and PyYAML's timestamp constructor raises on a malformed date (``2001-13-45``, ``!!timestamp
+    x``) that a committer may well write."""
+
+
+TextDatesLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
+def load_all_bounded(text: str, loader: type[yaml.SafeLoader] = TextDatesLoader) -> list[Any]:
     """Every document of ``text``, composed and checked against the limits before any object is
-    built. Raises ``yaml.YAMLError`` for bad YAML, :class:`LimitExceeded` for a bomb."""
+    built. Raises ``yaml.YAMLError`` for bad YAML, :class:`LimitExceeded` for a bomb or for
+    nesting too deep to parse (flow nesting is checked before PyYAML's scanner, which is
+    quadratic in it; any recursion that still runs out is a limit too, never a ``RecursionError``).
+    """
+    from analyzer.model.inputs import check_flow_depth  # here: inputs imports this module
+
+    check_flow_depth(text)
     instance = loader(text)
     docs: list[Any] = []
     try:
@@ -175,6 +193,8 @@ def load_all_bounded(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader)
                 continue
             check_yaml_node(node)
             docs.append(instance.construct_document(node))
+    except RecursionError:
+        raise LimitExceeded("YAML nested too deeply to parse (limit yaml_max_depth)") from None
     finally:
         instance.dispose()
     return docs
@@ -188,7 +208,13 @@ def safe_load_bounded(text: str) -> Any:
 
 def compose_bounded(text: str) -> yaml.Node | None:
     """Like ``yaml.compose`` (for line numbers), within the limits."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    from analyzer.model.inputs import check_flow_depth  # here: inputs imports this module
+
+    check_flow_depth(text)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise LimitExceeded("YAML nested too deeply to parse (limit yaml_max_depth)") from None
     if node is not None:
         check_yaml_node(node)
     return node

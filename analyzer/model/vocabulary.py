@@ -12,7 +12,13 @@ Node attributes (all optional unless said):
     ``ddl_auto`` (tuple of values).
 ``datastore``
     ``technology`` canonical name; ``image``; ``persistent`` / ``healthcheck`` (bool);
-    ``managed`` (cloud endpoint); ``relational`` (bool); ``plaintext_credentials``.
+    ``managed`` (cloud endpoint); ``relational`` (bool); ``plaintext_credentials``;
+    ``platform_only`` (True when every user is a platform component, from enrichment);
+    ``embedded`` (True for an in-process H2/HSQLDB/Derby/SQLite of one service, named
+    ``<service>-<engine>``).
+``client``
+    A load generator or test runner that drives the system (``root``, ``aliases``); no rule
+    counts it.
 ``broker``
     ``technology``.
 ``database``
@@ -32,6 +38,23 @@ Node attributes (all optional unless said):
     ``host``.
 ``context``
     ``team``.
+``platform``
+    a configuration server, registry, gateway, reverse proxy, identity provider or telemetry / log
+    backend: ``role`` (``configuration_server``, ``service_discovery``, ``gateway``, ``web_server``,
+    ``authorization_server``, ``tracing_server``, ``monitoring_server``, ``monitoring_dashboard``,
+    ``metrics_server``, ``logging_server``, ``administration_server``, ``search_engine``,
+    ``cdc_relay``, ``backup``, ``mail_server``, ``dns_server``, ``report_server``, ``orchestration``;
+    admin consoles such as pgadmin or kafka-ui are ``administration_server``, ZooKeeper and etcd
+    ``configuration_server``),
+    ``roles`` (tuple, when it plays several), ``product`` (``eureka``, ``zuul``, ``keycloak`` ...),
+    plus the service attributes when it is built from the repository (``root``, ``image``,
+    ``aliases``). Rules matching ``service`` never see platform components.
+``credential`` (one per place a plaintext secret is written; id ``credential:<path>/<key>``)
+    ``key`` (variable or setting; ``password of user NAME`` in SQL, ``KEY of Secret NAME``,
+    ``KEY of connector NAME``), ``path``, ``consumers`` (tuple of
+    the names of the services, datastores or brokers that read it), ``consumer_ids`` (their node
+    ids). Evidence: the place (detail
+    ``plaintext credential KEY``) and each consumer's declaration (detail ``used by NAME``).
 
 Edge attributes:
 
@@ -48,10 +71,17 @@ Edge attributes:
 broker → topic), ``depends_on`` (service → service | datastore | broker), ``part_of``
 (service → context, operation → service).
 
+``configured_by`` (client → configuration_server), ``registers_with`` (client → service_discovery),
+``routes_to`` (gateway / reverse proxy → routed service; a ``calls`` edge is drawn beside it),
+``reports_to`` (service → tracing / logging / monitoring / admin backend; a Prometheus → each
+target it scrapes)
+    ``paths`` (tuple, routes), ``via`` (tuple: ``lb`` for a registry-resolved route).
+
 Evidence ``detail`` prefixes that rules anchor on (one finding per such evidence is natural):
 
 ``plaintext credential KEY``
-    on the service or datastore node whose config holds a literal secret.
+    on the ``credential`` node of the place, and on the service or datastore node whose config
+    holds the literal secret.
 ``destructive migration CHANGE``
     on ``owns`` edges (service → table), e.g. ``destructive migration drop_column status``;
     the edge attribute ``destructive_changes`` lists them.

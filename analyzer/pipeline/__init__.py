@@ -20,7 +20,14 @@ from analyzer.config import (
     load_config,
     python_rules_allowed_by_environment,
 )
-from analyzer.discovery import MARKER_FILES, codeowners_for, discover, read_codeowners
+from analyzer.discovery import (
+    MARKER_FILES,
+    codeowners_for,
+    discover,
+    is_compose_file,
+    is_test_path,
+    read_codeowners,
+)
 from analyzer.engine import (
     FactKeys,
     InlineSuppression,
@@ -46,6 +53,7 @@ from analyzer.pipeline.coverage import excerpts, not_read
 from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, MAX_FILE_BYTES, run_tasks
 from analyzer.pipeline.traces import read_traces
 from analyzer.resolve import build_graph, normalise
+from analyzer.resolve.inventory import take_inventory
 
 __all__ = ["ConfigError", "build_model", "load_project_config", "scan"]
 
@@ -117,13 +125,21 @@ def _build_graph(
 ) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
     root = root.resolve()
     found = discover(root, config)
-    diagnostics = list(found.diagnostics)
+    inventory = take_inventory(root, found, config)
+    diagnostics = [*found.diagnostics, *inventory.diagnostics]
     extractors = all_extractors()
     phases: list[list[tuple[str, FileContext]]] = [[], []]
     for path in found.files:
-        service = found.service_for(path)
-        for extractor in extractors:
-            if extractor.wants(path):
+        if not config.include_tests and (
+            inventory.is_excluded(path) or (is_compose_file(path) and is_test_path(path))
+        ):
+            # NOTE: test projects and test-harness compose files are no part of the system's
+            # graph; test source sets inside a service are read, their findings left out later.
+            continue
+        wanted = [e for e in extractors if e.wants(path)]
+        # NOTE: a library's files are credited to every service that builds it in.
+        for service in inventory.services_for(path) or ("",):
+            for extractor in wanted:
                 phase = 0 if extractor.name in MANIFEST_EXTRACTORS else 1
                 phases[phase].append(
                     (extractor.name, FileContext(path, str(root), service, limits=config.limits))
@@ -144,7 +160,7 @@ def _build_graph(
     trace_facts, diags = read_traces(root, trace_paths, config.limits)
     facts.extend(trace_facts)
     diagnostics.extend(diags)
-    graph, diags = build_graph(facts, config, found.service_roots)
+    graph, diags = build_graph(facts, config, inventory.units, inventory.stores, inventory.store_aliases)
     diagnostics.extend(diags)
     diagnostics.extend(enrich(graph, config))
     codeowners = read_codeowners(root)
@@ -153,7 +169,7 @@ def _build_graph(
             graph,
             {
                 normalise(svc): codeowners_for(folder, codeowners)
-                for folder, svc in found.service_roots.items()
+                for folder, svc in inventory.service_roots.items()
             },
         )
     return graph, diagnostics, tuple(found.files)

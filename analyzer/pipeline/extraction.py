@@ -29,7 +29,9 @@ PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than 
 
 # Manifests and configuration run first: they tell which datastore technology (SQL dialect)
 # each service uses before SQL and code are read.
-MANIFEST_EXTRACTORS = frozenset({"compose", "k8s", "spring", "dotnet", "dotenv", "jsonconfig"})
+MANIFEST_EXTRACTORS = frozenset(
+    {"compose", "k8s", "operators", "helm", "spring", "dotnet", "dotenv", "jsonconfig"}
+)
 SCHEMA_EXTRACTORS = frozenset({"sqlfiles", "liquibase", "prisma"})
 
 

@@ -28,6 +28,7 @@ _SHAPES = {
     NodeKind.OPERATION: ("component", ">", "]"),
     NodeKind.CONTEXT: ("tab", "[", "]"),
     NodeKind.ENDPOINT: ("ellipse", "(", ")"),
+    NodeKind.PLATFORM: ("octagon", "{{", "}}"),
 }
 
 
@@ -126,11 +127,22 @@ def _architecture_edges(graph: ArchGraph) -> list[tuple[str, str, str, bool]]:
     return out
 
 
+# Inner detail (tables, operations) and annotations (credential places) are not architecture boxes.
+_NOT_DRAWN = (NodeKind.TABLE, NodeKind.OPERATION, NodeKind.CREDENTIAL)
+
+
+def _numbered(graph: ArchGraph) -> dict[str, str]:
+    """``n0``, ``n1``… in id order; credential places take no number, so adding one leaves the
+    drawing's ids as they were."""
+    kept = (n for n in graph.nodes() if n.kind != NodeKind.CREDENTIAL)
+    return {n.id: f"n{i}" for i, n in enumerate(kept)}
+
+
 def to_dot(graph: ArchGraph) -> str:
-    ids = {n.id: f"n{i}" for i, n in enumerate(graph.nodes())}
+    ids = _numbered(graph)
     lines = ["digraph architecture {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
     for node in graph.nodes():
-        if node.kind in (NodeKind.TABLE, NodeKind.OPERATION):
+        if node.kind in _NOT_DRAWN:
             continue
         shape = _SHAPES.get(node.kind, ("box", "", ""))[0]
         label = _dot_quote(node.name)
@@ -148,10 +160,10 @@ def to_dot(graph: ArchGraph) -> str:
 def to_mermaid(graph: ArchGraph, fence: bool = False) -> str:
     """A Mermaid flowchart of the system level (no tables or operations); runtime-only edges
     dotted. Node ids are ``n0``, ``n1``… in id order; names only ever appear as quoted labels."""
-    ids = {n.id: f"n{i}" for i, n in enumerate(graph.nodes())}
+    ids = _numbered(graph)
     lines = ["flowchart LR"]
     for node in graph.nodes():
-        if node.kind in (NodeKind.TABLE, NodeKind.OPERATION):
+        if node.kind in _NOT_DRAWN:
             continue
         _, open_, close = _SHAPES.get(node.kind, ("box", "[", "]"))
         lines.append(f"  {ids[node.id]}{open_}{mermaid_label(node.name)}{close}")
@@ -164,7 +176,7 @@ def to_mermaid(graph: ArchGraph, fence: bool = False) -> str:
 
 def mermaid_size(graph: ArchGraph) -> tuple[int, int]:
     """(nodes, edges) that :func:`to_mermaid` would draw, to decide whether a viewer can show it."""
-    nodes = sum(1 for n in graph.nodes() if n.kind not in (NodeKind.TABLE, NodeKind.OPERATION))
+    nodes = sum(1 for n in graph.nodes() if n.kind not in _NOT_DRAWN)
     return nodes, len(_architecture_edges(graph))
 
 

@@ -27,10 +27,15 @@ from analyzer.extract.facts import (
     Message,
     Migration,
     Operation,
+    PlatformDecl,
+    PlatformLink,
     ServiceDecl,
+    Setting,
     TableAccess,
     Value,
 )
+from analyzer.extract.source.base import is_test_source
+from analyzer.extract.values import slots, template_of
 from analyzer.model import (
     ArchGraph,
     Diagnostic,
@@ -43,7 +48,22 @@ from analyzer.model import (
 )
 from analyzer.model.graph import AttrValue
 from analyzer.model.vocabulary import BROKER_TECHNOLOGIES, RELATIONAL_TECHNOLOGIES
+from analyzer.resolve.carried import Resolved, carried, resolve
+from analyzer.resolve.configjoin import ConfigJoin
+from analyzer.resolve.connections import prefer_named_databases
+from analyzer.resolve.credentials import CredentialUse, add_credential_nodes
+from analyzer.resolve.declare import (
+    add_declared_nodes,
+    add_unit_nodes,
+    home_for_tables,
+    index_declarations,
+    index_stores,
+    index_units,
+    service_on_local_port,
+)
+from analyzer.resolve.inventory import BuiltStore, Unit
 from analyzer.resolve.names import LOCAL_HOSTS, NameIndex, host_key, managed_technology, normalise
+from analyzer.resolve.platform import apply_platform
 
 DEFAULT_DATABASE = "(default)"
 DEFAULT_SCHEMA = {"postgresql": "public", "cockroachdb": "public", "sqlserver": "dbo"}
@@ -93,7 +113,16 @@ class Resolver:
     service_dbs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     owned_tables: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # bare name -> ids
     grpc_services: dict[str, str] = field(default_factory=dict)  # proto service short name -> service
+    clients: set[str] = field(default_factory=set)  # load generators and test runners
+    embedded: dict[str, tuple[str, ...]] = field(default_factory=dict)  # service -> in-process engines
+    ports: dict[int, set[str]] = field(default_factory=dict)  # listening port -> services
+    unresolved_said: set[str] = field(default_factory=set)
+    built_stores: set[str] = field(default_factory=set)  # datastores the inventory identified
+    units_by_name: dict[str, str] = field(default_factory=dict)  # any unit name -> canonical
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    credentials: list[CredentialUse] = field(default_factory=list)
+    join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations
+    test_calls: list[Call] = field(default_factory=list)  # calls in tests, attached to existing calls
 
     # -- identities ---------------------------------------------------------------------
     def service_name(self, name: str) -> str:
@@ -107,7 +136,8 @@ class Resolver:
         canonical = self.service_name(name)
         if self.stores.lookup(canonical) is not None and self.services.lookup(canonical) is None:
             return self.store_node(self.stores.lookup(canonical) or canonical, evidence=evidence)
-        return self.graph.add_node(NodeKind.SERVICE, canonical, evidence=evidence)
+        kind = NodeKind.CLIENT if canonical in self.clients else NodeKind.SERVICE
+        return self.graph.add_node(kind, canonical, evidence=evidence)
 
     def store_node(self, name: str, evidence: Iterable[Evidence] = ()) -> str:
         role = self.store_role.get(name, "datastore")
@@ -147,13 +177,17 @@ class Resolver:
 
     # -- values -------------------------------------------------------------------------
     def resolve_value(self, service: str, value: Value) -> tuple[str, str]:
-        """(text, origin) for a value: an env/config variable set for the service wins over defaults."""
-        if value.origin in ("env", "config") and value.variable:
-            for candidate in (value.variable, value.variable.upper().replace(".", "_").replace("-", "")):
-                found = self.env.get(self.service_name(service), {}).get(candidate)
-                if found is not None and found.value:
-                    return found.value, value.origin
-        return value.text, value.origin
+        """(text, origin) of a value for the service, its slots filled (see :meth:`resolve_template`)."""
+        resolved = self.resolve_template(service, value)
+        return resolved.text, resolved.origin
+
+    def resolve_template(self, service: str, value: Value) -> Resolved:
+        """A value's slots filled with what the repository sets for the service: deployed values
+        over development defaults, every place kept, and why a slot stays empty
+        (:mod:`analyzer.resolve.configjoin`)."""
+        if self.join is None:
+            self.join = ConfigJoin(self.service_name)
+        return resolve(self.join, service, value)
 
 
 def _url_host(text: str) -> tuple[str, str, str]:
@@ -179,9 +213,16 @@ def _table_parts(table: str, technology: str) -> tuple[str, str]:
 
 
 def build_graph(
-    facts: Sequence[Fact], config: Config, service_roots: dict[str, str]
+    facts: Sequence[Fact],
+    config: Config,
+    units: Sequence[Unit] | dict[str, str] = (),
+    stores: Sequence[BuiltStore] = (),
+    store_aliases: Sequence[tuple[str, tuple[str, ...]]] = (),
 ) -> tuple[ArchGraph, list[Diagnostic]]:
-    """Resolve facts into one graph. ``service_roots`` maps folders to discovered service names."""
+    """Resolve facts into one graph. ``units`` is the inventory (or a folder → name mapping),
+    ``stores`` the datastores it found built from this repository's Dockerfiles."""
+    if isinstance(units, dict):
+        units = [Unit(name, folder) for folder, name in sorted(units.items())]
     r = Resolver(config)
     ordered = sorted(facts, key=lambda f: (type(f).__name__, f.evidence.rank))
     by_type: dict[type, list[Fact]] = defaultdict(list)
@@ -189,21 +230,15 @@ def build_graph(
         by_type[type(fact)].append(fact)
 
     # 1. declarations
-    for svc in config.services:
-        r.services.add(svc.name, *svc.aliases)
-    for _folder, name in sorted(service_roots.items()):
-        r.services.add(name)
+    declarations = [f for f in by_type[ServiceDecl] if isinstance(f, ServiceDecl)]
+    index_units(r, units)
+    index_stores(r, stores, store_aliases)
     for fact in by_type[DatastoreDecl]:
         assert isinstance(fact, DatastoreDecl)
         canonical = r.declare_store(fact.name, fact.technology, fact.role, fact.aliases)
         if fact.databases:
             r.store_dbs[canonical] = tuple(sorted(set(r.store_dbs.get(canonical, ())) | set(fact.databases)))
-    for fact in by_type[ServiceDecl]:
-        assert isinstance(fact, ServiceDecl)
-        if r.stores.lookup(fact.name) is not None and fact.evidence.source == SourceKind.TRACE:
-            continue
-        canonical = r.services.lookup(fact.name) or normalise(fact.name)
-        r.services.add(canonical, fact.name, *fact.aliases)
+    index_declarations(r, declarations)
     for other, canonical in config.aliases:
         if r.stores.lookup(canonical) is not None:
             r.stores.add(r.stores.lookup(canonical) or canonical, other)
@@ -211,14 +246,7 @@ def build_graph(
             r.services.add(r.services.lookup(canonical) or canonical, other)
 
     g = r.graph
-    for folder, name in sorted(service_roots.items()):
-        g.add_node(NodeKind.SERVICE, r.service_name(name), attrs={"root": folder, "declared": True})
-    for svc in config.services:
-        g.add_node(
-            NodeKind.SERVICE,
-            r.service_name(svc.name),
-            attrs={"declared": True, "aliases": tuple(svc.aliases)},
-        )
+    add_unit_nodes(r, units)
     for fact in by_type[DatastoreDecl]:
         assert isinstance(fact, DatastoreDecl)
         name = r.stores.lookup(fact.name) or normalise(fact.name)
@@ -235,33 +263,24 @@ def build_graph(
                 g.set_attr(nid, key, value)  # type: ignore[arg-type]
         for database in fact.databases:
             _database_node(r, name, database, [fact.evidence])
-    for fact in by_type[ServiceDecl]:
-        assert isinstance(fact, ServiceDecl)
-        if r.stores.lookup(fact.name) is not None and r.services.lookup(fact.name) is None:
-            continue
-        is_trace = fact.evidence.source == SourceKind.TRACE
-        nid = r.service_node(fact.name, [fact.evidence])
-        g.add_node(
-            NodeKind.SERVICE,
-            nid.split(":", 1)[1],
-            attrs={
-                "root": fact.root or None,
-                "image": fact.image or None,
-                "aliases": tuple(sorted({normalise(a) for a in fact.aliases})) or None,
-                "declared": (not is_trace) or None,
-                "observed": is_trace or None,
-            },
-        )
+    add_declared_nodes(r, declarations)
 
-    # 2. environment, for resolving values read in code
+    # 2. environment and configuration, for resolving values read in code
     for fact in by_type[EnvVar]:
         assert isinstance(fact, EnvVar)
         r.env[r.service_name(fact.service)].setdefault(fact.name, fact)
+    r.join = ConfigJoin(r.service_name, lambda service: active_profiles(r, service))
+    for fact in by_type[EnvVar]:
+        assert isinstance(fact, EnvVar)
+        r.join.add_env(fact)
+    for fact in by_type[Setting]:
+        assert isinstance(fact, Setting)
+        r.join.add_setting(fact)
 
     # gRPC services the system declares (.proto files), for stubs whose target is not written down
     for fact in by_type[Marker]:
         assert isinstance(fact, Marker)
-        if fact.key == "grpc_service":
+        if fact.key == "grpc_service" and fact.subject:
             r.grpc_services.setdefault(fact.value.rsplit(".", 1)[-1], r.service_name(fact.subject))
 
     # 3. connections and calls (configuration of inactive profiles is not deployed)
@@ -273,10 +292,21 @@ def build_graph(
             _connect(r, fact)
     for fact in by_type[Call]:
         assert isinstance(fact, Call)
+        if fact.evidence.source == SourceKind.CODE:
+            for read in slots(template_of(fact.target)):
+                if read.origin in ("env", "config"):
+                    r.join.note_read(fact.service, read)
+    r.join.note_settings_read()
+    for fact in by_type[Call]:
+        assert isinstance(fact, Call)
         if profile_active(r, fact.service, fact.evidence.profile) and not overridden_by_env(
             r, fact.service, fact.evidence
         ):
             _call(r, fact)
+    for fact in r.test_calls:
+        _call(r, fact, attach_only=True)
+    for service_id, database_id in prefer_named_databases(r.graph):
+        r.service_dbs[service_id.split(":", 1)[1]].discard(database_id)
     for fact in by_type[DependsOn]:
         assert isinstance(fact, DependsOn)
         src = r.service_node(fact.service)
@@ -300,6 +330,7 @@ def build_graph(
     for fact in by_type[Credential]:
         assert isinstance(fact, Credential)
         _credential(r, fact.owner, fact.key, fact.evidence)
+    add_credential_nodes(r.graph, r.credentials)
     for fact in by_type[Marker]:
         assert isinstance(fact, Marker)
         _marker(r, fact)
@@ -308,7 +339,10 @@ def build_graph(
     for fact in operations:
         if not fact.internal:
             _operation(r, _with_delegates(r, fact, summaries))
-    return g, r.diagnostics
+    decls = [f for f in by_type[PlatformDecl] if isinstance(f, PlatformDecl)]
+    links = [f for f in by_type[PlatformLink] if isinstance(f, PlatformLink)]
+    links = [f for f in links if profile_active(r, f.service, f.evidence.profile)]
+    return apply_platform(r, decls, links), r.diagnostics
 
 
 PROFILE_VARIABLES = ("SPRING_PROFILES_ACTIVE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT")
@@ -384,7 +418,20 @@ def _database_node(r: Resolver, store: str, database: str, evidence: Sequence[Ev
     return db_id
 
 
-def _connect(r: Resolver, fact: Connection) -> None:
+def _connect(
+    r: Resolver,
+    fact: Connection,
+    recognised_by: str = "",
+    joined: tuple[Evidence, ...] = (),
+    extra: dict[str, AttrValue] | None = None,
+) -> None:
+    """A connection to the store its host names. ``recognised_by`` says how (a connection string
+    in code, a client API's settings, configuration); ``joined`` are the places that set the
+    configuration the value was built from."""
+    if is_test_source(fact.evidence.location.path) and not r.config.include_tests:
+        return  # a test resource's datasource is a test container, not the deployed database
+    if not recognised_by:
+        recognised_by = "client api" if fact.evidence.source == SourceKind.CODE else str(fact.evidence.source)
     info = fact.info
     service_id = r.service_node(fact.service)
     technology = info.technology
@@ -392,7 +439,14 @@ def _connect(r: Resolver, fact: Connection) -> None:
     for host in hosts:
         if not host:
             continue
-        if host in LOCAL_HOSTS and fact.evidence.source in (SourceKind.CONFIG, SourceKind.CODE):
+        local = host in LOCAL_HOSTS and fact.evidence.source in (SourceKind.CONFIG, SourceKind.CODE)
+        if (
+            local
+            and info.port
+            and (listener := service_on_local_port(r, f"{host}:{info.port}", fact.service))
+        ):
+            host = listener  # the one in-repository service listening on that port
+        elif local:
             # A localhost address in code or a config file is a developer default: inside a
             # deployed container it reaches nothing. Manifests (sidecars) still count.
             r.diagnostics.append(
@@ -413,8 +467,12 @@ def _connect(r: Resolver, fact: Connection) -> None:
                     EdgeKind.CALLS,
                     service_id,
                     target,
-                    attrs={"protocol": info.raw_scheme or "tcp"},
-                    evidence=[fact.evidence],
+                    attrs={
+                        "protocol": info.raw_scheme or "tcp",
+                        "recognised_by": (recognised_by,),
+                        **(extra or {}),
+                    },
+                    evidence=[fact.evidence, *joined],
                 )
             continue
         if not r.store_tech.get(name):
@@ -422,7 +480,18 @@ def _connect(r: Resolver, fact: Connection) -> None:
             r.declare_store(name, guessed, "broker" if guessed in BROKER_TECHNOLOGIES else "datastore")
             if managed_technology(host) is not None:
                 r.graph.add_node(NodeKind.DATASTORE, name, attrs={"managed": True})
-        _link_store(r, fact.service, service_id, name, info, fact.evidence, fact.host_origin)
+        _link_store(
+            r,
+            fact.service,
+            service_id,
+            name,
+            info,
+            fact.evidence,
+            fact.host_origin,
+            recognised_by,
+            joined,
+            extra,
+        )
         break  # host lists (replica sets, bootstrap lists) name one logical store
 
 
@@ -434,9 +503,14 @@ def _link_store(
     info: ConnectionInfo,
     evidence: Evidence,
     origin: str,
+    recognised_by: str = "",
+    joined: tuple[Evidence, ...] = (),
+    extra: dict[str, AttrValue] | None = None,
 ) -> None:
     role = r.store_role.get(store, "datastore")
-    attrs = {
+    attrs: dict[str, AttrValue] = {
+        **(extra or {}),
+        "recognised_by": (recognised_by,) if recognised_by else None,
         "tls": info.tls,
         "password": info.password or None,
         "user": info.user or None,
@@ -457,13 +531,45 @@ def _link_store(
             )
         target = _database_node(r, store, database, ())
         r.service_dbs[r.service_name(service)].add(target)
-    r.graph.add_edge(EdgeKind.CONNECTS, service_id, target, attrs=attrs, evidence=[evidence])
-    if info.password == "literal":
+    r.graph.add_edge(EdgeKind.CONNECTS, service_id, target, attrs=attrs, evidence=[evidence, *joined])
+    # NOTE: a literal in code is reported where it is written by the code credentials pass
+    # (extract/source/credentials.py); the call that receives it is not a second place.
+    if info.password == "literal" and evidence.source != "code":
         _credential(r, service, "connection string password", evidence)
 
 
-def _call(r: Resolver, fact: Call) -> None:
-    text, origin = r.resolve_value(fact.service, fact.target)
+def _unresolved(r: Resolver, fact: Call, reason: str) -> None:
+    template = template_of(fact.target)
+    dsn = re.match(r"^(jdbc:|[a-z][a-z0-9+.-]*://)", template) and not re.match(
+        r"^(https?|grpcs?|wss?)://", template
+    )
+    what = "connection" if fact.protocol not in ("http", "grpc", "") or dsn else "call"
+    r.diagnostics.append(
+        Diagnostic(
+            fact.evidence.location.path,
+            fact.evidence.location.line,
+            DiagnosticLevel.INFO,
+            f"{what} target not resolved: {reason}; no edge drawn",
+        )
+    )
+
+
+def _call(r: Resolver, fact: Call, attach_only: bool = False) -> None:
+    """A value reaching a call in the service's code (or a configured endpoint): what the
+    resolved value carries decides the edge (:mod:`analyzer.resolve.carried`). ``protocol`` is
+    http/grpc for call clients, a technology (``redis``) for a client API of that technology, or
+    empty when only the value says what it is. ``attach_only`` (calls in tests) adds evidence to
+    a call between services the deployed code already makes and draws nothing new."""
+    if not attach_only and is_test_source(fact.evidence.location.path) and not r.config.include_tests:
+        # NOTE: a test's client (or test resource) reaches a stub or a test container, not the
+        # deployed service: it is attached afterwards to calls that exist, never drawn on its own
+        # (`include_tests: true` draws it like the rest).
+        r.test_calls.append(fact)
+        return
+    resolved = r.resolve_template(fact.service, fact.target)
+    text, origin = resolved.text, resolved.origin
+    if attach_only and not text:
+        return
     if not text and fact.protocol == "grpc" and fact.path in r.grpc_services:
         target = r.service_node(r.grpc_services[fact.path])
         if target != r.service_node(fact.service):
@@ -476,25 +582,56 @@ def _call(r: Resolver, fact: Call) -> None:
             )
         return
     if not text:
-        r.diagnostics.append(
-            Diagnostic(
-                fact.evidence.location.path,
-                fact.evidence.location.line,
-                DiagnosticLevel.INFO,
-                f"call target not resolved statically ({fact.target.origin} {fact.target.variable or '?'}); "
-                "no edge drawn",
-            )
-        )
+        if fact.protocol or fact.target.origin in ("env", "config"):
+            _unresolved(r, fact, resolved.reason)
+        return
+    hint = "" if fact.protocol in ("http", "grpc") else fact.protocol
+    what = carried(text, hint)
+    if what is None:
+        if resolved.reason and not resolved.complete and not attach_only:
+            _unresolved(r, fact, resolved.reason)  # "jdbc:postgresql://" + env(DB_HOST) with DB_HOST unset
+        return
+    first, joined = fact.evidence, tuple(resolved.evidence)
+    read_in: dict[str, AttrValue] = {}
+    if resolved.passthrough and fact.evidence.source == SourceKind.CODE:
+        # The code hands on what one configured place sets: that place is the evidence (it is
+        # where the value is written and changed); the code that reads it is named beside it.
+        first, joined = joined[0], joined[1:]
+        read_in = {"read_in": (f"{fact.evidence.location.path}:{fact.evidence.location.line}",)}
+    info = what.info
+    if what.kind == "connection" and info is not None:
+        if attach_only:
+            return
+        if fact.protocol in ("http", "grpc") and info.technology in ("", "kafka"):
+            what = carried(text, "")  # a bare host:port handed to an HTTP client is a host
+        else:
+            connection = Connection(fact.service, info, first, origin)
+            _connect(r, connection, what.recognised_by, joined, read_in)
+            return
+    if what is None:
         return
     host, path, scheme = _url_host(text)
     if not host:
         return
+    listener = ""
     if host.lower() in LOCAL_HOSTS:
-        # The service's own or the developer's machine (callbacks, public URLs behind a port
-        # mapping): not a dependency between services.
-        return
+        # The developer's machine: a service of the repository that listens on that port
+        # (``server.port``, a published port) is the one meant; otherwise the service's own or a
+        # public URL behind a port mapping, not a dependency between services.
+        port = urlsplit(text if "://" in text else "http://" + text).port
+        assert r.join is not None
+        listener = r.join.listening_on(port, r.service_name(fact.service)) if port else ""
+        listener = listener or service_on_local_port(r, text, fact.service) or ""
+        if not listener:
+            return
+        host = listener
     service_id = r.service_node(fact.service)
     kind, name = r.resolve_host(host, r.service_name(fact.service))
+    if attach_only and (
+        kind != "service"
+        or not any(e.target == r.service_node(name) for e in r.graph.out_edges(service_id, EdgeKind.CALLS))
+    ):
+        return
     if kind == "store":
         tech = r.store_tech.get(name, "")
         _link_store(
@@ -503,8 +640,32 @@ def _call(r: Resolver, fact: Call) -> None:
             service_id,
             name,
             ConnectionInfo(technology=tech, hosts=(host,)),
-            fact.evidence,
+            first,
             origin,
+            f"{what.recognised_by} of a known {r.store_role.get(name, 'datastore')}",
+            joined,
+            read_in,
+        )
+        return
+    if not fact.protocol and what.kind == "host":
+        return  # a bare word reaching some call is not an address unless the system knows it
+    if (
+        kind == "service"
+        and fact.evidence.source in (SourceKind.COMPOSE, SourceKind.K8S)
+        and fact.target.origin == "env"
+        and r.join is not None
+        and r.join.unread(fact.service, fact.target.variable, fact.evidence)
+    ):
+        # A shared ConfigMap or env file hands every service every address; the service's code,
+        # which reads its configuration elsewhere, never reads this one.
+        r.diagnostics.append(
+            Diagnostic(
+                fact.evidence.location.path,
+                fact.evidence.location.line,
+                DiagnosticLevel.INFO,
+                f"{fact.target.variable} is set for {r.service_name(fact.service)} "
+                "but its code never reads it: no call drawn",
+            )
         )
         return
     if kind == "service":
@@ -513,18 +674,24 @@ def _call(r: Resolver, fact: Call) -> None:
         target = r.graph.add_node(NodeKind.EXTERNAL, name, attrs={"host": host})
     if target == service_id:
         return
-    evidence = fact.evidence
-    if origin == "literal" and evidence.source == SourceKind.CODE and kind == "service":
-        evidence = Evidence(
-            evidence.source, evidence.location, "hardcoded endpoint", evidence.count, evidence.profile
-        )
+    if origin == "literal" and first.source == SourceKind.CODE and kind == "service":
+        first = Evidence(first.source, first.location, "hardcoded endpoint", first.count, first.profile)
     attrs: dict[str, object] = {
         "protocol": fact.protocol or scheme or None,
         "methods": (fact.method.upper(),) if fact.method else None,
         "paths": (fact.path or path,) if (fact.path or path) else None,
         "endpoint_origin": (origin,),
+        "recognised_by": (
+            "localhost port of a service"
+            if listener
+            else what.recognised_by
+            if fact.protocol in ("http", "grpc", "")
+            else "client api",
+        ),
+        "target_value": (resolved.symbolic,) if fact.evidence.source == SourceKind.CODE else None,
+        **read_in,
     }
-    if evidence.source == SourceKind.TRACE:
+    if first.source == SourceKind.TRACE:
         attrs.update(
             {
                 "count": fact.count,
@@ -533,7 +700,7 @@ def _call(r: Resolver, fact: Call) -> None:
                 "latency_p95_ms": fact.latency_p95_ms,
             }
         )
-    r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs=attrs, evidence=[evidence])  # type: ignore[arg-type]
+    r.graph.add_edge(EdgeKind.CALLS, service_id, target, attrs=attrs, evidence=[first, *joined])  # type: ignore[arg-type]
 
 
 CACHE_TECHNOLOGIES = frozenset({"redis", "valkey", "memcached"})
@@ -595,9 +762,19 @@ def _table(r: Resolver, fact: TableAccess) -> None:
         db_id = owners[0].rsplit("/", 1)[0].replace("table:", "database:", 1)
         schema = r.graph.node(owners[0]).attrs.get("schema", "") or ""  # type: ignore[assignment]
     if db_id is None:
-        # NOTE: no known database: keep the table under a per-service placeholder so two services
-        # with unconnected schemas are never merged by accident.
-        store = f"unresolved@{service or 'repo'}"
+        # NOTE: no known database: the service's embedded engine, else a per-service placeholder
+        # so two services with unconnected schemas are never merged by accident.
+        store = home_for_tables(r, service)
+        if store.startswith("unresolved@") and store not in r.unresolved_said:
+            r.unresolved_said.add(store)
+            r.diagnostics.append(
+                Diagnostic(
+                    fact.evidence.location.path,
+                    fact.evidence.location.line,
+                    DiagnosticLevel.INFO,
+                    f"datastore of service '{service or 'repo'}' not resolved: its tables are kept apart",
+                )
+            )
         db_id = _database_node(r, store, DEFAULT_DATABASE, ())
     db_node = r.graph.node(db_id)
     qualified = f"{schema}.{table}" if schema else table
@@ -673,14 +850,20 @@ def _owner_node(r: Resolver, owner: str) -> str:
 
 
 def _credential(r: Resolver, owner: str, key: str, evidence: Evidence) -> None:
+    if not owner:  # a SQL file or code of no service: the place alone is the finding
+        r.credentials.append(CredentialUse("", key, evidence))
+        return
     nid = _owner_node(r, owner)
     proof = Evidence(
         evidence.source, evidence.location, f"plaintext credential {key}", evidence.count, evidence.profile
     )
     r.graph.update_node(nid, attrs={"plaintext_credentials": (key,)}, evidence=[proof])
+    r.credentials.append(CredentialUse(nid, key, evidence))
 
 
 def _marker(r: Resolver, fact: Marker) -> None:
+    if fact.subject_kind == "service" and not fact.subject:
+        return  # found outside every service (a shared folder of .proto files): nobody to mark
     nid = _owner_node(r, fact.subject) if fact.subject_kind != "service" else r.service_node(fact.subject)
     detail = f"ddl-auto {fact.value}" if fact.key == "ddl_auto" else f"{fact.key} {fact.value}"
     if fact.evidence.profile:

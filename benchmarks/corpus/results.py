@@ -27,7 +27,9 @@ microSecEnD apps are scored with `../shared/corpus/msecend_score.py` against the
 truth. That script knows only service/datastore/broker/external nodes, so it reads a translated copy of
 archconform's JSON: `platform` nodes (config server, registry, gateway, ...) become `service` nodes keeping
 their role attributes (the ground truth draws them as services), the platform edge kinds (`routes_to`,
-`configured_by`, `registers_with`, `reports_to`) become `calls`, and `client` nodes are dropped.
+`configured_by`, `registers_with`, `reports_to`) become `calls`, and `client` nodes are dropped, as are
+embedded stores (`attrs.embedded`: H2, HSQLDB, SQLite in the service's own process) with what they contain —
+the ground truth's diagrams never draw an in-process database (our own labels do, and are scored with them).
 """
 
 ORDER = ("latest", "baseline")

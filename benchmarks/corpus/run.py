@@ -193,12 +193,36 @@ def wait_with_timeout(proc: subprocess.Popen[bytes], timeout: float) -> tuple[in
         time.sleep(0.05)
 
 
+def _embedded_stores(graph: dict) -> set[str]:
+    """Ids of embedded datastores (``attrs.embedded``) and of the databases and tables they contain."""
+    found = {
+        n["id"]
+        for n in graph.get("nodes", [])
+        if n.get("kind") == "datastore" and (n.get("attrs") or {}).get("embedded")
+    }
+    contains: dict[str, list[str]] = {}
+    for e in graph.get("edges", []):
+        if e.get("kind") == "contains":
+            contains.setdefault(e["source"], []).append(e["target"])
+    todo = list(found)
+    while todo:
+        for child in contains.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
 def msecend_input(report: Path, dest: Path) -> None:
     """The JSON msecend_score.py reads: platform nodes as services (role attrs kept), platform edge kinds as
-    calls, clients dropped. The GT draws config servers, registries and gateways as services."""
+    calls, clients and embedded (in-process) stores dropped. The GT draws config servers, registries and
+    gateways as services, and never an in-process database."""
     data = json.loads(report.read_text(encoding="utf-8"))
     graph = data.get("graph") or {}
     clients = {n["id"] for n in graph.get("nodes", []) if n.get("kind") == "client"}
+    # NOTE: an embedded store (H2, HSQLDB, SQLite in the service's own process) is part of its service in
+    # the ground truth's data-flow diagrams, which never draw one; fold it (and what it contains) away.
+    clients |= _embedded_stores(graph)
     nodes = []
     for n in graph.get("nodes", []):
         if n["id"] in clients:

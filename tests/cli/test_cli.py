@@ -56,8 +56,9 @@ def test_rules_list_show_docs(tmp_path: Path) -> None:
 
 
 def test_rules_test_passes_and_fails_with_a_readable_diff(tmp_path: Path) -> None:
-    code, out = run("rules", "test", str(REPO / "tests" / "rules" / "cases" / "shared-database"))
-    assert code == 0 and "3 passed, 0 failed" in out
+    cases = REPO / "tests" / "rules" / "cases" / "shared-database"
+    code, out = run("rules", "test", str(cases))
+    assert code == 0 and f"{len([c for c in cases.iterdir() if c.is_dir()])} passed, 0 failed" in out
     wrong = tmp_path / "shared-database" / "fail_wrong"
     shutil.copytree(
         REPO / "tests" / "rules" / "cases" / "shared-database" / "fail_two_services_one_database", wrong

@@ -135,7 +135,9 @@ def test_env_overrides_code_default_and_literal_is_hardcoded() -> None:
     literal = next(e for e in g.edges(EdgeKind.CALLS) if e.target == "service:cart")
     assert [e.detail for e in literal.evidence] == ["hardcoded endpoint"]
     overridable = next(e for e in g.edges(EdgeKind.CALLS) if e.target == "service:cart-v2")
-    assert [e.detail for e in overridable.evidence] == [""]
+    # the code only hands on CART_HOST: the place that sets it is the evidence, the code is named
+    assert [(e.location.path, e.location.line) for e in overridable.evidence] == [("docker-compose.yml", 4)]
+    assert overridable.attrs["read_in"] == ("web/app.py:5",)
 
 
 def test_tables_follow_the_service_database_and_owner_lookup() -> None:

@@ -63,7 +63,9 @@ def test_export_skips_missing_blobs_and_refuses_links_out(tmp_path: Path) -> Non
     assert not (tree / "app" / "escape").exists() and not (tree / "big.bin").exists()
 
 
-def test_msecend_input_turns_platform_into_services_and_drops_clients(tmp_path: Path) -> None:
+def test_msecend_input_turns_platform_into_services_and_drops_clients_and_embedded_stores(
+    tmp_path: Path,
+) -> None:
     report = tmp_path / "report.json"
     nodes = [
         {"id": "service:orders", "kind": "service", "name": "orders", "attrs": {}},
@@ -74,10 +76,19 @@ def test_msecend_input_turns_platform_into_services_and_drops_clients(tmp_path: 
             "attrs": {"role": "service_discovery"},
         },
         {"id": "client:loadgen", "kind": "client", "name": "loadgen", "attrs": {}},
+        {"id": "datastore:orders-h2", "kind": "datastore", "name": "orders-h2", "attrs": {"embedded": True}},
+        {"id": "database:orders-h2/mem", "kind": "database", "name": "mem", "attrs": {}},
     ]
     edges = [
         {"source": "service:orders", "kind": "registers_with", "target": "platform:eureka", "attrs": {}},
         {"source": "client:loadgen", "kind": "calls", "target": "service:orders", "attrs": {}},
+        {
+            "source": "datastore:orders-h2",
+            "kind": "contains",
+            "target": "database:orders-h2/mem",
+            "attrs": {},
+        },
+        {"source": "service:orders", "kind": "connects", "target": "database:orders-h2/mem", "attrs": {}},
     ]
     report.write_text(json.dumps({"graph": {"nodes": nodes, "edges": edges}, "findings": []}))
     run.msecend_input(report, tmp_path / "in.json")

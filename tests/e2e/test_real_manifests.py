@@ -264,7 +264,10 @@ def test_deathstarbench_wiring_lives_in_the_shared_config_json(tmp_path: Path) -
         ("user", "connects", "mongodb-user"), ("review", "connects", "mongodb-review"),
         ("review", "connects", "memcached-review"), ("attractions", "connects", "mongodb-attractions"),
     }  # fmt: skip
-    assert {s for s, k, t in found if t == "consul"} >= {"frontend", "geo", "search", "user"}
+    # consul runs the registry image: a platform component, and the calls to it are registrations
+    registered = {e.source.split(":", 1)[1] for e in result.graph.edges(EdgeKind.REGISTERS_WITH)}
+    assert registered >= {"frontend", "geo", "search", "user"}
+    assert result.graph.node("platform:consul").attrs["role"] == "service_discovery"
     # trap: three memcached containers share `hostname: user-memcached`; they stay three datastores
     assert (
         len(

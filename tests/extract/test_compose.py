@@ -210,3 +210,25 @@ def test_include_and_compose_merge_tags(tmp_path: Path) -> None:
         (d.name, d.evidence.location.path, d.evidence.location.line) for d in facts(result, DatastoreDecl)
     } == {("db", "db/compose.yaml", 2)}
     assert [(c.service, c.info.hosts) for c in facts(result, Connection)] == [("app", ("db",))]
+
+
+def test_compose_file_format_1_has_services_at_the_top(tmp_path: Path) -> None:
+    v1 = """\
+orders:
+  build: ./orders
+  links:
+    - mysql
+  environment:
+    SPRING_DATASOURCE_URL: jdbc:mysql://mysql:3306/orders
+mysql:
+  image: mysql:5.7
+"""
+    result = run(tmp_path, {"docker-compose.yml": v1, "orders/Dockerfile": "FROM openjdk:8\n"})
+    assert not result.diagnostics
+    assert [(s.name, s.root, s.evidence.location.line) for s in facts(result, ServiceDecl)] == [
+        ("orders", "orders", 1)
+    ]
+    assert [(d.name, d.technology, d.evidence.location.line) for d in facts(result, DatastoreDecl)] == [
+        ("mysql", "mysql", 7)
+    ]
+    assert [(c.service, c.info.hosts) for c in facts(result, Connection)] == [("orders", ("mysql",))]

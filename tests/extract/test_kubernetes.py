@@ -63,6 +63,7 @@ def test_workloads_services_and_config_references() -> None:
 def test_compose_and_k8s_give_one_node_per_real_thing() -> None:
     result = scan(SHOP, Config())
     assert sorted(n.id for n in result.graph.nodes()) == [
+        "credential:deploy/k8s/config.yaml/POSTGRES_PASSWORD of Secret payments-db",  # one place
         "database:payments-postgres/orders", "database:payments-postgres/payments",
         "database:postgres/orders", "database:postgres/payments",
         "datastore:payments-postgres", "datastore:postgres", "service:orders", "service:payments",

@@ -56,9 +56,11 @@ def test_every_grammar_loads_from_its_wheel(name: str) -> None:
 def test_python_flask_service() -> None:
     result = run(python, "python/billing/app/api.py", "billing")
     assert result.diagnostics == []
-    billing_db = ("connects", "postgresql", ("billing-db",), "billing", "env")
+    # env(DATABASE_URL) ?? "postgresql://...": the resolver fills it and recognises the DSN
+    billing_db = ("call", "", "postgresql://billing@billing-db:5432/billing", "env", "DATABASE_URL")
     assert summary(result) == {
         ("marker", 8, "telemetry", "opentelemetry"),
+        ("call", 13, "", "kafka:9092", "env", "KAFKA_BOOTSTRAP_SERVERS"),
         ("call", 18, "POST", "http://ledger:8080/entries", "env", "LEDGER_URL"),
         (billing_db[0], 24, *billing_db[1:]),
         ("writes", 26, "invoices"),
@@ -88,7 +90,9 @@ def test_typescript_express_service() -> None:
     result = run(javascript, "js/notifications/src/server.ts", "notifications")
     assert result.diagnostics == []
     assert summary(result) == {
-        ("connects", 7, "postgresql", ("notify-db",), "notify", "env"),
+        # env(DATABASE_URL) ?? "postgres://...": the resolver fills it and recognises the DSN
+        ("call", 7, "", "postgres://notify@notify-db:5432/notify", "env", "DATABASE_URL"),
+        ("connects", 9, "kafka", ("kafka",), "", "literal"),
         ("call", 16, "GET", "http://users:3000/users/", "env", "USERS_URL"),
         ("writes", 22, "notifications"),
         ("publishes", 23, "kafka", "notification-sent"),
@@ -175,6 +179,8 @@ def test_csharp_aspnet_service() -> None:
     assert result.diagnostics == []
     assert summary(result) == {
         ("marker", 5, "telemetry", "opentelemetry"),
+        # the client's BaseAddress is itself where it calls
+        ("call", 21, "", "http://payment-api", "env", "PAYMENT_URL"),
         ("writes", 29, "orders"),
         ("call", 30, "DELETE", "http://basket-api/api/v1/basket/", "literal", ""),
         ("publishes", 31, "masstransit", "OrderStartedIntegrationEvent"),

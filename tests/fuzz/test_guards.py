@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer import cli, discovery
+from analyzer import cli
 from analyzer.config import Config
 from analyzer.extract import compose
 from analyzer.pipeline import scan
+from analyzer.resolve import deployments
 from tests.conftest import FIXTURES
 
 GOOD = FIXTURES / "hostile" / "good"
@@ -38,7 +39,7 @@ def test_an_extractor_bug_costs_only_its_file(tmp_path: Path, monkeypatch: pytes
 
 def test_a_discovery_failure_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(GOOD, tmp_path / "repo")
-    monkeypatch.setattr(discovery, "_compose_build_roots", _boom)
+    monkeypatch.setattr(deployments, "_compose_services", _boom)  # the inventory's reading of compose
     result = scan(tmp_path / "repo", Config(), jobs=1)
     assert any(d.path == "docker-compose.yml" and "internal error" in d.message for d in result.diagnostics)
 

@@ -39,7 +39,7 @@ EXPECTED_DIAGNOSTICS = (
     ("inputs/code-concat/src/concat.js", "limit code_max_depth"),
     ("inputs/latin1/src/main/resources/application.properties", "not valid UTF-8"),
     ("inputs/large/src/main/resources/application.yml", "byte limit"),
-    ("inputs/compose-timestamp/docker-compose.override.yml", "does not exist"),
+    ("inputs/compose-deep-block/docker-compose.yml", "limit yaml_max_depth"),
     ("", "'inputs/names/db/migration/V2__\\xff.sql' not read"),
     ("", "'inputs/names/db/migration/V3__a\\b.sql' not read"),
     ("", "'inputs/names/db/migration/V4__new\\nline.sql' not read"),

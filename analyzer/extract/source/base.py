@@ -22,9 +22,10 @@ from typing import Any
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-from analyzer.extract.connstr import parse_connection_string
+from analyzer.extract.connstr import parse_connection_string, parse_host_list
 from analyzer.extract.facts import Call, Connection, ExtractResult, Marker, TableAccess, Value
 from analyzer.extract.sqltables import analyze_sql, dialect_for
+from analyzer.extract.values import concat, template_of
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 from analyzer.model.inputs import bracket_depth
 from analyzer.model.limits import LimitExceeded, current_limits, query_deadline
@@ -173,22 +174,61 @@ def text_of(node: Node | None) -> str:
 
 
 def combine(parts: list[Value]) -> Value:
-    """Concatenation: known from the left; the origin of the most configurable part wins."""
-    if not parts or not parts[0].known:
-        variable = parts[0].variable if parts else ""
-        origin = parts[0].origin if parts and parts[0].origin in ("env", "config") else "unresolved"
-        return Value("", origin, variable)
-    text = ""
-    for part in parts:
-        if not part.known:
-            break
-        text += part.text
-    origin, variable = "literal", ""
-    for part in parts:
-        if part.origin in ("env", "config"):
-            origin, variable = part.origin, part.variable
-            break
-    return Value(text, origin, variable)
+    """Concatenation: known from the left; the whole expression kept as a template
+    (:func:`analyzer.extract.values.concat`)."""
+    return concat(parts)
+
+
+_ADDRESS_NAME = re.compile(r"(url|uri|host|dsn|addr|address|endpoint|connection|server|broker)s?$", re.I)
+_SCHEME = re.compile(r"^(jdbc:[a-z]+:|[a-z][a-z0-9+.-]*://)", re.I)
+
+
+VALUE_BUILDERS = frozenset(
+    {
+        "format", "formatted", "valueOf", "concat", "append", "join", "fromHttpUrl", "fromUriString",
+        "path", "pathSegment", "queryParam", "resolve", "create", "parse", "toString", "Sprintf", "Join",
+        "JoinPath", "urljoin", "replace", "startsWith", "endsWith", "equals", "contains", "split",
+        "matches", "info", "debug", "warn", "warning", "error", "trace", "log", "println", "printf",
+        "Printf", "Println", "Infof", "Debugf", "Errorf", "Warnf", "LogInformation", "LogDebug",
+        "LogWarning", "LogError", "assertEquals", "assertThat", "expect", "setdefault",
+    }
+)  # fmt: skip
+"""Calls that build, compare or print a value rather than reach what it addresses."""
+
+
+def carries_address(value: Value, client: bool = False) -> bool:
+    """Whether a value reaching a call may be an address: its (template) text starts with a
+    scheme (``http://``, ``mongodb://``, ``jdbc:postgresql:``), it is a keyword connection string,
+    or it is read from configuration under an address-like name (``*_URL``, ``*.host``). Passed
+    to a known ``client`` API, any configurable or host-like value is one."""
+    template = template_of(value)
+    if _SCHEME.match(template) or _SCHEME.match(value.text):
+        return True
+    if re.match(r"^\s*(host|server|data source|address)\s*=", value.text or template, re.I):
+        return True
+    configurable = value.origin in ("env", "config") and bool(value.variable)
+    if configurable and (client or _ADDRESS_NAME.search(value.variable.rsplit(".", 1)[-1].replace("-", ""))):
+        return True
+    return client and value.known and bool(re.fullmatch(r"[A-Za-z0-9_.-]+(:\d+)?", value.text))
+
+
+def is_test_source(path: str) -> bool:
+    """Test code and resources (``src/test/``, ``src/it/``, ``tests/``, ``*_test.go``, ``*.spec.ts``,
+    ``*.Tests/``): their calls reach test doubles and local servers, not the deployed system."""
+    lowered = path.lower()
+    parts = lowered.split("/")
+    name = parts[-1]
+    return (
+        any(f"/src/{d}/" in f"/{lowered}" for d in ("test", "it", "integrationtest", "testfixtures", "e2e"))
+        or any(p in ("test", "tests", "__tests__", "testing", "e2e", "integration-tests") for p in parts[:-1])
+        or any(
+            p.endswith((".tests", ".unittests", ".functionaltests", ".integrationtests")) for p in parts[:-1]
+        )
+        or name.startswith("test_")
+        or name.endswith(("_test.go", "_test.py", "tests.cs", "test.java", "it.java"))
+        or ".test." in name
+        or ".spec." in name
+    )
 
 
 @dataclass(slots=True)
@@ -204,7 +244,11 @@ class FileScan:
     channels: list[tuple[int, Value]] = field(default_factory=list)  # gRPC channels: (offset, target)
 
     def grpc_channel(self, node: Node, target: Value) -> None:
+        """A gRPC channel to ``target``: itself a call to whatever the address is, whether or not
+        a stub built on it is recognised."""
         self.channels.append((node.start_byte, target))
+        if target.known or target.origin in ("env", "config"):
+            self.facts.append(Call(self.service, target, self.evidence(node, "gRPC channel"), "grpc"))
 
     def grpc_stub(self, node: Node, service: str, channel: Value | None = None) -> None:
         """A gRPC client stub for ``service`` (the proto service's short name). Its target is the
@@ -257,15 +301,20 @@ class FileScan:
                         )
 
     def connection(self, node: Node, callee: str, target: Value, hint: str = "") -> None:
-        """A datastore connection from a resolved connection-string value; the env variable
-        behind it goes into the evidence detail so deployment settings can override it."""
-        if not target.known:
+        """A client API of technology ``hint`` received ``target``. A literal connection string is
+        parsed here; a value a deployment fills (``env(MONGO_URL) ?? "mongodb://..."``,
+        ``"jdbc:postgresql://" + env(PG_HOST) + ":5432/billing"``) goes to the resolver as a
+        value reaching a call, which fills it and recognises what it carries."""
+        template = template_of(target)
+        if target.known and target.origin not in ("env", "config") and "\u27e8" not in template:
+            info = parse_connection_string(target.text, hint)
+            if info is None and hint and re.fullmatch(r"[A-Za-z0-9_.-]+(:\d+)?", target.text):
+                info = parse_host_list(target.text, hint)
+            if info is not None and info.hosts:
+                self.facts.append(Connection(self.service, info, self.evidence(node, callee), "literal"))
             return
-        info = parse_connection_string(target.text, hint)
-        if info is None or not info.hosts:
-            return
-        detail = callee + (f" ${{{target.variable}}}" if target.origin == "env" and target.variable else "")
-        self.facts.append(Connection(self.service, info, self.evidence(node, detail), target.origin))
+        if target.known or target.origin in ("env", "config"):
+            self.facts.append(Call(self.service, target, self.evidence(node, callee), hint or ""))
 
     def result(self) -> ExtractResult:
         out = ExtractResult()

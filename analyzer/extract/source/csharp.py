@@ -27,11 +27,25 @@ from analyzer.extract.facts import (
     FileContext,
     Marker,
     Message,
+    Setting,
     TableAccess,
     Value,
 )
-from analyzer.extract.source.base import UNKNOWN, FileScan, begin, combine, nodes_of, text_of, walk
+from analyzer.extract.source import credentials
+from analyzer.extract.source.base import (
+    UNKNOWN,
+    VALUE_BUILDERS,
+    FileScan,
+    begin,
+    carries_address,
+    combine,
+    nodes_of,
+    text_of,
+    walk,
+)
+from analyzer.extract.source.flow import CSHARP, Flow
 from analyzer.extract.source.operations import Scope, class_summaries, collect_operations
+from analyzer.extract.values import config, env, fallback, formatted, settings_url, unknown, url_join
 
 NAME = "csharp"
 _HTTP = {
@@ -59,6 +73,17 @@ _USES = {
     "UseMySQL": "mysql",
     "UseSqlite": "sqlite",
 }
+
+
+_CLIENT_CALLS = {"Connect": "redis", "ConnectAsync": "redis", "UseRedis": "redis", "UseMongoDB": "mongodb",
+                 "UseCosmos": "", "UseNpgsqlConnection": "postgresql"}  # fmt: skip
+_CLIENT_TYPES = {
+    "NpgsqlConnection": "postgresql", "NpgsqlDataSourceBuilder": "postgresql",
+    "SqlConnection": "sqlserver", "MySqlConnection": "mysql", "MongoClient": "mongodb", "MongoUrl": "mongodb",
+    "ConnectionFactory": "rabbitmq",
+    "ConfigurationOptions": "redis", "NpgsqlConnectionStringBuilder": "postgresql",
+    "SqlConnectionStringBuilder": "sqlserver",
+}  # fmt: skip
 
 
 def wants(path: str) -> bool:
@@ -102,6 +127,8 @@ class _Walker:
     def __init__(self, scan: FileScan) -> None:
         self.scan = scan
         self.base_address: Value = Value("")
+        self.flow = Flow(CSHARP, self.value)
+        self.options: dict[str, str] = {}  # IOptions<T> field or parameter -> T
 
     def value(self, node: Node | None) -> Value:
         if node is None:
@@ -119,10 +146,33 @@ class _Walker:
                 if child.type == "string_content" or child.type.endswith("text"):
                     parts.append(Value(text_of(child)))
                 elif child.type == "interpolation" and child.named_children:
-                    parts.append(self.value(child.named_children[0]))
+                    inner = [c for c in child.named_children if not c.type.startswith("interpolation_")]
+                    parts.append(self.value(inner[0]) if inner else UNKNOWN)
             return combine(parts) if parts else Value("")
         if kind == "identifier":
-            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+            name = text_of(node)
+            local = self.flow.lookup(node, name)
+            if local is not None:
+                return local
+            return self.scan.consts.get(name, self.flow.unbound(node, name))
+        if kind == "member_access_expression":
+            # _options.Value.BaseUrl / _settings.CurrentValue.Url of an IOptions<T>: config @T.BaseUrl,
+            # T bound to a section by services.Configure<T>(GetSection("S")) anywhere in the service
+            path = text_of(node).replace("this.", "").split(".")
+            owner = self.options.get(path[0])
+            if owner and len(path) >= 2:
+                return config(f"@{owner}.{path[-1]}")
+            if text_of(node) in self.scan.consts:
+                return self.scan.consts[text_of(node)]
+            return unknown(text_of(node))
+        if kind == "conditional_expression":
+            return self.value(node.child_by_field_name("alternative"))
+        if kind == "parenthesized_expression" and node.named_children:
+            return self.value(node.named_children[0])
+        if kind == "binary_expression" and text_of(node.child_by_field_name("operator")) == "??":
+            return fallback(
+                self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))
+            )
         if kind == "binary_expression" and text_of(node.child_by_field_name("operator")) == "+":
             return combine(
                 [self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))]
@@ -131,19 +181,45 @@ class _Walker:
             callee = text_of(node.child_by_field_name("function"))
             args = _args(node)
             if callee.endswith("GetEnvironmentVariable") and args:
-                return Value("", "env", self.value(args[0]).text)
+                return env(self.value(args[0]).text)
             if callee.endswith("GetConnectionString") and args:
-                return Value("", "config", "ConnectionStrings:" + self.value(args[0]).text)
-        if kind == "element_access_expression" and "onfiguration" in text_of(
-            node.child_by_field_name("expression")
-        ):
+                return config("ConnectionStrings:" + self.value(args[0]).text)
+            if re.search(r"\.GetValue(<[^>]*>)?$", callee) and args and "onfig" in callee:
+                default = self.value(args[1]).text if len(args) > 1 else ""
+                return config(self.value(args[0]).text, default)
+            if callee.endswith(("string.Format", "String.Format")) and args:
+                return formatted(self.value(args[0]), [self.value(a) for a in args[1:]], r"\{\d+[^}]*\}")
+            if callee.endswith(("ToString", "Trim", "TrimEnd")):
+                function = node.child_by_field_name("function")
+                return self.value(
+                    function.child_by_field_name("expression") if function is not None else None
+                )
+        if kind == "element_access_expression" and "onfig" in text_of(node.child_by_field_name("expression")):
             key = next(
                 (c for c in walk(node) if c.type in ("string_literal", "verbatim_string_literal")), None
             )
-            return Value("", "config", self.value(key).text)
+            expression = node.child_by_field_name("expression")
+            source = text_of(expression)
+            if expression is not None and expression.type == "identifier" and "GetSection" not in source:
+                # configSection["Host"] with configSection = config.GetSection(...) bound earlier
+                bound = [v for _, _, v in self.flow.bindings_of(expression, source)]
+                source = text_of(bound[-1]) if bound else source
+            section = re.search(r'GetSection\(\s*"([^"]+)"\s*\)', source)
+            name = self.value(key).text
+            if section is None and expression is not None and expression.type == "identifier":
+                passed = self.flow.unbound(expression, text_of(expression))
+                if passed.variable.endswith("(a parameter)"):
+                    return passed  # DetermineHost(IConfigurationSection configSection): its callers pick it
+            if section is None and "GetSection(" in source:
+                return unknown(f'{text_of(expression)}["{name}"] of a section chosen at run time')
+            return config(f"{section.group(1)}:{name}" if section else name)
         if kind == "object_creation_expression" and text_of(node.child_by_field_name("type")) == "Uri":
             args = _args(node)
+            if len(args) == 2:
+                return url_join(self.value(args[0]), self.value(args[1]))
             return self.value(args[0]) if args else UNKNOWN
+        if kind == "invocation_expression":
+            return unknown(f"{text_of(node.child_by_field_name('function'))}()")
         return UNKNOWN
 
     def field_types(self, root: Node) -> dict[str, str]:
@@ -164,6 +240,52 @@ class _Walker:
                 types[text_of(name)] = text_of(kind).split("<")[0]
         return types
 
+    def option_bindings(self, root: Node) -> None:
+        """``IOptions<T>`` fields and parameters (their ``.Value.X`` is a configuration key of the
+        section T is bound to), and ``Configure<T>(config.GetSection("S"))`` / ``Bind("S")``
+        bindings, which become settings the resolver reads (``@T`` = ``S``)."""
+        for node in nodes_of("csharp", root, ("parameter", "variable_declaration", "property_declaration")):
+            type_text = text_of(node.child_by_field_name("type"))
+            found = re.match(
+                r"^I?Options(Snapshot|Monitor)?<\s*([\w.]+)\s*>$", type_text.replace("IOptions", "Options")
+            )
+            if not found:
+                continue
+            names = (
+                [node.child_by_field_name("name")]
+                if node.type != "variable_declaration"
+                else [
+                    d.child_by_field_name("name") for d in nodes_of("csharp", node, ("variable_declarator",))
+                ]
+            )
+            for name in names:
+                if name is not None:
+                    self.options[text_of(name)] = found.group(2).rsplit(".", 1)[-1]
+        for assignment in nodes_of("csharp", root, ("assignment_expression",)):
+            right = text_of(assignment.child_by_field_name("right"))
+            left = text_of(assignment.child_by_field_name("left")).removeprefix("this.")
+            if right in self.options and left:
+                self.options[left] = self.options[right]
+        for call in nodes_of("csharp", root, ("invocation_expression",)):
+            text = text_of(call)
+            found = re.search(
+                r'Configure<\s*([\w.]+)\s*>\s*\(\s*[\w.]+\.GetSection\(\s*"([^"]+)"', text
+            ) or re.search(
+                r'AddOptions<\s*([\w.]+)\s*>\(\)\s*\.Bind(?:Configuration)?\(\s*[\w.]+\.GetSection\(\s*"([^"]+)"',
+                text,
+            )
+            if found and text_of(call.child_by_field_name("function")).split("<")[0].endswith(
+                ("Configure", "Bind", "BindConfiguration")
+            ):
+                self.scan.facts.append(
+                    Setting(
+                        self.scan.service,
+                        f"@{found.group(1).rsplit('.', 1)[-1]}",
+                        found.group(2),
+                        self.scan.evidence(call, "options binding"),
+                    )
+                )
+
     def constants(self, root: Node) -> None:
         for node in nodes_of("csharp", root, ("variable_declarator", "assignment_expression")):
             if node.type == "variable_declarator":
@@ -179,6 +301,17 @@ class _Walker:
                 "BaseAddress"
             ):
                 self.base_address = self.value(node.child_by_field_name("right"))
+                # A typed client's BaseAddress (often set where it is registered, AddHttpClient<T>)
+                # is where its relative calls go: the service calls that address.
+                if self.base_address.known or self.base_address.origin in ("env", "config"):
+                    self.scan.facts.append(
+                        Call(
+                            self.scan.service,
+                            self.base_address,
+                            self.scan.evidence(node, "HttpClient.BaseAddress"),
+                            "http",
+                        )
+                    )
 
     def invocation(self, node: Node, routes: list[tuple[str, Node]]) -> None:
         scan = self.scan
@@ -190,6 +323,9 @@ class _Walker:
             return
         if method in _HTTP and args:
             target = self.value(args[0])
+            owner = callee.rsplit(".", 1)[0]
+            if not re.search(r"(http|client)", owner, re.I) and not carries_address(target):
+                return  # _orderRepository.GetAsync(id): not an HTTP client, not an address
             if target.known and not re.match(r"^[a-z]+://", target.text) and self.base_address.known:
                 target = combine(
                     [
@@ -209,6 +345,8 @@ class _Walker:
         elif method in _USES and args:
             target = self.value(args[0])
             scan.connection(node, method, target, _USES[method])
+        elif method in _CLIENT_CALLS and args:
+            scan.connection(node, callee, self.value(args[0]), _CLIENT_CALLS[method])
         elif _DAPPER.match(method) and args:
             scan.sql(self.value(args[0]), args[0])
         elif method == "ToTable" and args:
@@ -242,6 +380,45 @@ class _Walker:
             )
         elif method in _MINIMAL and len(args) >= 2:
             routes.append((f"{_MINIMAL[method]} {self.value(args[0]).text}", args[-1]))
+        elif method not in VALUE_BUILDERS and not callee.startswith(("_logger", "logger", "Log", "Console")):
+            for arg in args:
+                value = self.value(arg)
+                if carries_address(value):
+                    scan.facts.append(Call(scan.service, value, scan.evidence(node, callee), ""))
+                    break
+
+    def creation(self, node: Node, created: str) -> None:
+        """``new NpgsqlConnection(cs)``, ``new MongoClient(cs)``, ``new ConnectionFactory { HostName =
+        h }``: what the client was given, recognised by the resolver."""
+        short = created.split("<")[0].rsplit(".", 1)[-1]
+        if short in ("Uri", "UriBuilder", "StringBuilder", "Exception"):
+            return
+        technology = _CLIENT_TYPES.get(short, "")
+        args = _args(node)
+        initializer = node.child_by_field_name("initializer")
+        settings: dict[str, Node] = {}
+        for assignment in nodes_of("csharp", initializer, ("assignment_expression",)) if initializer else []:
+            settings[text_of(assignment.child_by_field_name("left"))] = assignment.child_by_field_name(
+                "right"
+            )  # type: ignore[assignment]
+        host = settings.get("HostName") or settings.get("Host") or settings.get("Server")
+        if technology and host is not None:
+            port = settings.get("Port")
+            target = settings_url(
+                technology, self.value(host), self.value(port) if port is not None else None
+            )
+            self.scan.connection(node, f"new {short}", target, technology)
+            return
+        if technology and args:
+            self.scan.connection(node, f"new {short}", self.value(args[0]), technology)
+            return
+        for arg in args:
+            value = self.value(arg)
+            if carries_address(value):
+                self.scan.facts.append(
+                    Call(self.scan.service, value, self.scan.evidence(node, f"new {short}"), "")
+                )
+                return
 
     def _aws_destination(self, node: Node) -> str:
         """The topic or queue name of an SNS topic ARN or SQS queue URL, else ''."""
@@ -323,6 +500,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return ExtractResult()
     scan, root = begin(ctx, text, "csharp")
     walker = _Walker(scan)
+    walker.option_bindings(root)
     walker.constants(root)
     routes: list[tuple[str, Node]] = []
     functions: dict[str, Node] = {}
@@ -344,6 +522,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             walker.type_declaration(node, routes)
         elif node.type == "object_creation_expression":
             created = text_of(node.child_by_field_name("type"))
+            walker.creation(node, created)
             if created.endswith("Client") and "." in created and not created.startswith("System."):
                 outer, _, inner = created.rpartition(".")
                 if (
@@ -398,4 +577,5 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         ]
         owners.append((names, methods))
     scan.facts.extend(class_summaries(scan, owners, routes, scope, None, delegates))
+    scan.facts.extend(credentials.csharp_credentials(scan.service, scan.path, root))
     return scan.result()

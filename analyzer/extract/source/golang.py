@@ -20,26 +20,30 @@ import re
 
 from tree_sitter import Node
 
-from analyzer.extract.connstr import parse_host_list
 from analyzer.extract.facts import (
     Call,
-    Connection,
     ExtractResult,
     FileContext,
     Marker,
     Message,
+    Setting,
     Value,
 )
+from analyzer.extract.source import credentials
 from analyzer.extract.source.base import (
     HTTP_VERBS,
     UNKNOWN,
+    VALUE_BUILDERS,
     FileScan,
     begin,
+    carries_address,
     combine,
     nodes_of,
     text_of,
 )
+from analyzer.extract.source.flow import GO, Flow
 from analyzer.extract.source.operations import Scope, collect_operations, module_summaries
+from analyzer.extract.values import config, env, formatted, unknown
 
 NAME = "golang"
 SQL_METHODS = {
@@ -89,6 +93,9 @@ def _keyed(literal: Node) -> dict[str, Node]:
 class _Walker:
     def __init__(self, scan: FileScan) -> None:
         self.scan = scan
+        self.flow = Flow(GO, self.value)
+        self.helpers: dict[str, str] = {}  # function wrapping os.Getenv / viper.Get* -> env | config
+        self.functions: dict[str, Node] = {}  # functions of the file, for helpers that return a URL
 
     def value(self, node: Node | None) -> Value:
         if node is None:
@@ -103,7 +110,20 @@ class _Walker:
                 )
             )
         if kind == "identifier":
-            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+            name = text_of(node)
+            local = self.flow.lookup(node, name)
+            if local is not None:
+                return local
+            return self.scan.consts.get(name, self.flow.unbound(node, name))
+        if kind == "selector_expression":
+            # cfg.ProductClient.URL: a field of a configuration struct (``env:"PRODUCT_CLIENT_URL"``
+            # tag, declared in any file of the service) is joined by the resolver as go:Owner.Field.
+            parts = text_of(node).split(".")
+            if text_of(node) in self.scan.consts:
+                return self.scan.consts[text_of(node)]
+            if len(parts) >= 2 and parts[-1][:1].isupper() and all(p.isidentifier() for p in parts):
+                return config(f"go:{parts[-2]}.{parts[-1]}" if parts[-2][:1].isupper() else f"go:{parts[-1]}")
+            return unknown(text_of(node))
         if kind == "binary_expression" and text_of(node.child_by_field_name("operator")) == "+":
             return combine(
                 [self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))]
@@ -114,13 +134,63 @@ class _Walker:
             callee = text_of(node.child_by_field_name("function"))
             args = _args(node)
             if callee == "os.Getenv" and args:
-                return Value("", "env", self.value(args[0]).text)
-            if callee in ("aws.String", "aws.StringValue") and args:
+                return env(self.value(args[0]).text)
+            if callee in ("aws.String", "aws.StringValue", "string") and args:
                 return self.value(args[0])
             if callee == "fmt.Sprintf" and args:
-                pattern = self.value(args[0])
-                return Value(pattern.text.split("%", 1)[0], pattern.origin, pattern.variable)
+                return formatted(self.value(args[0]), [self.value(a) for a in args[1:]])
+            if callee in ("strings.Join",) or callee.endswith(("url.JoinPath", "path.Join")):
+                return combine(
+                    [self.value(a) for a in args[:1]]
+                    + [x for a in args[1:] for x in (Value("/"), self.value(a))]
+                )
+            if callee.startswith("viper.Get") and args:
+                return config(self.value(args[0]).text)
+            if callee in self.functions and callee not in self.helpers:
+                return self.flow.returned(self.functions[callee])
+            helper = self.helpers.get(callee.rsplit(".", 1)[-1])
+            if helper is not None and args:
+                # getEnv("X", "default"): a function of the file that reads os.Getenv of its argument
+                default = self.value(args[1]).text if len(args) > 1 else ""
+                return (env if helper == "env" else config)(self.value(args[0]).text, default)
+            return unknown(f"{callee}()")
         return UNKNOWN
+
+    def tagged_fields(self, root: Node) -> None:
+        """Configuration structs (cleanenv, envconfig, viper ``mapstructure``): a field tagged
+        ``env:"X"`` is set by the environment variable X; each becomes a setting ``go:Type.Field``
+        (and ``go:Field`` for promoted fields) whose value is ``${X}``."""
+        for spec in nodes_of("go", root, ("type_spec",)):
+            type_name = text_of(spec.child_by_field_name("name"))
+            for field in nodes_of("go", spec, ("field_declaration",)):
+                tag = text_of(field.child_by_field_name("tag"))
+                found = re.search(r'\benv(?:config)?:"([A-Za-z0-9_]+)', tag)
+                name = field.child_by_field_name("name")
+                if found is None or name is None:
+                    continue
+                default = re.search(r'\benv-default:"([^"]*)"|\bdefault:"([^"]*)"', tag)
+                fallback = (default.group(1) or default.group(2) or "") if default else ""
+                value = "${" + found.group(1) + (f":{fallback}" if fallback else "") + "}"
+                for key in (f"go:{type_name}.{text_of(name)}", f"go:{text_of(name)}"):
+                    self.scan.facts.append(
+                        Setting(self.scan.service, key, value, self.scan.evidence(field, tag))
+                    )
+
+    def find_helpers(self, root: Node) -> None:
+        """Functions that wrap ``os.Getenv`` / ``os.LookupEnv`` / ``viper.Get*`` of a parameter."""
+        for function in nodes_of("go", root, ("function_declaration",)):
+            body = text_of(function.child_by_field_name("body"))
+            parameters = function.child_by_field_name("parameters")
+            first = (
+                parameters.named_children[0] if parameters is not None and parameters.named_children else None
+            )
+            name = text_of(first.child_by_field_name("name")) if first is not None else ""
+            if not name:
+                continue
+            if re.search(rf"os\.(Getenv|LookupEnv)\(\s*{re.escape(name)}\s*\)", body):
+                self.helpers[text_of(function.child_by_field_name("name"))] = "env"
+            elif re.search(rf"viper\.Get\w*\(\s*{re.escape(name)}\s*\)", body):
+                self.helpers[text_of(function.child_by_field_name("name"))] = "config"
 
     def constants(self, root: Node) -> None:
         for node in nodes_of("go", root, ("const_spec", "var_spec")):
@@ -154,6 +224,17 @@ class _Walker:
         ):
             scan.grpc_stub(node, method.removeprefix("New").removesuffix("Client"))
             return
+        stub = re.fullmatch(r"New(\w+)Client", method)
+        if (
+            stub
+            and "." in callee
+            and len(args) == 1
+            and re.search(r"(conn|^cc$|channel)", text_of(args[0]).rsplit(".", 1)[-1], re.I)
+        ):
+            # search.NewSearchClient(conn): a generated gRPC stub on a connection dialled elsewhere
+            # (a discovery dialer); the resolver matches the proto service the system declares.
+            scan.grpc_stub(node, stub.group(1))
+            return
         if callee in ("http.Get", "http.Post", "http.Head", "http.PostForm") and args:
             scan.facts.append(
                 Call(
@@ -184,16 +265,36 @@ class _Walker:
                 Call(scan.service, self.value(args[0]), scan.evidence(node, "resty"), "http", method.upper())
             )
             return
-        if callee in ("sql.Open", "sqlx.Open", "sqlx.Connect", "pgxpool.New", "pgx.Connect") and args:
-            target = self.value(args[-1])
-            scan.connection(node, callee, target)
+        if callee in ("sql.Open", "sqlx.Open", "sqlx.Connect", "sqlx.MustConnect") and args:
+            driver = self.value(args[0]).text.lower()
+            technology = next((t for d, t in _DRIVERS.items() if driver.startswith(d)), "")
+            scan.connection(node, callee, self.value(args[-1]), technology)
+            return
+        if callee in ("pgxpool.New", "pgxpool.Connect", "pgx.Connect", "pgxpool.NewWithConfig") and args:
+            scan.connection(node, callee, self.value(args[-1]), "postgresql")
             return
         if method == "Open" and callee.split(".")[0] in ("postgres", "mysql", "sqlserver") and args:
-            scan.connection(node, callee, self.value(args[0]))
+            technology = {"postgres": "postgresql"}.get(callee.split(".")[0], callee.split(".")[0])
+            scan.connection(node, callee, self.value(args[0]), technology)
             return
         if method == "ApplyURI" and args:
-            scan.connection(node, "mongo ApplyURI", self.value(args[0]))
+            scan.connection(node, "mongo ApplyURI", self.value(args[0]), "mongodb")
             return
+        if callee in ("amqp.Dial", "amqp091.Dial", "amqp.DialConfig", "nats.Connect") and args:
+            scan.connection(
+                node, callee, self.value(args[0]), "nats" if callee.startswith("nats") else "rabbitmq"
+            )
+            return
+        if (
+            method not in VALUE_BUILDERS
+            and callee not in self.helpers
+            and not callee.startswith(("log.", "fmt.", "strings.", "errors."))
+        ):
+            for arg in args:
+                value = self.value(arg)
+                if carries_address(value):
+                    scan.facts.append(Call(scan.service, value, scan.evidence(node, callee), ""))
+                    return
         if method in SQL_METHODS and args:
             sql_node = (
                 args[1]
@@ -274,15 +375,19 @@ class _Walker:
                 scan.facts.append(
                     Message(scan.service, "publishes", "kafka", topic.text, scan.evidence(node, type_name))
                 )
-        elif type_name == "redis.Options" and "Addr" in fields:
-            target = self.value(fields["Addr"])
-            if target.known:
-                info = parse_host_list(target.text, "redis")
-                if info is not None:
-                    detail = "redis.Options" + (f" ${{{target.variable}}}" if target.origin == "env" else "")
-                    scan.facts.append(
-                        Connection(scan.service, info, scan.evidence(node, detail), target.origin)
-                    )
+        elif type_name in ("redis.Options", "redis.ClusterOptions", "redis.UniversalOptions") and (
+            "Addr" in fields or "Addrs" in fields
+        ):
+            addr = fields.get("Addr") or fields["Addrs"]
+            if addr.type == "composite_literal":
+                body = addr.child_by_field_name("body")
+                elements = [c for c in body.named_children] if body is not None else []
+                addr = elements[0].named_children[0] if elements and elements[0].named_children else addr
+            scan.connection(node, type_name, self.value(addr), "redis")
+
+
+_DRIVERS = {"postgres": "postgresql", "pgx": "postgresql", "mysql": "mysql", "sqlserver": "sqlserver",
+            "mssql": "sqlserver", "sqlite": "sqlite"}  # fmt: skip
 
 
 def extract(ctx: FileContext, text: str) -> ExtractResult:
@@ -290,6 +395,11 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         return ExtractResult()
     scan, root = begin(ctx, text, "go")
     walker = _Walker(scan)
+    walker.functions = {
+        text_of(n.child_by_field_name("name")): n for n in nodes_of("go", root, ("function_declaration",))
+    }
+    walker.find_helpers(root)
+    walker.tagged_fields(root)
     walker.constants(root)
     functions = {
         text_of(n.child_by_field_name("name")): n
@@ -351,4 +461,5 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     package = ctx.path.rpartition("/")[0].rpartition("/")[2] or "main"
     exported = {n: f for n, f in functions.items() if n[:1].isupper()}
     scan.facts.extend(module_summaries(scan, package, exported, routes, scope, delegates))
+    scan.facts.extend(credentials.go_credentials(scan.service, scan.path, root))
     return scan.result()

@@ -27,22 +27,34 @@ import re
 
 from tree_sitter import Node
 
-from analyzer.extract.connstr import parse_connection_string
 from analyzer.extract.facts import (
     Call,
-    Connection,
     ExtractResult,
     FileContext,
     Marker,
     Message,
+    Setting,
     TableAccess,
     Value,
 )
-from analyzer.extract.source.base import UNKNOWN, FileScan, begin, combine, nodes_of, text_of
+from analyzer.extract.source import credentials
+from analyzer.extract.source.base import (
+    UNKNOWN,
+    VALUE_BUILDERS,
+    FileScan,
+    begin,
+    carries_address,
+    combine,
+    nodes_of,
+    text_of,
+)
+from analyzer.extract.source.flow import JAVA, Flow
 from analyzer.extract.source.operations import Scope, class_summaries, collect_operations
+from analyzer.extract.values import config, env, formatted, unknown, url_join
 
 NAME = "java"
 _PLACEHOLDER = re.compile(r"^\$\{([^}:]+)(?::(.*))?\}$", re.S)
+_PLACEHOLDERS = re.compile(r"\$\{([^}:]+)(?::([^}]*))?\}")
 _MAPPINGS = {
     "GetMapping": "GET",
     "PostMapping": "POST",
@@ -59,6 +71,8 @@ _FRAMEWORK_TYPES = {
     "JdbcTemplate", "NamedParameterJdbcTemplate", "String", "Logger", "ObjectMapper", "EntityManager",
     "ApplicationEventPublisher",
 }  # fmt: skip
+_NOT_ACCESSORS = frozenset({"build", "toString", "hashCode", "clone", "values", "keySet", "entrySet", "size"})
+_CONFIG_CLASS_SUFFIXES = ("Properties", "Config", "Configuration", "Settings", "Options")
 _REPO_WRITES = re.compile(r"^(save|saveAll|saveAndFlush|delete|deleteAll|deleteById|insert|update)")
 _MARKER_IMPORTS = {
     "io.opentelemetry": ("telemetry", "opentelemetry"),
@@ -108,6 +122,11 @@ class _Walker:
     def __init__(self, scan: FileScan) -> None:
         self.scan = scan
         self.field_types: dict[str, str] = {}
+        self.field_inits: dict[str, Node] = {}  # field -> value assigned in a constructor
+        self.methods: dict[str, Node] = {}  # own methods, for helpers that return a URL
+        self.properties_classes: dict[str, str] = {}  # @ConfigurationProperties class -> prefix
+        self.flow = Flow(JAVA, self.value)
+        self._returning: set[str] = set()
 
     def value(self, node: Node | None) -> Value:
         if node is None:
@@ -122,28 +141,155 @@ class _Walker:
                 )
             )
         if kind == "identifier":
-            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+            return self.name_value(node, text_of(node))
         if kind == "field_access":
-            return self.scan.consts.get(text_of(node.child_by_field_name("field")), UNKNOWN)
+            field = text_of(node.child_by_field_name("field"))
+            if text_of(node.child_by_field_name("object")) == "this":
+                return self.field_value(field)
+            return self.scan.consts.get(field, unknown(field))
         if kind == "binary_expression" and text_of(node.child_by_field_name("operator")) == "+":
             return combine(
                 [self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))]
             )
-        if kind == "parenthesized_expression" and node.named_children:
-            return self.value(node.named_children[0])
-        if kind == "method_invocation":
-            name = text_of(node.child_by_field_name("name"))
-            obj = text_of(node.child_by_field_name("object"))
+        if kind in ("parenthesized_expression", "cast_expression") and node.named_children:
+            return self.value(node.named_children[-1])
+        if kind == "ternary_expression":
+            # `useSsl ? "https://" + host : "http://" + host`: the branch the deployment is likelier to
+            # configure is unknowable; the alternative (usually the plain default) is taken.
+            return self.value(node.child_by_field_name("alternative"))
+        if kind == "object_creation_expression":
+            type_name = text_of(node.child_by_field_name("type")).rsplit(".", 1)[-1]
             args = self._args(node)
-            if obj == "System" and name == "getenv" and args:
-                return Value("", "env", self.value(args[0]).text)
-            if name == "format" and obj == "String" and args:
-                pattern = self.value(args[0])
-                # Known up to the first placeholder: enough for a URL's scheme and host.
-                return Value(pattern.text.split("%", 1)[0], pattern.origin, pattern.variable)
+            if type_name in ("URL", "URI", "StringBuilder", "String") and args:
+                if type_name == "URL" and len(args) == 2:
+                    return url_join(self.value(args[0]), self.value(args[1]))
+                return self.value(args[0])
+            return UNKNOWN
+        if kind == "method_invocation":
+            return self.invocation_value(node)
         if kind == "element_value_array_initializer" and node.named_children:
             return self.value(node.named_children[0])
         return UNKNOWN
+
+    def name_value(self, use: Node, name: str) -> Value:
+        """A local (assigned before ``use`` in the method), an injected parameter, a field or a constant."""
+        local = self.flow.lookup(use, name)
+        if local is not None:
+            return local
+        injected = self._injected_parameter(use, name)
+        if injected is not None:
+            return injected
+        if name in self.field_types or name in self.field_inits:
+            return self.field_value(name)
+        return self.scan.consts.get(name, self.flow.unbound(use, name))
+
+    def field_value(self, name: str) -> Value:
+        if name in self.scan.consts:
+            return self.scan.consts[name]
+        init = self.field_inits.get(name)
+        if init is not None:
+            return self.value(init)
+        owner = self.properties_owner
+        if owner:
+            return config(f"@{owner}.{name}")
+        return unknown(name)
+
+    properties_owner = ""  # the file's @ConfigurationProperties class, whose fields are config keys
+
+    def _injected_parameter(self, use: Node, name: str) -> Value | None:
+        scope = self.flow.scope_of(use)
+        while scope is not None:
+            parameters = scope.child_by_field_name("parameters")
+            for parameter in parameters.named_children if parameters is not None else []:
+                if (
+                    parameter.type != "formal_parameter"
+                    or text_of(parameter.child_by_field_name("name")) != name
+                ):
+                    continue
+                for annotation in _annotations(parameter):
+                    if _annotation_name(annotation) == "Value":
+                        raw = self.value(_annotation_args(annotation).get("value"))
+                        return self.config_value(raw.text)
+                type_name = text_of(parameter.child_by_field_name("type")).split("<")[0]
+                if type_name in self.properties_classes:
+                    return None
+                return unknown(name)
+            scope = self.flow.scope_of(scope)
+        return None
+
+    def invocation_value(self, node: Node) -> Value:
+        name = text_of(node.child_by_field_name("name"))
+        obj_node = node.child_by_field_name("object")
+        obj = text_of(obj_node)
+        args = self._args(node)
+        if obj == "System" and name in ("getenv", "getProperty") and args:
+            variable = self.value(args[0]).text
+            default = self.value(args[1]).text if len(args) > 1 else ""
+            return env(variable, default) if name == "getenv" else config(variable, default)
+        if name == "getProperty" and args and obj.rsplit(".", 1)[-1].lower() in ("env", "environment"):
+            key = self.value(args[0]).text
+            default = self.value(args[1]).text if len(args) > 1 else ""
+            return config(key, default) if key else UNKNOWN
+        if name in ("format", "formatted") and (obj == "String" or name == "formatted"):
+            if name == "formatted":
+                return formatted(self.value(obj_node), [self.value(a) for a in args])
+            if args:
+                return formatted(self.value(args[0]), [self.value(a) for a in args[1:]])
+        if name in (
+            "valueOf", "toString", "toUriString", "build", "encode", "trim", "toUri", "expand",
+            "buildAndExpand", "queryParam", "queryParams", "queryParamIfPresent", "fragment",
+        ):  # fmt: skip
+            if name == "valueOf" and args:
+                return self.value(args[0])
+            if obj_node is not None:
+                return self.value(obj_node)
+        if name in ("concat", "append") and obj_node is not None and args:
+            return combine([self.value(obj_node), self.value(args[0])])
+        if (
+            name in ("fromHttpUrl", "fromUriString", "create")
+            and args
+            and obj in ("UriComponentsBuilder", "URI", "UriBuilder", "HttpUrl")
+        ):
+            return self.value(args[0])
+        if name in ("path", "pathSegment") and obj_node is not None and args:
+            return url_join(self.value(obj_node), self.value(args[0]))
+        if name in ("resolve",) and obj_node is not None and args:
+            return url_join(self.value(obj_node), self.value(args[0]))
+        if obj in ("", "this") and name in self.methods:
+            return self.returned(name)
+        owner_type = self._owner_type(obj)
+        if (
+            owner_type[:1].isupper()
+            and owner_type not in _FRAMEWORK_TYPES
+            and (owner_type in self.properties_classes or owner_type.endswith(_CONFIG_CLASS_SUFFIXES))
+            and (name.startswith(("get", "is")) or name not in _NOT_ACCESSORS)
+            and not args
+        ):
+            # a getter of a @ConfigurationProperties class (declared in any file of the service):
+            # the resolver binds @Class.field to the class's prefix
+            # getBaseUrl() of a class, promotion() of a record: the component is the key
+            field = name.removeprefix("get").removeprefix("is") if re.match(r"^(get|is)[A-Z]", name) else name
+            return config(f"@{owner_type}.{field[:1].lower()}{field[1:]}")
+        if owner_type == "" and obj and obj[:1].isupper() and name.startswith("get"):
+            return UNKNOWN
+        return unknown(f"{obj}.{name}()" if obj else f"{name}()")
+
+    def returned(self, method: str) -> Value:
+        """What a helper method of the class returns (its last return statement)."""
+        if method in self._returning:
+            return unknown(f"{method}()")
+        self._returning.add(method)
+        try:
+            body = self.methods[method].child_by_field_name("body")
+            returns = nodes_of("java", body, ("return_statement",)) if body is not None else []
+            returns = [
+                r for r in returns if self.flow.scope_of(r) == self.methods[method] and r.named_children
+            ]
+            if not returns:
+                return unknown(f"{method}()")
+            return self.value(returns[-1].named_children[0])
+        finally:
+            self._returning.discard(method)
 
     @staticmethod
     def _args(call: Node) -> list[Node]:
@@ -151,12 +297,53 @@ class _Walker:
         return [c for c in arguments.named_children if c.type != "comment"] if arguments is not None else []
 
     def config_value(self, text: str) -> Value:
-        match = _PLACEHOLDER.match(text.strip())
-        if match:
-            return Value(match.group(2) or "", "config", match.group(1))
-        return Value(text)
+        """``${key:default}`` is a config slot; text around placeholders stays literal
+        (``http://${host}:${port}/x``)."""
+        if "${" not in text:
+            return Value(text)
+        parts: list[Value] = []
+        position = 0
+        for match in _PLACEHOLDERS.finditer(text):
+            if match.start() > position:
+                parts.append(Value(text[position : match.start()]))
+            parts.append(config(match.group(1), match.group(2) or ""))
+            position = match.end()
+        if position < len(text):
+            parts.append(Value(text[position:]))
+        return combine(parts)
 
     def fields(self, root: Node) -> None:
+        for declaration in nodes_of("java", root, ("class_declaration", "record_declaration")):
+            annotations = {_annotation_name(a): a for a in _annotations(declaration)}
+            if "ConfigurationProperties" in annotations:
+                args = _annotation_args(annotations["ConfigurationProperties"])
+                prefix = self.value(_first(args, "prefix", "value")).text
+                class_name = text_of(declaration.child_by_field_name("name"))
+                self.properties_classes[class_name] = prefix
+                self.properties_owner = self.properties_owner or class_name
+                self.scan.facts.append(
+                    Setting(
+                        self.scan.service,
+                        f"@{class_name}",
+                        prefix,
+                        self.scan.evidence(annotations["ConfigurationProperties"], "ConfigurationProperties"),
+                    )
+                )
+        for method in nodes_of("java", root, ("method_declaration", "constructor_declaration")):
+            if method.type == "method_declaration":
+                self.methods.setdefault(text_of(method.child_by_field_name("name")), method)
+                continue
+            for binder in nodes_of("java", method, ("assignment_expression",)):
+                left = binder.child_by_field_name("left")
+                right = binder.child_by_field_name("right")
+                if (
+                    left is not None
+                    and right is not None
+                    and text_of(binder.child_by_field_name("operator")) == "="
+                ):
+                    target = text_of(left).removeprefix("this.")
+                    if target.isidentifier():
+                        self.field_inits.setdefault(target, right)
         for node in nodes_of("java", root, ("field_declaration", "constant_declaration")):
             if node.type not in ("field_declaration", "constant_declaration"):
                 continue
@@ -220,8 +407,14 @@ class _Walker:
             scan.grpc_stub(node, obj.rsplit(".", 1)[-1].removesuffix("Grpc"))
             return
         if (
-            owner_type == "RestTemplate" or "resttemplate" in lowered or obj in ("http", "rest", "restClient")
-        ) and (name in _REST or name == "exchange"):
+            (
+                owner_type == "RestTemplate"
+                or "resttemplate" in lowered
+                or obj in ("http", "rest", "restClient")
+            )
+            and (name in _REST or name == "exchange")
+            and args
+        ):  # RestClient's put() with no args is fluent
             verb = _REST.get(name, "")
             if name == "exchange" and len(args) > 1:
                 verb = text_of(args[1]).rsplit(".", 1)[-1].upper()
@@ -272,14 +465,33 @@ class _Walker:
         if (owner_type in ("JdbcTemplate", "NamedParameterJdbcTemplate") or "jdbc" in lowered) and args:
             self.sql(args[0])
             return
-        if obj == "DriverManager" and name == "getConnection" and args:
-            target = self.value(args[0])
-            info = parse_connection_string(target.text) if target.known else None
-            if info is not None and info.hosts:
-                detail = "DriverManager.getConnection" + (
-                    f" ${{{target.variable}}}" if target.origin == "env" else ""
-                )
-                scan.facts.append(Connection(scan.service, info, scan.evidence(node, detail), target.origin))
+        self.carried_values(node, f"{obj.rsplit('.', 1)[-1]}.{name}" if obj else name, args)
+
+    def creation(self, node: Node) -> None:
+        """``new MongoClient(uri)``, ``new Jedis(host, port)``, ``new URL(...)`` handed on: the
+        arguments are recognised by what they carry."""
+        type_name = text_of(node.child_by_field_name("type")).split("<")[0].rsplit(".", 1)[-1]
+        if type_name in ("URL", "URI", "String", "StringBuilder"):
+            return
+        self.carried_values(node, f"new {type_name}", self._args(node))
+
+    def carried_values(self, node: Node, api: str, args: list[Node]) -> None:
+        """Any argument whose value is an address (a URL, a DSN, a JDBC URL) or a configured
+        value named like one reaches this call: the resolver decides what it is. A known client
+        API adds the technology (``new Jedis(host, port)`` is Redis)."""
+        hint = _client_technology(api)
+        if (not hint and api.rsplit(".", 1)[-1] in VALUE_BUILDERS) or re.match(
+            r"^(log|logger|LOG|LOGGER)\.", api
+        ):
+            return
+        values = [self.value(a) for a in args]
+        for index, value in enumerate(values):
+            if not carries_address(value, bool(hint)):
+                continue
+            if hint and value.known and index + 1 < len(values) and values[index + 1].text.isdigit():
+                value = combine([value, Value(":" + values[index + 1].text)])
+            self.scan.facts.append(Call(self.scan.service, value, self.scan.evidence(node, api), hint))
+            return
 
     def sql(self, node: Node) -> None:
         self.scan.sql(self.value(node), node)
@@ -318,22 +530,32 @@ class _Walker:
                 scan.facts.append(
                     Marker(scan.service, "outbox", table, scan.evidence(where, f"outbox entity {class_name}"))
                 )
-        if "FeignClient" in annotations:
-            args = _annotation_args(annotations["FeignClient"])
-            url = self.value(args.get("url"))
+        for client in ("FeignClient", "Client"):
+            # Spring Cloud @FeignClient(name|url) and Micronaut @Client(id|value): declarative clients
+            if client not in annotations or (
+                client == "Client"
+                and "interface" not in text_of(node)[:400]
+                and "abstract" not in text_of(node)[:400]
+            ):
+                continue
+            args = _annotation_args(annotations[client])
+            url = self.value(args.get("url") if client == "FeignClient" else args.get("value"))
             url = self.config_value(url.text) if url.known else url
+            if url.known and url.origin != "config" and not re.match(r"^[a-z]+://", url.text):
+                url = Value("", "unresolved")  # @Client("/path") is a path on the discovery id
             if url.known or url.origin == "config":
                 target = url
             else:
-                # A Feign client by name is resolved through service discovery at run time: a
-                # logical name, not an address written into the code.
-                name = self.value(_first(args, "name", "value"))
-                target = Value(name.text, "discovery", name.text) if name.known else name
+                # A client by name is resolved through service discovery at run time: a logical
+                # name, not an address written into the code.
+                name = self.value(
+                    _first(args, "name", "value") if client == "FeignClient" else args.get("id")
+                )
+                clean = name.text.strip("/")
+                target = Value(clean, "discovery", clean) if clean else name
             if target.known and not re.match(r"^[a-z]+://", target.text):
-                target = Value("http://" + target.text, target.origin, target.variable)
-            scan.facts.append(
-                Call(scan.service, target, scan.evidence(annotations["FeignClient"], "FeignClient"), "http")
-            )
+                target = Value("http://" + target.text, target.origin, target.variable, "")
+            scan.facts.append(Call(scan.service, target, scan.evidence(annotations[client], client), "http"))
         if "Saga" in annotations:
             scan.facts.append(
                 Marker(scan.service, "saga", "axon", scan.evidence(annotations["Saga"], "@Saga"))
@@ -394,6 +616,18 @@ class _Walker:
                 )
 
 
+_CLIENTS = {
+    "Jedis": "redis", "JedisPool": "redis", "RedisClient": "redis", "RedisURI": "redis",
+    "MongoClient": "mongodb", "MongoClients": "mongodb", "ConnectionString": "",
+    "DriverManager": "", "ConnectionFactory": "rabbitmq", "CachingConnectionFactory": "rabbitmq",
+}  # fmt: skip
+
+
+def _client_technology(api: str) -> str:
+    owner = api.removeprefix("new ").split(".")[0]
+    return _CLIENTS.get(owner, "")
+
+
 def _first(args: dict[str, Node], *keys: str) -> Node | None:
     return next((args[k] for k in keys if k in args), None)
 
@@ -416,6 +650,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
             "interface_declaration",
             "record_declaration",
             "method_invocation",
+            "object_creation_expression",
             "method_declaration",
             "type_identifier",
         ),
@@ -429,6 +664,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
                     break
         elif kind in ("class_declaration", "interface_declaration", "record_declaration"):
             walker.type_declaration(node, routes)
+        elif kind == "object_creation_expression":
+            walker.creation(node)
         elif kind == "method_invocation":
             walker.invocation(node, extra)
             if text_of(node.child_by_field_name("name")) == "withCompensation":
@@ -493,4 +730,5 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         ]
         owners.append((names, methods))
     scan.facts.extend(class_summaries(scan, owners, routes, scope, writes_in, delegates))
+    scan.facts.extend(credentials.java_credentials(scan.service, scan.path, root))
     return scan.result()

@@ -29,20 +29,26 @@ from analyzer.extract.facts import (
     FileContext,
     Marker,
     Message,
+    Setting,
     TableAccess,
     Value,
 )
+from analyzer.extract.source import credentials
 from analyzer.extract.source.base import (
     HTTP_VERBS,
     UNKNOWN,
+    VALUE_BUILDERS,
     FileScan,
     begin,
+    carries_address,
     combine,
     nodes_of,
     text_of,
     walk,
 )
+from analyzer.extract.source.flow import Flow, javascript
 from analyzer.extract.source.operations import Scope, collect_operations, module_name, module_summaries
+from analyzer.extract.values import as_placeholders, config, env, fallback, settings_url, unknown, url_join
 
 NAME = "javascript"
 ROUTE_OWNERS = re.compile(r"(^|_)(app|api|router|server|routes?)$", re.I)
@@ -52,6 +58,21 @@ def wants(path: str) -> bool:
     if not path.endswith((".js", ".mjs", ".cjs", ".ts", ".tsx")) or path.endswith(".d.ts") or ".min." in path:
         return False
     return not any(part in ("dist", "out", "bundle", "coverage") for part in path.split("/")[:-1])
+
+
+_CLIENT_CALLS = {
+    "mongoose.connect": "mongodb", "mongoose.createConnection": "mongodb", "MongoClient.connect": "mongodb",
+    "mongodb.MongoClient.connect": "mongodb", "mysql.createConnection": "mysql", "mysql.createPool": "mysql",
+    "mysql2.createConnection": "mysql", "mysql2.createPool": "mysql", "createPool": "mysql",
+    "createConnection": "mysql", "createClient": "redis", "redis.createClient": "redis",
+    "knex": "postgresql", "Knex": "postgresql", "amqp.connect": "rabbitmq", "amqplib.connect": "rabbitmq",
+    "nats.connect": "nats", "connect": "", "*.createClient": "redis", "*.connect": "mongodb",
+}  # fmt: skip
+_CLIENT_OWNERS = {"createClient": ("redis",), "connect": ("mongoclient", "mongodb", "client")}
+_CLIENT_CONSTRUCTORS = {
+    "Pool": "postgresql", "Client": "postgresql", "MongoClient": "mongodb", "Redis": "redis",
+    "IORedis": "redis", "Sequelize": "postgresql", "DataSource": "postgresql", "Kafka": "kafka",
+}  # fmt: skip
 
 
 def _decorator(node: Node) -> tuple[str, list[Node]]:
@@ -88,6 +109,40 @@ class _Walker:
         self.consumers: list[Node] = []  # kafkajs eachMessage handlers
         self.http_clients: dict[str, Value] = {"axios": Value(""), "got": Value(""), "ky": Value("")}
         self.models: dict[str, str] = {}
+        self.flow = Flow(javascript(grammar), self.value)
+        self.functions: dict[str, Node] = {}  # function declarations of the file
+        self.local_modules: dict[str, str] = {}  # name bound to require("./x") -> x
+
+    def exported_settings(self, root: Node, path: str) -> None:
+        """``module.exports = { mongoUrl: process.env.MONGO_URL || "..." }`` (or ``export default``):
+        each configurable entry becomes a setting ``js:<module>.<key>`` its importers read."""
+        stem = path.rsplit("/", 1)[-1].split(".")[0]
+        for node in nodes_of(self.grammar, root, ("assignment_expression", "export_statement")):
+            if node.type == "assignment_expression":
+                if text_of(node.child_by_field_name("left")) != "module.exports":
+                    continue
+                exported = node.child_by_field_name("right")
+            else:
+                exported = node.child_by_field_name("value")
+            if exported is None or exported.type != "object":
+                continue
+            self._export_object(stem, exported, "")
+
+    def _export_object(self, stem: str, obj: Node, prefix: str) -> None:
+        for key, value_node in _props(obj).items():
+            if value_node.type == "object":
+                self._export_object(stem, value_node, f"{prefix}{key}.")
+                continue
+            value = self.value(value_node)
+            if value.known or value.origin in ("env", "config"):
+                self.scan.facts.append(
+                    Setting(
+                        self.scan.service,
+                        f"js:{stem}.{prefix}{key}",
+                        as_placeholders(value),
+                        self.scan.evidence(value_node, f"{stem}.{prefix}{key}"),
+                    )
+                )
 
     def value(self, node: Node | None) -> Value:
         if node is None:
@@ -95,6 +150,8 @@ class _Walker:
         kind = node.type
         if kind == "string":
             return Value("".join(text_of(c) for c in node.named_children))
+        if kind == "number":
+            return Value(text_of(node))
         if kind == "template_string":
             parts = []
             for child in node.named_children:
@@ -106,14 +163,27 @@ class _Walker:
                     parts.append(Value(text_of(child)[1:]))
             return combine(parts) if parts else Value("")
         if kind in ("identifier", "shorthand_property_identifier"):
-            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+            name = text_of(node)
+            local = self.flow.lookup(node, name)
+            if local is not None:
+                return local
+            return self.scan.consts.get(name, self.flow.unbound(node, name))
         if kind == "member_expression":
             obj = text_of(node.child_by_field_name("object"))
+            prop = text_of(node.child_by_field_name("property"))
             if obj == "process.env":
-                return Value("", "env", text_of(node.child_by_field_name("property")))
-            return UNKNOWN
+                return env(prop)
+            if obj in ("this", "self") and prop in self.scan.consts:
+                return self.scan.consts[prop]
+            if obj.split(".")[0] in self.local_modules:
+                path = [*obj.split(".")[1:], prop]
+                return config(f"js:{self.local_modules[obj.split('.')[0]]}." + ".".join(path))
+            if obj.split(".")[0] in self.config_modules:
+                # require('config') / a config module: config.db.url is the key db.url
+                return config(".".join([*obj.split(".")[1:], prop]))
+            return unknown(text_of(node))
         if kind == "subscript_expression" and text_of(node.child_by_field_name("object")) == "process.env":
-            return Value("", "env", self.value(node.child_by_field_name("index")).text)
+            return env(self.value(node.child_by_field_name("index")).text)
         if kind == "binary_expression":
             operator = text_of(node.child_by_field_name("operator"))
             left = self.value(node.child_by_field_name("left"))
@@ -121,15 +191,42 @@ class _Walker:
             if operator == "+":
                 return combine([left, right])
             if operator in ("||", "??"):
-                if left.origin == "env" and not left.known:
-                    return Value(right.text, "env", left.variable)
-                return left if left.known else right
+                return fallback(left, right)
+        if kind == "ternary_expression":
+            return self.value(node.child_by_field_name("alternative"))
+        if kind == "call_expression":
+            return self.call_value(node)
+        if kind == "new_expression" and text_of(node.child_by_field_name("constructor")) == "URL":
+            args = _args(node)
+            if len(args) == 2:
+                return url_join(self.value(args[1]), self.value(args[0]))
+            return self.value(args[0]) if args else UNKNOWN
         if (
             kind in ("parenthesized_expression", "await_expression", "as_expression", "non_null_expression")
             and node.named_children
         ):
             return self.value(node.named_children[0])
         return UNKNOWN
+
+    config_modules: frozenset[str] = frozenset()  # names bound to require("config") / nconf / convict
+
+    def call_value(self, node: Node) -> Value:
+        callee = text_of(node.child_by_field_name("function"))
+        args = _args(node)
+        owner, _, method = callee.rpartition(".")
+        if method == "get" and owner in self.config_modules and args:
+            key = self.value(args[0])
+            return config(key.text) if key.known else UNKNOWN
+        if callee in ("url.resolve", "urlJoin", "urljoin", "path.join", "path.posix.join") and len(args) >= 2:
+            return url_join(self.value(args[0]), self.value(args[1]))
+        if callee in self.functions:
+            return self.flow.returned(self.functions[callee])
+        if callee in ("String", "encodeURI") and args:
+            return self.value(args[0])
+        if method in ("toString", "trim", "concat") and owner:
+            base = self.value(node.child_by_field_name("function").child_by_field_name("object"))  # type: ignore[union-attr]
+            return combine([base, *(self.value(a) for a in args)]) if method == "concat" else base
+        return unknown(f"{callee}()")
 
     def constants(self, root: Node) -> None:
         for statement in walk(root):
@@ -142,6 +239,18 @@ class _Walker:
             if value_node.type == "call_expression":
                 callee = text_of(value_node.child_by_field_name("function"))
                 args = _args(value_node)
+                if (
+                    callee == "require"
+                    and args
+                    and self.value(args[0]).text in ("config", "nconf", "convict")
+                ):
+                    self.config_modules = self.config_modules | {text_of(name)}
+                    continue
+                if callee == "require" and args and self.value(args[0]).text.startswith("."):
+                    # a module of the service (./config): its exported settings are joined by key
+                    stem = self.value(args[0]).text.rstrip("/").rsplit("/", 1)[-1].split(".")[0]
+                    self.local_modules[text_of(name)] = stem
+                    continue
                 if callee in ("axios.create", "got.extend", "ky.create"):
                     base = _props(args[0] if args else None)
                     self.http_clients[text_of(name)] = self.value(
@@ -188,20 +297,13 @@ class _Walker:
                 TableAccess(scan.service, collection, action, scan.evidence(node, f"mongoose {method}"))
             )
             return
-        if callee in (
-            "mongoose.connect",
-            "mongoose.createConnection",
-            "mysql.createConnection",
-            "mysql.createPool",
-            "createClient",
-            "redis.createClient",
-        ):
-            target = (
-                self.value(args[0])
-                if args and args[0].type != "object"
-                else self.value(_props(args[0] if args else None).get("url"))
-            )
-            scan.connection(node, callee, target)
+        technology = _CLIENT_CALLS.get(callee) or (
+            _CLIENT_CALLS.get(f"*.{method}") if owner_short.lower() in _CLIENT_OWNERS.get(method, ()) else ""
+        )
+        if technology:
+            scan.connection(node, callee, self.client_target(technology, args), technology)
+            return
+        if self._carried(node, callee, method, args):
             return
         if method in ("send",) and "producer" in owner_short.lower() and args:
             topic = self.value(_props(args[0]).get("topic"))
@@ -271,24 +373,85 @@ class _Walker:
             # @grpc/grpc-js: new pkg.InventoryService("inventory:50051", grpc.credentials.createInsecure())
             self.scan.grpc_stub(node, constructor.rsplit(".", 1)[-1], self.value(args[0]))
             return
-        if constructor in (
-            "Pool",
-            "Client",
-            "pg.Pool",
-            "pg.Client",
-            "MongoClient",
-            "Redis",
-            "IORedis",
-            "Sequelize",
-            "Kafka",
-        ):
-            first = args[0] if args else None
-            if first is not None and first.type == "object":
-                props = _props(first)
-                target = self.value(props.get("connectionString") or props.get("url") or props.get("uri"))
+        technology = _CLIENT_CONSTRUCTORS.get(constructor.rsplit(".", 1)[-1], "")
+        if constructor.rsplit(".", 1)[-1] in _CLIENT_CONSTRUCTORS:
+            if constructor.endswith("Sequelize") and len(args) >= 3:
+                # new Sequelize(database, user, password, {host, dialect})
+                props = _props(args[3] if len(args) > 3 else None)
+                dialect = self.value(props.get("dialect")).text or "postgresql"
+                technology = "postgresql" if dialect.startswith("postgres") else dialect
+                target = settings_url(
+                    technology,
+                    self.value(props.get("host")),
+                    self.value(props.get("port")),
+                    self.value(args[0]),
+                )
             else:
-                target = self.value(first)
-            self.scan.connection(node, constructor, target)
+                target = self.client_target(technology, args)
+            self.scan.connection(node, f"new {constructor}", target, technology)
+            return
+        if constructor not in ("URL", "URLSearchParams", "Error", "Date", "RegExp"):
+            self._carried(node, f"new {constructor}", constructor, args)
+
+    def client_target(self, technology: str, args: list[Node]) -> Value:
+        """What a client constructor or connect call was given: a URL, or settings by parts
+        (``{host, port, database}``, redis v4 ``{socket: {host, port}}``, Knex ``{connection}``,
+        TypeORM ``{type, host, database}``, old redis ``createClient(port, host)``)."""
+        if not args:
+            return UNKNOWN
+        first = args[0]
+        if first.type != "object":
+            if technology == "redis" and len(args) >= 2 and first.type == "number":
+                return settings_url("redis", self.value(args[1]), self.value(first))
+            value = self.value(first)
+            if technology == "mongodb" and len(args) >= 2 and args[1].type == "number":
+                return settings_url("mongodb", value, self.value(args[1]))
+            return value
+        props = _props(first)
+        for key in ("connectionString", "url", "uri", "connectionUri", "dsn"):
+            if key in props:
+                return self.value(props[key])
+        brokers = props.get("brokers") or props.get("servers")
+        if brokers is not None:
+            first_broker = (
+                brokers.named_children[0] if brokers.type == "array" and brokers.named_children else brokers
+            )
+            return self.value(first_broker)
+        if "connection" in props:
+            if props["connection"].type != "object":
+                return self.value(props["connection"])
+            props = {**props, **_props(props["connection"])}
+        if "socket" in props and props["socket"].type == "object":
+            props = {**props, **_props(props["socket"])}
+        declared = self.value(props.get("type") or props.get("client") or props.get("dialect")).text
+        if declared:
+            technology = "postgresql" if declared in ("pg", "postgres", "postgresql") else declared
+            technology = "mysql" if technology in ("mysql2", "mariadb") else technology
+        host = props.get("host") or props.get("hostname") or props.get("server")
+        if host is None:
+            return UNKNOWN
+        database = props.get("database") or props.get("db") or props.get("dbName")
+        return settings_url(
+            technology,
+            self.value(host),
+            self.value(props.get("port")) if "port" in props else None,
+            self.value(database) if database is not None else None,
+        )
+
+    def _carried(self, node: Node, callee: str, method: str, args: list[Node]) -> bool:
+        """Any other call handed an address (a DSN, a URL) or a configured value named like one."""
+        if method in VALUE_BUILDERS or callee.split(".")[0] in ("console", "logger", "log", "path", "JSON"):
+            return False
+        candidates = [*args]
+        for arg in args:
+            if arg.type == "object":
+                candidates.extend(_props(arg).values())
+        for candidate in candidates:
+            value = self.value(candidate)
+            if carries_address(value):
+                self.scan.facts.append(Call(self.scan.service, value, self.scan.evidence(node, callee), ""))
+                return True
+        return False
 
     def _http(self, node: Node, callee: str, client: str, method: str, args: list[Node]) -> None:
         verb = method.upper() if method in HTTP_VERBS else ""
@@ -377,7 +540,11 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     )
     scan, root = begin(ctx, text, grammar)
     walker = _Walker(scan, grammar)
+    walker.functions = {
+        text_of(n.child_by_field_name("name")): n for n in nodes_of(grammar, root, ("function_declaration",))
+    }
     walker.constants(root)
+    walker.exported_settings(root, ctx.path)
     functions: dict[str, Node] = {}
     routes: list[tuple[str, Node]] = []
     for node in nodes_of(
@@ -444,6 +611,7 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         if value is not None and value.type in ("arrow_function", "function_expression", "function"):
             exported.setdefault(text_of(declarator.child_by_field_name("name")), value)
     scan.facts.extend(module_summaries(scan, module_name(ctx.path), exported, routes, scope, delegates))
+    scan.facts.extend(credentials.javascript_credentials(scan.service, scan.path, root))
     return scan.result()
 
 

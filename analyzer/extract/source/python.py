@@ -23,27 +23,30 @@ import re
 
 from tree_sitter import Node
 
-from analyzer.extract.connstr import parse_connection_string, parse_host_list
 from analyzer.extract.facts import (
     Call,
-    Connection,
     ExtractResult,
     FileContext,
     Marker,
     Message,
     Value,
 )
+from analyzer.extract.source import credentials
 from analyzer.extract.source.base import (
     HTTP_VERBS,
     MUTATING_VERBS,
     UNKNOWN,
+    VALUE_BUILDERS,
     FileScan,
     begin,
+    carries_address,
     combine,
     nodes_of,
     text_of,
 )
+from analyzer.extract.source.flow import PYTHON, Flow
 from analyzer.extract.source.operations import Scope, collect_operations, module_name, module_summaries
+from analyzer.extract.values import config, env, fallback, formatted, settings_url, unknown, url_join
 
 NAME = "python"
 SQL_METHODS = {
@@ -58,18 +61,33 @@ SQL_METHODS = {
     "exec_driver_sql",
 }
 ROUTE_OWNERS = re.compile(r"(^|_)(app|api|router|bp|blueprint|routes?)$", re.I)
-DB_CLIENTS = {
-    "connect": "",
-    "create_engine": "",
-    "create_async_engine": "",
-    "create_pool": "postgresql",
-    "MongoClient": "mongodb",
-    "AsyncIOMotorClient": "mongodb",
-    "from_url": "redis",
-    "Redis": "redis",
-    "StrictRedis": "redis",
-    "URLParameters": "rabbitmq",
-}
+
+
+_CONNECT = {
+    "psycopg": "postgresql", "psycopg2": "postgresql", "asyncpg": "postgresql", "aiopg": "postgresql",
+    "pymysql": "mysql", "MySQLdb": "mysql", "aiomysql": "mysql", "mysql.connector": "mysql",
+    "pymssql": "sqlserver", "pyodbc": "sqlserver",
+}  # fmt: skip
+_CLIENT_CALLS = {
+    "create_engine": "", "create_async_engine": "", "create_pool": "postgresql", "MongoClient": "mongodb",
+    "AsyncIOMotorClient": "mongodb", "from_url": "redis", "Redis": "redis", "StrictRedis": "redis",
+    "ConnectionPool": "redis", "URLParameters": "rabbitmq", "ConnectionParameters": "rabbitmq",
+    "BlockingConnection": None, "KafkaProducer": "kafka", "KafkaConsumer": "kafka",
+    "AIOKafkaProducer": "kafka", "AIOKafkaConsumer": "kafka", "Producer": "kafka", "Consumer": "kafka",
+    "connect_robust": "rabbitmq",
+}  # fmt: skip
+
+
+def _client_technology(callee: str, method: str) -> str | None:
+    """The technology of a client API call, "" when only the value says, None for no client."""
+    if method == "connect":
+        return _CONNECT.get(callee.rsplit(".", 1)[0]) if "." in callee else None
+    if method in ("Producer", "Consumer") and "kafka" not in callee.lower() and callee != method:
+        return None
+    return _CLIENT_CALLS.get(method)
+
+
+CONFIG_MAPPINGS = frozenset({"app.config", "current_app.config", "config", "settings", "self.config"})
 
 
 def wants(path: str) -> bool:
@@ -114,6 +132,10 @@ class _Walker:
         self.system = ""  # broker technology suggested by imports
         self.imported: dict[str, str] = {}  # local name -> "module.name" or "module"
         self.consumers: list[tuple[str, str]] = []  # (queue, callback function name)
+        self.flow = Flow(PYTHON, self.value)
+        self.functions: dict[str, Node] = {}  # functions of the file, for helpers that return a URL
+        self.settings_classes: dict[str, str] = {}  # pydantic BaseSettings class -> env prefix
+        self.settings_objects: set[str] = set()  # names bound to an instance of one
 
     # -- values ----------------------------------------------------------------------------
     def value(self, node: Node | None) -> Value:
@@ -122,20 +144,42 @@ class _Walker:
         kind = node.type
         if kind == "string":
             return _string(node, self.value)
+        if kind == "integer":
+            return Value(text_of(node))
         if kind == "concatenated_string":
             return combine([self.value(c) for c in node.named_children])
         if kind == "identifier":
-            return self.scan.consts.get(text_of(node), Value("", "unresolved", text_of(node)))
+            name = text_of(node)
+            local = self.flow.lookup(node, name)
+            if local is not None:
+                return local
+            return self.scan.consts.get(name, self.flow.unbound(node, name))
+        if kind == "attribute":
+            obj = text_of(node.child_by_field_name("object"))
+            attribute = text_of(node.child_by_field_name("attribute"))
+            if obj in self.settings_objects or (
+                self.settings_classes and obj.split(".")[-1] in ("settings", "config", "cfg")
+            ):
+                # pydantic settings: a field is read from the environment variable of its name
+                prefix = next(iter(self.settings_classes.values()), "")
+                return self.scan.consts.get(f"{obj}.{attribute}", env((prefix + attribute).upper()))
+            if obj == "self" and attribute in self.scan.consts:
+                return self.scan.consts[attribute]
+            return unknown(text_of(node))
         if kind == "binary_operator" and text_of(node.child_by_field_name("operator")) == "+":
             return combine(
                 [self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))]
             )
         if kind == "boolean_operator" and text_of(node.child_by_field_name("operator")) == "or":
-            left = self.value(node.child_by_field_name("left"))
-            right = self.value(node.child_by_field_name("right"))
-            if left.origin == "env" and not left.known:
-                return Value(right.text, "env", left.variable)
-            return left if left.known else right
+            return fallback(
+                self.value(node.child_by_field_name("left")), self.value(node.child_by_field_name("right"))
+            )
+        if kind == "binary_operator" and text_of(node.child_by_field_name("operator")) == "%":
+            right = node.child_by_field_name("right")
+            items = right.named_children if right is not None and right.type == "tuple" else [right]
+            return formatted(self.value(node.child_by_field_name("left")), [self.value(i) for i in items])
+        if kind == "conditional_expression" and len(node.named_children) == 3:
+            return self.value(node.named_children[2])
         if kind == "parenthesized_expression" and node.named_children:
             return self.value(node.named_children[0])
         if kind == "call":
@@ -144,23 +188,114 @@ class _Walker:
             target = text_of(node.child_by_field_name("value"))
             if target in ("os.environ", "environ"):
                 key = self.value(node.child_by_field_name("subscript"))
-                return Value("", "env", key.text)
+                return env(key.text)
+            if target in CONFIG_MAPPINGS:
+                key = self.value(node.child_by_field_name("subscript"))
+                if not key.known:
+                    return UNKNOWN
+                return self.scan.consts.get(f"config[{key.text}]", config(key.text))
         return UNKNOWN
 
     def _env_read(self, call: Node) -> Value:
         callee = text_of(call.child_by_field_name("function"))
-        if callee not in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
-            if callee.endswith((".format",)):
-                return UNKNOWN
-            return UNKNOWN
         args = _args(call)
+        kwargs = _kwargs(call)
+        if callee.endswith(".format") and callee.count(".") >= 1:
+            function = call.child_by_field_name("function")
+            pattern = self.value(function.child_by_field_name("object") if function is not None else None)
+            values = [self.value(a) for a in args]
+            if kwargs and pattern.known:
+                text = re.sub(
+                    r"\{(\w+)\}", lambda m: "{}" if m.group(1) in kwargs else m.group(0), pattern.text
+                )
+                names = re.findall(r"\{(\w+)\}", pattern.text)
+                values = [self.value(kwargs[n]) if n in kwargs else unknown(n) for n in names] or values
+                return formatted(Value(text), values, r"\{[^}]*\}")
+            return formatted(pattern, values, r"\{[^}]*\}")
+        if (
+            callee in ("urljoin", "urllib.parse.urljoin", "parse.urljoin", "posixpath.join")
+            and len(args) >= 2
+        ):
+            return url_join(self.value(args[0]), self.value(args[1]))
+        if callee in ("str", "quote") and args:
+            return self.value(args[0])
+        if (
+            callee.endswith((".get", ".get_string", ".getenv"))
+            and callee.split(".")[-2] in ("config", "settings", "app.config", "current_app.config")
+            and args
+        ):
+            key = self.value(args[0])
+            default = self.value(args[1]) if len(args) > 1 else Value("")
+            return config(key.text, default.text) if key.known else UNKNOWN
+        if callee in self.functions:
+            return self.flow.returned(self.functions[callee])
+        if callee not in ("os.getenv", "getenv", "os.environ.get", "environ.get", "env", "env.str", "config"):
+            return unknown(f"{callee}()")
         if not args:
             return UNKNOWN
         name = self.value(args[0]).text
-        default = self.value(args[1]) if len(args) > 1 else Value("")
-        return Value(default.text if default.known else "", "env", name)
+        default = self.value(args[1] if len(args) > 1 else kwargs.get("default"))
+        return env(name, default.text if default.known else "")
 
     # -- facts -----------------------------------------------------------------------------
+    def settings(self, root: Node) -> None:
+        """pydantic ``BaseSettings`` classes: each field is read from the environment variable of its
+        name (with the class's ``env_prefix``), its default written beside it."""
+        for declaration in nodes_of("python", root, ("class_definition",)):
+            bases = text_of(declaration.child_by_field_name("superclasses"))
+            if "BaseSettings" not in bases and "Settings" not in bases:
+                continue
+            name = text_of(declaration.child_by_field_name("name"))
+            body = declaration.child_by_field_name("body")
+            prefix_match = re.search(r"env_prefix\s*=\s*['\"]([^'\"]*)", text_of(body))
+            self.settings_classes[name] = prefix_match.group(1) if prefix_match else ""
+            for statement in body.named_children if body is not None else []:
+                assignment = statement.named_children[0] if statement.named_children else None
+                if assignment is None or assignment.type != "assignment":
+                    continue
+                field = text_of(assignment.child_by_field_name("left"))
+                right = assignment.child_by_field_name("right")
+                default = self.value(right) if right is not None else Value("")
+                if (
+                    right is not None
+                    and right.type == "call"
+                    and "Field" in text_of(right.child_by_field_name("function"))
+                ):
+                    inner = _args(right)
+                    default = self.value(inner[0]) if inner else Value("")
+                self.scan.consts[f"{name}.{field}"] = env(
+                    (self.settings_classes[name] + field).upper(), default.text
+                )
+        for node in nodes_of("python", root, ("assignment",)):
+            right = node.child_by_field_name("right")
+            if right is not None and right.type == "call":
+                callee = text_of(right.child_by_field_name("function"))
+                if callee in self.settings_classes or callee.endswith(("get_settings", "Settings")):
+                    bound = text_of(node.child_by_field_name("left"))
+                    self.settings_objects.add(bound)
+                    owner = (
+                        callee if callee in self.settings_classes else next(iter(self.settings_classes), "")
+                    )
+                    for key, value in list(self.scan.consts.items()):
+                        if key.startswith(f"{owner}."):
+                            self.scan.consts[f"{bound}.{key.split('.', 1)[1]}"] = value
+
+    def config_assignments(self, root: Node) -> None:
+        """``app.config["BALANCES_URI"] = "http://{}/balances".format(os.environ.get(...))``
+        anywhere in the file sets that key for every reader of the file."""
+        for node in nodes_of("python", root, ("assignment",)):
+            left = node.child_by_field_name("left")
+            if (
+                left is None
+                or left.type != "subscript"
+                or text_of(left.child_by_field_name("value")) not in CONFIG_MAPPINGS
+            ):
+                continue
+            key = self.value(left.child_by_field_name("subscript"))
+            value = self.value(node.child_by_field_name("right"))
+            if key.known and (value.known or value.origin in ("env", "config")):
+                self.scan.consts.setdefault(f"config[{key.text}]", value)
+
     def module_constants(self, root: Node) -> None:
         for statement in root.named_children:
             node = (
@@ -262,26 +397,63 @@ class _Walker:
             ):
                 self.scan.sql(sql, sql_node, creates=True)
             return
-        if method in DB_CLIENTS or callee in ("psycopg.connect", "psycopg2.connect", "asyncpg.connect"):
-            if method == "connect" and not re.match(
-                r"^(psycopg2?|asyncpg|aiomysql|pymysql|MySQLdb|sqlite3)\.connect$", callee
-            ):
-                return
-            target_node = args[0] if args else kwargs.get("dsn") or kwargs.get("url") or kwargs.get("host")
-            target = self.value(target_node)
-            if not target.known:
-                return
-            info = parse_connection_string(target.text, DB_CLIENTS.get(method, ""))
-            if info is None and (method in ("Redis", "StrictRedis") or "host" in kwargs):
-                info = parse_host_list(target.text, DB_CLIENTS.get(method, "") or "redis")
-            if info is None or not info.hosts:
-                return
-            detail = f"{callee}" + (
-                f" ${{{target.variable}}}" if target.origin == "env" and target.variable else ""
+        if callee in ("urllib.request.urlopen", "request.urlopen", "urlopen") and args:
+            scan.facts.append(
+                Call(scan.service, self.value(args[0]), scan.evidence(node, callee), "http", "GET")
             )
-            scan.facts.append(Connection(scan.service, info, scan.evidence(node, detail), target.origin))
             return
+        technology = _client_technology(callee, method)
+        if technology is not None:
+            scan.connection(node, callee, self._client_target(technology, args, kwargs), technology)
+            return
+        self._carried(node, callee, method, args, kwargs)
         self._messaging(node, callee, method, owner, args, kwargs)
+
+    def _client_target(self, technology: str, args: list[Node], kwargs: dict[str, Node]) -> Value:
+        """A DSN or URL handed to a client, or its settings by parts (``host=``, ``port=``,
+        ``dbname=``; ``{"bootstrap.servers": ...}``; ``MongoClient(host, port)``)."""
+        for key in ("dsn", "url", "conninfo", "uri", "bootstrap_servers", "hosts"):
+            if key in kwargs:
+                node = kwargs[key]
+                if node.type == "list" and node.named_children:
+                    node = node.named_children[0]
+                return self.value(node)
+        if args and args[0].type == "dictionary":
+            for pair in args[0].named_children:
+                if pair.type == "pair" and self.value(pair.child_by_field_name("key")).text in (
+                    "bootstrap.servers",
+                    "host",
+                    "url",
+                ):
+                    return self.value(pair.child_by_field_name("value"))
+            return UNKNOWN
+        if args and "host" not in kwargs:
+            first = self.value(args[0])
+            if len(args) > 1 and args[1].type == "integer":
+                return settings_url(technology, first, self.value(args[1]))
+            return first
+        host = kwargs.get("host") or kwargs.get("server")
+        if host is None:
+            return UNKNOWN
+        database = kwargs.get("dbname") or kwargs.get("database") or kwargs.get("db")
+        return settings_url(
+            technology,
+            self.value(host),
+            self.value(kwargs["port"]) if "port" in kwargs else None,
+            self.value(database) if database is not None else None,
+        )
+
+    def _carried(
+        self, node: Node, callee: str, method: str, args: list[Node], kwargs: dict[str, Node]
+    ) -> None:
+        """Any other call handed an address (a DSN, a URL) or a configured value named like one."""
+        if method in VALUE_BUILDERS or callee.split(".")[0] in ("logging", "logger", "log", "print", "os"):
+            return
+        for candidate in [*args, *kwargs.values()]:
+            value = self.value(candidate)
+            if carries_address(value):
+                self.scan.facts.append(Call(self.scan.service, value, self.scan.evidence(node, callee), ""))
+                return
 
     def _messaging(
         self, node: Node, callee: str, method: str, owner: str, args: list[Node], kwargs: dict[str, Node]
@@ -425,7 +597,12 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
     scan, root = begin(ctx, text, "python")
     walker = _Walker(scan, text.encode("utf-8"))
     walker.imports(root)
+    walker.functions = {
+        text_of(n.child_by_field_name("name")): n for n in nodes_of("python", root, ("function_definition",))
+    }
     walker.module_constants(root)
+    walker.settings(root)
+    walker.config_assignments(root)
     functions: dict[str, Node] = {}
     routes: list[tuple[str, Node]] = []
     for node in nodes_of("python", root, ("call", "function_definition", "decorated_definition")):
@@ -474,4 +651,5 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         if f.parent is not None and f.parent.type in ("module", "decorated_definition")
     }
     scan.facts.extend(module_summaries(scan, module_name(ctx.path), top_level, routes, scope, delegates))
+    scan.facts.extend(credentials.python_credentials(scan.service, scan.path, root))
     return scan.result()
