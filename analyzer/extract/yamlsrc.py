@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from analyzer.model.inputs import check_flow_depth
-from analyzer.model.limits import LimitExceeded, load_all_bounded
+from analyzer.model.limits import LimitExceeded, int_or_text, load_all_bounded
 
 Source = tuple[str, int]  # (repo-relative path, 1-based line)
 
@@ -92,6 +92,7 @@ def _loader_for(path: str) -> type[yaml.SafeLoader]:
     # Timestamps stay strings: values are read as text, and PyYAML's timestamp constructor
     # raises on a malformed date (`2001-13-45`) that a committer may well write.
     Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+    Loader.add_constructor("tag:yaml.org,2002:int", int_or_text)  # 40,000 digits: text, not ValueError
     Loader.add_constructor("!override", compose_tag)
     Loader.add_constructor("!reset", compose_tag)
     return Loader

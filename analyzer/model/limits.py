@@ -175,6 +175,17 @@ TextDatesLoader.add_constructor(
 )
 
 
+def int_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """An integer, or its text when Python refuses the conversion (over 4,300 digits)."""
+    try:
+        return loader.construct_yaml_int(node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+TextDatesLoader.add_constructor("tag:yaml.org,2002:int", int_or_text)
+
+
 def load_all_bounded(text: str, loader: type[yaml.SafeLoader] = TextDatesLoader) -> list[Any]:
     """Every document of ``text``, composed and checked against the limits before any object is
     built. Raises ``yaml.YAMLError`` for bad YAML, :class:`LimitExceeded` for a bomb or for

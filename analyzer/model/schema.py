@@ -19,15 +19,11 @@ from typing import Any
 import jsonschema
 import yaml
 
+from analyzer.model.limits import TextDatesLoader
 
-class StringDatesLoader(yaml.SafeLoader):
+
+class StringDatesLoader(TextDatesLoader):
     """Safe YAML where timestamps stay strings (JSON has no dates; the schemas say ``string``)."""
-
-
-StringDatesLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
-)
 
 
 @functools.lru_cache(maxsize=8)
