@@ -74,11 +74,19 @@
   var svg = document.getElementById("system-graph");
   if (!svg) { return; }
   var canvas = document.getElementById("graph-canvas");
-  var full = { w: Number(svg.getAttribute("data-width")), h: Number(svg.getAttribute("data-height")) };
+  // One precomputed drawing per grouping and platform fold (laid out by the report generator);
+  // switching shows one and hides the others, so no layout code runs here.
+  var drawings = Array.prototype.slice.call(svg.querySelectorAll("g.view"));
+  var active = drawings.filter(function (d) { return !d.hasAttribute("hidden"); })[0] || drawings[0];
+  var full = { w: Number(active.getAttribute("data-width")), h: Number(active.getAttribute("data-height")) };
   var view = { x: 0, y: 0, w: full.w, h: full.h };
-  var nodes = Array.prototype.slice.call(svg.querySelectorAll("g.node"));
-  var edges = Array.prototype.slice.call(svg.querySelectorAll("path.edge"));
+  var nodes = [], edges = [];
   var focused = null;
+  function bind() {
+    nodes = Array.prototype.slice.call(active.querySelectorAll("g.node"));
+    edges = Array.prototype.slice.call(active.querySelectorAll("path.edge"));
+  }
+  bind();
 
   function setView(v) {
     view = v;
@@ -129,12 +137,14 @@
   svg.addEventListener("click", function (event) {
     if (dragged) { return; }
     var node = event.target.closest ? event.target.closest("g.node") : null;
+    if (node && node.classList.contains("folded")) { setUnfolded(true); return; }
     focus(node ? node.getAttribute("data-id") : null);
   });
-  nodes.forEach(function (g) {
+  Array.prototype.slice.call(svg.querySelectorAll("g.node")).forEach(function (g) {
     g.addEventListener("keydown", function (event) {
       if (event.key === "Enter" || event.key === " ") {
         event.preventDefault();
+        if (g.classList.contains("folded")) { setUnfolded(true); return; }
         focus(g.getAttribute("data-id"));
       }
     });
@@ -201,23 +211,49 @@
     if (matches.length) { centreOn(matches[0]); focused = null; focus(matches[0].getAttribute("data-id")); matches[0].focus(); }
   });
 
-  // Colour boxes by bounded context, team or namespace; a legend entry highlights its group.
+  // Group by bounded context, team or namespace (areas drawn behind each group's boxes) and
+  // fold or unfold the platform components: both pick one of the precomputed drawings.
   var palette = ["#1d4ed8", "#047857", "#b45309", "#7e22ce", "#be123c", "#0e7490", "#4d7c0f", "#a21caf", "#9a3412", "#334155"];
   var groupSelect = document.getElementById("graph-group");
   var legend = document.getElementById("group-legend");
-  function groupBy(key) {
+  var toggle = document.getElementById("platform-toggle");
+  var state = { grouping: active.getAttribute("data-grouping"), unfolded: active.getAttribute("data-unfolded") === "1" };
+  function show(grouping, unfolded) {
+    var next = drawings.filter(function (d) {
+      return d.getAttribute("data-grouping") === grouping && (d.getAttribute("data-unfolded") === "1") === unfolded;
+    })[0];
+    if (!next) { return; }
+    state = { grouping: grouping, unfolded: unfolded };
+    focus(null);
+    drawings.forEach(function (d) { if (d === next) { d.removeAttribute("hidden"); } else { d.setAttribute("hidden", ""); } });
+    active = next;
+    bind();
+    full = { w: Number(active.getAttribute("data-width")), h: Number(active.getAttribute("data-height")) };
+    svg.setAttribute("data-width", String(full.w));
+    svg.setAttribute("data-height", String(full.h));
+    fit();
+    if (search.value) { find(search.value); }
+    legendFor(grouping);
+    if (toggle) {
+      toggle.setAttribute("aria-pressed", unfolded ? "true" : "false");
+      toggle.textContent = (unfolded ? "Fold platform" : "Unfold platform") + toggle.textContent.replace(/^[^(]*/, " ");
+    }
+    document.body.setAttribute("data-view", (grouping || "none") + (unfolded ? "+platform" : ""));
+  }
+  function setUnfolded(unfolded) {
+    show(state.grouping, unfolded);
+    if (unfolded) {  // keyboard users land on the first platform component
+      var first = active.querySelector("g.node.platform");
+      if (first && document.activeElement && document.activeElement.closest && document.activeElement.closest("g.node")) { first.focus(); }
+    }
+  }
+  function legendFor(key) {
     var values = [];
     nodes.forEach(function (g) {
       var v = key ? g.getAttribute("data-" + key) : null;
       if (v && values.indexOf(v) < 0) { values.push(v); }
     });
     values.sort();
-    nodes.forEach(function (g) {
-      var v = key ? g.getAttribute("data-" + key) : null;
-      var rect = g.querySelector("rect");
-      rect.style.stroke = v ? palette[values.indexOf(v) % palette.length] : "";
-      rect.style.strokeWidth = v ? "3" : "";
-    });
     legend.innerHTML = "";
     values.forEach(function (v, i) {
       var button = document.createElement("button");
@@ -231,15 +267,17 @@
     });
     legend.hidden = values.length === 0;
     document.body.setAttribute("data-groups", String(values.length));
+    document.body.setAttribute("data-areas", String(active.querySelectorAll("g.area").length));
   }
-  groupSelect.addEventListener("change", function () { groupBy(groupSelect.value); });
+  groupSelect.addEventListener("change", function () { show(groupSelect.value, state.unfolded); });
+  if (toggle) { toggle.addEventListener("click", function () { setUnfolded(!state.unfolded); }); }
 
   // A finding's subject chip shows that node in the graph; the URL hash keeps the filter state.
   document.querySelectorAll("a.subject").forEach(function (link) {
     link.addEventListener("click", function (event) {
       event.preventDefault();
       document.getElementById("graph").scrollIntoView();
-      var node = svg.querySelector('g.node[data-id="' + link.getAttribute("data-node").replace(/"/g, '\\"') + '"]');
+      var node = active.querySelector('g.node[data-id="' + link.getAttribute("data-node").replace(/"/g, '\\"') + '"]');
       focused = null;
       focus(link.getAttribute("data-node"));
       if (node) { centreOn(node); }
@@ -248,7 +286,13 @@
   fit();
   var initial = readHash();
   if (initial.find) { search.value = initial.find; find(initial.find); }
-  if (initial.group) { groupSelect.value = initial.group; groupBy(initial.group); }
+  if (initial.group !== undefined || initial.platform !== undefined) {
+    if (initial.group !== undefined) { groupSelect.value = initial.group; }
+    show(initial.group !== undefined ? initial.group : state.grouping,
+      initial.platform !== undefined ? initial.platform === "open" : state.unfolded);
+  } else {
+    legendFor(state.grouping);
+  }
 
   // Self-check for the browser test (#selftest): drives the real handlers with synthetic events
   // and writes what happened into data-* attributes that a DOM dump shows.
@@ -271,5 +315,22 @@
     }
     var focusable = nodes.filter(function (g) { return g.tabIndex === 0; }).length;
     document.body.setAttribute("data-test-tabbable", focusable + "/" + nodes.length);
+    // Unfold the platform by keyboard on the folded box, fold it back with the button, then
+    // switch the grouping through the select.
+    var folded = active.querySelector("g.node.folded");
+    if (folded) {
+      folded.focus();
+      folded.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
+      var opened = state.unfolded && active.querySelectorAll("g.node.platform").length;
+      toggle.click();
+      document.body.setAttribute("data-test-platform", opened + "/" + String(!state.unfolded && Boolean(active.querySelector("g.node.folded"))));
+    }
+    var options = Array.prototype.slice.call(groupSelect.options).map(function (o) { return o.value; });
+    var other = options.filter(function (v) { return v !== state.grouping; })[0];
+    if (other !== undefined) {
+      groupSelect.value = other;
+      groupSelect.dispatchEvent(new Event("change", { bubbles: true }));
+      document.body.setAttribute("data-test-grouping", (other || "none") + "/" + active.querySelectorAll("g.area").length);
+    }
   }
 }());

@@ -13,6 +13,11 @@
   ``CreateInvokeHttpClient("x")``,
   ``invokeMethod("x", ...)`` (Java), ``InvokeMethod(ctx, "x", ...)`` (Go), and
   ``http://localhost:3500/v1.0/invoke/<app-id>/method/...`` URLs: calls to the service with that app id.
+* Pub/sub in code: a subscription ``[Topic("pubsub", "name")]`` (C#) /
+  ``@Topic(name = ..., pubsubName = ...)`` (Java) consumes; ``PublishEventAsync("pubsub", "name", ...)``
+  / ``publishEvent`` / ``PublishEvent`` publishes; literals, ``nameof(X)`` and string constants of the
+  file. The message names the pub/sub *component*; the component is another name of the broker its
+  metadata names.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from analyzer.extract.facts import (
     DatastoreDecl,
     ExtractResult,
     FileContext,
+    Message,
     PlatformLink,
     ServiceDecl,
     Value,
@@ -60,6 +66,17 @@ _INVOKE = re.compile(
     r"invokeMethod|InvokeMethod|InvokeMethodWithContent)\s*(?:<[^>()]*>)?\s*\((?P<args>[^;]{0,200}?)\"(?P<app>[\w.-]+)\"",
     re.S,
 )
+_SUBSCRIBE_CS = re.compile(
+    r"\[Topic\(\s*(?P<pubsub>[^,()]+?)\s*,\s*(?P<topic>nameof\([\w.]+\)|[^,()\]]+?)\s*[,)]"
+)
+_SUBSCRIBE_JAVA = re.compile(r"@Topic\((?P<args>[^)]*)\)")
+_PUBLISH = re.compile(
+    r"(?:PublishEventAsync|publishEvent|PublishEvent)\s*(?:<[^>()]*>)?\s*\(\s*(?:ctx\s*,\s*|context\s*,\s*)?"
+    r"(?P<pubsub>[^,()]+?)\s*,\s*(?P<topic>nameof\([\w.]+\)|[^,()]+?)\s*[,)]"
+)
+_CONST = re.compile(
+    r"\b(?:const\s+string|static\s+final\s+String|const)\s+(?P<name>\w+)\s*=\s*\"(?P<value>[^\"]*)\""
+)
 _URL = re.compile(r"localhost:3500/v1\.0/invoke/(?P<app>[\w.-]+)/method(?P<path>/[^\s\"'`]*)?")
 
 
@@ -82,7 +99,11 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
 
 def _code(ctx: FileContext, text: str) -> ExtractResult:
     result = ExtractResult()
-    if not ctx.service or ("Invoke" not in text and "invoke" not in text):
+    if not ctx.service:
+        return result
+    if "Topic" in text or "ublishEvent" in text:
+        _pubsub(ctx, text, result)
+    if "Invoke" not in text and "invoke" not in text:
         return result
     for match in _INVOKE.finditer(text):
         before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
@@ -103,6 +124,40 @@ def _code(ctx: FileContext, text: str) -> ExtractResult:
         )
         result.facts.append(call)
     return result
+
+
+def _pubsub(ctx: FileContext, text: str, result: ExtractResult) -> None:
+    """Dapr subscriptions and publications whose component and topic the file writes down."""
+    consts = {m.group("name"): m.group("value") for m in _CONST.finditer(text)}
+
+    def literal(expression: str) -> str:
+        expression = expression.strip()
+        nameof = re.fullmatch(r"nameof\(([\w.]+)\)", expression)
+        if nameof:
+            return nameof.group(1).rsplit(".", 1)[-1]
+        if re.fullmatch(r'"[^"]*"', expression):
+            return expression[1:-1]
+        return consts.get(expression.rsplit(".", 1)[-1], "")
+
+    def add(direction: str, pubsub: str, topic: str, offset: int, detail: str) -> None:
+        line_start = text.rfind("\n", 0, offset) + 1
+        if text[line_start:offset].lstrip().startswith(("//", "#", "*")) or not pubsub or not topic:
+            return
+        evidence = Evidence(SourceKind.CODE, Location(ctx.path, _line(text, offset)), detail)
+        result.facts.append(Message(ctx.service, direction, pubsub, topic, evidence))
+
+    if ctx.path.endswith(".cs"):
+        for match in _SUBSCRIBE_CS.finditer(text):
+            pubsub, topic = literal(match.group("pubsub")), literal(match.group("topic"))
+            add("consumes", pubsub, topic, match.start(), "dapr subscription")
+    elif ctx.path.endswith((".java", ".kt")):
+        for match in _SUBSCRIBE_JAVA.finditer(text):
+            args = dict(re.findall(r"(\w+)\s*=\s*([^,]+)", match.group("args")))
+            add("consumes", literal(args.get("pubsubName", "")), literal(args.get("name", "")), match.start(),
+                "dapr subscription")  # fmt: skip
+    for match in _PUBLISH.finditer(text):
+        pubsub, topic = literal(match.group("pubsub")), literal(match.group("topic"))
+        add("publishes", pubsub, topic, match.start(), "dapr publish")
 
 
 def _manifests(ctx: FileContext, text: str) -> ExtractResult:
@@ -161,7 +216,12 @@ def _component(ctx: FileContext, doc: LineDict, result: ExtractResult) -> None:
     if not info.hosts:
         return
     store = info.hosts[0]
-    result.facts.append(DatastoreDecl(store, technology, evidence, role=role))
+    # the component's name is how code names the broker (a subscription's pubsub name)
+    result.facts.append(
+        DatastoreDecl(
+            store, technology, evidence, role=role, aliases=(name,) if name and name != store else ()
+        )
+    )
     scopes = doc.get("scopes")
     if isinstance(scopes, LineList):
         for index, app in enumerate(scopes):

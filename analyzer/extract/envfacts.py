@@ -88,7 +88,9 @@ def classify(
         return [Connection(service, info, evidence, "env")]
     if "${" in value and not re.search(r"://", value):
         return []
-    if "BOOTSTRAP" in upper or upper.endswith(("KAFKA_BROKERS", "KAFKA_SERVERS", "KAFKA_HOSTS", "KAFKA_URL")):
+    if re.search(r"BOOTSTRAP_?(SERVERS?|HOSTS?|BROKERS?|ADDRESS(ES)?)?$", upper) or upper.endswith(
+        ("KAFKA_BROKERS", "KAFKA_SERVERS", "KAFKA_HOSTS", "KAFKA_URL")
+    ):  # the list itself, not a setting of a bootstrap step (KC_BOOTSTRAP_ADMIN_USERNAME)
         hosts = parse_host_list(value, "kafka")
         return [Connection(service, hosts, evidence, "env")] if hosts is not None else []
     bare = value.lower().split(":")[0]

@@ -35,7 +35,8 @@ from analyzer.extract.images import technology_for_image
 from analyzer.extract.k8ssecrets import committed_secrets
 from analyzer.extract.kustomize import Variant, variants
 from analyzer.extract.secrets import is_plaintext_secret
-from analyzer.extract.yamlsrc import LineDict, LineList, YamlError, load_all
+from analyzer.extract.sidefiles import load_all_once
+from analyzer.extract.yamlsrc import LineDict, LineList, YamlError
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 
 NAME = "k8s"
@@ -87,62 +88,103 @@ class _Docs:
 
 
 def _read_docs(path: str, text: str, into: _Docs, primary: bool) -> None:
-    if not (_KIND.search(text) and _API.search(text)):
-        return
-    try:
-        loaded = load_all(text, path)
-    except YamlError as exc:
+    found = _documents(path, text)
+    if isinstance(found, YamlError):
         if primary:
-            into.diagnostics.append(Diagnostic(path, exc.line, DiagnosticLevel.ERROR, str(exc)))
+            into.diagnostics.append(Diagnostic(path, found.line, DiagnosticLevel.ERROR, str(found)))
         return
-    for doc in loaded:
-        if isinstance(doc, LineDict) and isinstance(doc.get("kind"), str):
-            into.docs.append((path, doc))
-            if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
-                into.docs.extend((path, item) for item in doc["items"] if isinstance(item, LineDict))
+    into.docs.extend(found)
+
+
+# NOTE: a manifest is read as a neighbour by every manifest of its folder and overlays; what is
+# derived from one file or one document is remembered so a folder of N manifests costs O(N) work.
+_MEMO_LIMIT = 8192
+_documents_memo: dict[tuple[str, str], list[tuple[str, LineDict]] | YamlError] = {}
+_config_memo: dict[int, tuple[LineDict, tuple[tuple[str, str], _Config, list[Diagnostic]] | None]] = {}
+_store_memo: dict[int, tuple[LineDict, str | None]] = {}
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.pop(next(iter(memo)))
+    memo[key] = value
+
+
+def _documents(path: str, text: str) -> list[tuple[str, LineDict]] | YamlError:
+    """The Kubernetes documents of one file (List items flattened), computed once per text."""
+    key = (path, text)
+    if key in _documents_memo:
+        return _documents_memo[key]
+    docs: list[tuple[str, LineDict]] | YamlError = []
+    if _KIND.search(text) and _API.search(text):
+        try:
+            loaded = load_all_once(text, path)
+        except YamlError as exc:
+            loaded, docs = [], exc
+        for doc in loaded:
+            if isinstance(doc, LineDict) and isinstance(doc.get("kind"), str) and isinstance(docs, list):
+                docs.append((path, doc))
+                if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+                    docs.extend((path, item) for item in doc["items"] if isinstance(item, LineDict))
+    _remember(_documents_memo, key, docs)
+    return docs
 
 
 def _configs(docs: _Docs) -> None:
     for path, doc in docs.docs:
-        kind = doc.get("kind")
-        if kind not in ("ConfigMap", "Secret") or "sops" in doc:  # SOPS: ENC[...] values, not readable
+        remembered = _config_memo.get(id(doc))
+        if remembered is None or remembered[0] is not doc:
+            remembered = (doc, _config_of(path, doc))
+            _remember(_config_memo, id(doc), remembered)
+        if remembered[1] is not None:
+            key, config, diagnostics = remembered[1]
+            docs.diagnostics.extend(diagnostics)
+            docs.configs[key] = config
+
+
+def _config_of(path: str, doc: LineDict) -> tuple[tuple[str, str], _Config, list[Diagnostic]] | None:
+    """A ConfigMap or Secret document as a :class:`_Config` (None for other kinds), with the
+    diagnostics about its values. Shared between manifests: never changed after this."""
+    diagnostics: list[Diagnostic] = []
+    kind = doc.get("kind")
+    if kind not in ("ConfigMap", "Secret") or "sops" in doc:  # SOPS: ENC[...] values, not readable
+        return None
+    name = str(_map(doc.get("metadata")).get("name") or "")
+    config = _Config(name, kind == "Secret")
+    for section in ("data", "stringData"):
+        data = doc.get(section)
+        if not isinstance(data, LineDict):
             continue
-        name = str(_map(doc.get("metadata")).get("name") or "")
-        config = _Config(name, kind == "Secret")
-        for section in ("data", "stringData"):
-            data = doc.get(section)
-            if not isinstance(data, LineDict):
+        for key, raw in data.items():
+            if raw is None:
                 continue
-            for key, raw in data.items():
-                if raw is None:
+            value = str(raw)
+            if kind == "Secret" and section == "data":
+                try:
+                    value = base64.b64decode(value, validate=True).decode("utf-8")
+                except UnicodeDecodeError:
+                    diagnostics.append(
+                        Diagnostic(
+                            path,
+                            data.line_of(key)[1],
+                            DiagnosticLevel.INFO,
+                            f"Secret {name}: {key} is binary data, not text: not read",
+                        )
+                    )
                     continue
-                value = str(raw)
-                if kind == "Secret" and section == "data":
-                    try:
-                        value = base64.b64decode(value, validate=True).decode("utf-8")
-                    except UnicodeDecodeError:
-                        docs.diagnostics.append(
-                            Diagnostic(
-                                path,
-                                data.line_of(key)[1],
-                                DiagnosticLevel.INFO,
-                                f"Secret {name}: {key} is binary data, not text: not read",
-                            )
+                except (binascii.Error, ValueError):
+                    diagnostics.append(
+                        Diagnostic(
+                            path,
+                            data.line_of(key)[1],
+                            DiagnosticLevel.WARNING,
+                            f"Secret {name}: {key} is not base64 text",
                         )
-                        continue
-                    except (binascii.Error, ValueError):
-                        docs.diagnostics.append(
-                            Diagnostic(
-                                path,
-                                data.line_of(key)[1],
-                                DiagnosticLevel.WARNING,
-                                f"Secret {name}: {key} is not base64 text",
-                            )
-                        )
-                        continue
-                where = data.line_of(key)  # a generator's envs file has its own path
-                config.data[str(key)] = (value, where[0] or path, where[1])
-        docs.configs[(str(kind), name)] = config
+                    )
+                    continue
+            where = data.line_of(key)  # a generator's envs file has its own path
+            config.data[str(key)] = (value, where[0] or path, where[1])
+    return (str(kind), name), config, diagnostics
 
 
 def _labels(meta: Any) -> dict[str, str]:
@@ -233,11 +275,12 @@ def _deployed(
     workloads = [(path, doc) for path, doc in own if doc.get("kind") in WORKLOADS]
     names = {str(_map(doc.get("metadata")).get("name") or "").lower() for _, doc in docs.docs}
     for _, doc in docs.docs:
-        pod = _pod(doc) if doc.get("kind") in WORKLOADS else None
-        containers = [c for c in (pod.get("containers") or []) if isinstance(c, dict)] if pod else []
-        found = technology_for_image(str(containers[0].get("image") or "")) if containers else None
-        if found is not None:
-            docs.stores[str(_map(doc.get("metadata")).get("name") or "").lower()] = found[0]
+        remembered = _store_memo.get(id(doc))
+        if remembered is None or remembered[0] is not doc:
+            remembered = (doc, _store_technology(doc))
+            _remember(_store_memo, id(doc), remembered)
+        if remembered[1] is not None:
+            docs.stores[str(_map(doc.get("metadata")).get("name") or "").lower()] = remembered[1]
     for _, doc in workloads:
         try:
             _workload(ctx, doc, services, docs, names, result)
@@ -248,6 +291,14 @@ def _deployed(
             )
             if diagnostic not in result.diagnostics:
                 result.diagnostics.append(diagnostic)
+
+
+def _store_technology(doc: LineDict) -> str | None:
+    """The datastore technology of a workload document whose first container is one."""
+    pod = _pod(doc) if doc.get("kind") in WORKLOADS else None
+    containers = [c for c in (pod.get("containers") or []) if isinstance(c, dict)] if pod else []
+    found = technology_for_image(str(containers[0].get("image") or "")) if containers else None
+    return found[0] if found is not None else None
 
 
 def _workload(

@@ -25,6 +25,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "analyzer.extract.dotenv",
     "analyzer.extract.jsonconfig",
     "analyzer.extract.connectors",
+    "analyzer.extract.buildlibs",
     "analyzer.extract.source.python",
     "analyzer.extract.source.javascript",
     "analyzer.extract.source.java",

@@ -8,7 +8,9 @@ else to their default (origin ``config``); ``${ENV_VAR}`` with no default stays 
 
 Read: ``spring.datasource`` / ``spring.r2dbc`` URLs (JDBC and R2DBC) with username and password,
 ``spring.data.mongodb`` (uri or host/port/database), Redis (``spring.data.redis`` and the older
-``spring.redis``), ``spring.kafka.bootstrap-servers``, ``spring.rabbitmq``, ``spring.elasticsearch.uris``,
+``spring.redis``), Kafka brokers (``spring.kafka[.consumer|.producer|...].bootstrap-servers``, the
+Cloud Stream binder's ``brokers``, Micronaut's ``kafka.bootstrap.servers``), ``spring.rabbitmq``,
+``spring.elasticsearch.uris``,
 ``spring.jpa.hibernate.ddl-auto`` (marker), Flyway and Liquibase settings (migration tool marker),
 ``spring.application.name`` (another name of the service), actuator / OpenTelemetry settings
 (telemetry marker), and any other value that is an ``http(s)://`` URL (a configured call target).
@@ -46,6 +48,18 @@ from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, Sour
 
 NAME = "spring"
 
+# Where a Spring (or Micronaut) service names its Kafka brokers: the common setting, the client-specific
+# ones that override it (a service that sets only ``spring.kafka.consumer.bootstrap-servers`` still
+# connects), the Spring Cloud Stream binder, and Micronaut's ``kafka.bootstrap.servers``.
+_KAFKA_SERVER_KEYS = (
+    "spring.kafka.bootstrap-servers",
+    "spring.kafka.consumer.bootstrap-servers",
+    "spring.kafka.producer.bootstrap-servers",
+    "spring.kafka.streams.bootstrap-servers",
+    "spring.kafka.admin.bootstrap-servers",
+    "spring.cloud.stream.kafka.binder.brokers",
+    "kafka.bootstrap.servers",
+)
 _FILE = re.compile(r"^(application|bootstrap)(-(?P<profile>[\w.-]+))?\.(ya?ml|properties)$", re.I)
 # NOTE: neither part runs past the start of another "${": on "${${${..." or "${a:${a:..." without a
 # closing brace every start would otherwise scan to the end of the value (quadratic).
@@ -275,7 +289,8 @@ def extract(ctx: FileContext, text: str) -> ExtractResult:
         facts = result.facts
         if keys.get("spring.application.name"):
             name, _ = value("spring.application.name")
-            if name and "${" not in name and ctx.service and name != ctx.service:
+            # a config server's file for a client names that client, not the config server
+            if name and "${" not in name and ctx.service and name != ctx.service and service == ctx.service:
                 facts.append(ServiceDecl(ctx.service, ev("spring.application.name"), aliases=(name,)))
         for prefix in ("spring.datasource", "spring.r2dbc", "spring.datasource.hikari"):
             url_key = f"{prefix}.url" if f"{prefix}.url" in keys else f"{prefix}.jdbc-url"
@@ -481,17 +496,14 @@ def _nosql(service: str, keys: dict[str, str], value: Any, ev: Any, facts: list[
             facts.append(
                 Connection(service, info, ev(f"{prefix}.host", _detail(f"{prefix}.host", keys)), "config")
             )
-    if "spring.kafka.bootstrap-servers" in keys:
-        listed = parse_host_list(value("spring.kafka.bootstrap-servers")[0], "kafka")
-        if listed is not None:
-            facts.append(
-                Connection(
-                    service,
-                    listed,
-                    ev("spring.kafka.bootstrap-servers", _detail("spring.kafka.bootstrap-servers", keys)),
-                    "config",
-                )
-            )
+    seen_kafka: set[tuple[str, ...]] = set()
+    for kafka_key in _KAFKA_SERVER_KEYS:
+        if kafka_key not in keys:
+            continue
+        listed = parse_host_list(value(kafka_key)[0], "kafka")
+        if listed is not None and listed.hosts not in seen_kafka:
+            seen_kafka.add(listed.hosts)
+            facts.append(Connection(service, listed, ev(kafka_key, _detail(kafka_key, keys)), "config"))
     if "spring.rabbitmq.addresses" in keys:
         listed = parse_host_list(value("spring.rabbitmq.addresses")[0].replace("amqp://", ""), "rabbitmq")
         if listed is not None:

@@ -17,6 +17,7 @@ still happens is caught and becomes that statement's ``error``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 import time
@@ -347,8 +348,10 @@ def _parse(text: str, dialect: str) -> exp.Expression | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # the same query text recurs across files and call sites
 def analyze_sql(sql: str, dialect: str = "") -> tuple[SqlStatementFacts, ...]:
-    """Facts for every statement in ``sql`` (unparseable ones carry ``error``)."""
+    """Facts for every statement in ``sql`` (unparseable ones carry ``error``); remembered per
+    (text, dialect), which is safe because the facts are frozen."""
     results: list[SqlStatementFacts] = []
     statements = split_statements(sql)
     budget = current_limits().sql_max_millis

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from analyzer.extract.yamlfast import with_libyaml
 from analyzer.model.inputs import check_flow_depth
 from analyzer.model.limits import LimitExceeded, int_or_text, load_all_bounded
 
@@ -95,7 +96,7 @@ def _loader_for(path: str) -> type[yaml.SafeLoader]:
     Loader.add_constructor("tag:yaml.org,2002:int", int_or_text)  # 40,000 digits: text, not ValueError
     Loader.add_constructor("!override", compose_tag)
     Loader.add_constructor("!reset", compose_tag)
-    return Loader
+    return with_libyaml(Loader)  # the same constructors on libyaml's C parser (analyzer.extract.yamlfast)
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:

@@ -43,12 +43,14 @@ from analyzer.engine import (
 )
 from analyzer.enrich import enrich
 from analyzer.enrich.contexts import apply_codeowners
+from analyzer.extract import sidefiles
 from analyzer.extract.facts import Connection, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, ScanResult
 from analyzer.model.limits import using_limits
 from analyzer.model.paths import is_inside
 from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
+from analyzer.pipeline.cache import ExtractionCache
 from analyzer.pipeline.coverage import excerpts, not_read
 from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, MAX_FILE_BYTES, run_tasks
 from analyzer.pipeline.traces import read_traces
@@ -105,29 +107,30 @@ def build_model(
     config: Config,
     traces: Sequence[Path] = (),
     jobs: int | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[ArchGraph, list[Diagnostic]]:
     """Discover, extract, resolve and enrich: the architecture graph of ``root``."""
-    graph, diagnostics, _ = _build(root, config, traces, jobs)
+    graph, diagnostics, _ = _build(root, config, traces, jobs, cache_dir)
     return graph, diagnostics
 
 
 def _build(
-    root: Path, config: Config, traces: Sequence[Path], jobs: int | None
+    root: Path, config: Config, traces: Sequence[Path], jobs: int | None, cache_dir: Path | None = None
 ) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
     """The graph under the config's limits, with the untrusted settings it refused reported."""
     with using_limits(config.limits):
-        graph, diagnostics, files = _build_graph(root, config, traces, jobs)
+        graph, diagnostics, files = _build_graph(root, config, traces, jobs, cache_dir)
     return graph, [*config.refused, *diagnostics], files
 
 
 def _build_graph(
-    root: Path, config: Config, traces: Sequence[Path], jobs: int | None
+    root: Path, config: Config, traces: Sequence[Path], jobs: int | None, cache_dir: Path | None = None
 ) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
     root = root.resolve()
     found = discover(root, config)
     inventory = take_inventory(root, found, config)
     diagnostics = [*found.diagnostics, *inventory.diagnostics]
-    extractors = all_extractors()
+    extractors = all_extractors() if found.files else ()  # importing them costs (sqlglot, tree-sitter)
     phases: list[list[tuple[str, FileContext]]] = [[], []]
     for path in found.files:
         if not config.include_tests and (
@@ -144,14 +147,22 @@ def _build_graph(
                 phases[phase].append(
                     (extractor.name, FileContext(path, str(root), service, limits=config.limits))
                 )
-    facts, diags = run_tasks(phases[0], jobs)
-    diagnostics.extend(diags)
-    technologies = _service_technologies(facts)
-    second = [
-        (name, dataclasses.replace(ctx, technology=technologies.get(normalise(ctx.service), "")))
-        for name, ctx in phases[1]
-    ]
-    more, diags = run_tasks(second, jobs)
+    index = sidefiles.FileIndex(str(root), found.files)  # cross-file lookups, built once
+    sidefiles.install(index)
+    cache = ExtractionCache(cache_dir, index) if cache_dir is not None else None
+    try:
+        facts, diags = run_tasks(phases[0], jobs, cache)
+        diagnostics.extend(diags)
+        technologies = _service_technologies(facts)
+        second = [
+            (name, dataclasses.replace(ctx, technology=technologies.get(normalise(ctx.service), "")))
+            for name, ctx in phases[1]
+        ]
+        more, diags = run_tasks(second, jobs, cache)
+        if cache is not None:
+            cache.trim()
+    finally:
+        sidefiles.install(None)
     facts.extend(more)
     diagnostics.extend(diags)
     configured, diags = _config_traces(root, config)
@@ -256,12 +267,13 @@ def scan(
     baseline: Path | dict[str, object] | None = None,
     jobs: int | None = None,
     today: dt.date | None = None,
+    cache_dir: Path | None = None,
 ) -> ScanResult:
     """Scan a repository and evaluate the rules. Raises :class:`ConfigError` for a bad config."""
     root = root.resolve()
     if config is None:
         config = load_project_config(root, config_path)
-    graph, diagnostics, files = _build(root, config, traces, jobs)
+    graph, diagnostics, files = _build(root, config, traces, jobs, cache_dir)
     rules, diags = load_rules(config)
     diagnostics.extend(diags)
     failed = [d.path or d.message for d in diags if d.level == "error" and "failed to load" in d.message]

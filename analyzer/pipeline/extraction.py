@@ -16,12 +16,15 @@ import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
+from analyzer.extract import sidefiles
 from analyzer.extract.facts import ExtractResult, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import Diagnostic, DiagnosticLevel
 from analyzer.model.inputs import read_text_file
 from analyzer.model.limits import DEFAULT_LIMITS, LimitExceeded, using_limits
+from analyzer.pipeline.cache import ExtractionCache, recording
 
 # The largest file any extractor reads with the default limits (inline suppressions look no further).
 MAX_FILE_BYTES = max(DEFAULT_LIMITS.max_bytes(kind) for kind in ("code", "config", "sql"))
@@ -131,18 +134,42 @@ def run_one(task: tuple[str, FileContext]) -> ExtractResult:
     return result
 
 
+def run_recorded(task: tuple[str, FileContext]) -> tuple[ExtractResult, sidefiles.Deps]:
+    """:func:`run_one`, with what the extractor read besides its file (for the cache)."""
+    with recording(task[1].root) as deps:
+        result = run_one(task)
+    return result, deps
+
+
+def _start_worker(root: str, files: list[str]) -> None:
+    sidefiles.install(sidefiles.FileIndex(root, files))
+
+
 def run_tasks(
-    tasks: Sequence[tuple[str, FileContext]], jobs: int | None = None
+    tasks: Sequence[tuple[str, FileContext]], jobs: int | None = None, cache: ExtractionCache | None = None
 ) -> tuple[list[Fact], list[Diagnostic]]:
+    cached = [cache.lookup(name, ctx) for name, ctx in tasks] if cache is not None else [None] * len(tasks)
+    todo = [task for task, hit in zip(tasks, cached, strict=True) if hit is None]
+    runner = run_one if cache is None else run_recorded
+    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    index = sidefiles.current()
+    if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        start: tuple[Any, ...] = (index.root, sorted(index.files)) if index is not None else ()
+        initializer: Any = _start_worker if start else None
+        with ProcessPoolExecutor(max_workers=workers, initializer=initializer, initargs=start) as pool:
+            done: list[Any] = list(pool.map(runner, todo, chunksize=16))
+    else:
+        done = [runner(t) for t in todo]
+    fresh = iter(done)
     facts: list[Fact] = []
     diagnostics: list[Diagnostic] = []
-    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if workers > 1 and len(tasks) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(run_one, tasks, chunksize=16))
-    else:
-        results = [run_one(t) for t in tasks]
-    for res in results:
-        facts.extend(res.facts)
-        diagnostics.extend(res.diagnostics)
+    for (name, ctx), hit in zip(tasks, cached, strict=True):  # task order, cached or not: same output
+        if hit is None:
+            if cache is None:
+                hit = next(fresh)
+            else:
+                hit, deps = next(fresh)
+                cache.store(name, ctx, hit, deps)
+        facts.extend(hit.facts)
+        diagnostics.extend(hit.diagnostics)
     return facts, diagnostics

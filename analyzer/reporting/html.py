@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from analyzer.model import EdgeKind, NodeKind, ScanResult, Severity
-from analyzer.reporting.layout import BOX_H, BOX_W, GROUPINGS, layout
+from analyzer.reporting.layout import BOX_H, BOX_W, GROUPINGS, PLATFORM_KINDS, views
 from analyzer.resources import reports_dir
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
@@ -141,7 +141,11 @@ def render_html(result: ScanResult) -> str:
     per_node: Counter[str] = Counter()
     for f in result.active_findings:
         per_node.update(set(f.subjects))
-    drawing = layout(result.graph, dict(per_node))
+    drawings = views(result.graph, dict(per_node))
+    # NOTE: the page opens on the first grouping the system has (areas are what make 60 services
+    # readable), platform folded; the other drawings are precomputed and switched to in the page.
+    default_view = next((d for d in drawings if d.grouping and not d.unfolded), drawings[0])
+    drawing = drawings[0]
     metas = {m.id: m for m in result.rules}
     by_severity: list[tuple[str, list[tuple[str, list[Any]]]]] = []
     for severity in Severity:
@@ -157,9 +161,13 @@ def render_html(result: ScanResult) -> str:
         if ordered:
             by_severity.append((severity.value, ordered))
     groups = {
-        g: sorted({value for box in drawing.boxes for key, value in box.groups if key == g and value})
+        g: sorted(
+            {value for d in drawings for box in d.boxes for key, value in box.groups if key == g and value}
+        )
         for g in GROUPINGS
     }
+    groups[""] = []
+    platform_members = sorted(n.name for n in result.graph.nodes() if str(n.kind) in PLATFORM_KINDS)
     services = sorted(n.name for n in result.graph.nodes(NodeKind.SERVICE))
     counts = Counter(f.severity.value for f in result.active_findings)
     finding_services = {
@@ -168,7 +176,7 @@ def render_html(result: ScanResult) -> str:
         )
         for f in findings
     }
-    drawn = {box.id for box in drawing.boxes}
+    drawn = {box.id for box in drawing.boxes}  # the folded drawing: a platform subject has no box
     subject_names: dict[str, str] = {}
     subject_boxes: dict[str, str] = {}  # subject -> the box that shows it (a database's server)
     for f in findings:
@@ -188,7 +196,9 @@ def render_html(result: ScanResult) -> str:
         finding_services=finding_services,
         counts=counts,
         severities=[s.value for s in Severity],
-        drawing=drawing,
+        drawings=drawings,
+        default_view=default_view,
+        platform_members=platform_members,
         subject_names=subject_names,
         subject_boxes=subject_boxes,
         box_w=BOX_W,

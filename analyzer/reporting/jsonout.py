@@ -5,10 +5,10 @@ Deterministic: nodes and edges in id order, evidence in rank order, keys sorted.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from analyzer.model import ArchGraph, Evidence, Finding, ScanResult
+from analyzer.reporting import fastjson
 
 
 def _plain(value: Any) -> Any:
@@ -115,4 +115,4 @@ def render_json(result: ScanResult) -> str:
         "hidden_test_findings": result.hidden_test_findings,
         "merged_duplicates": result.merged_duplicates,
     }
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return fastjson.dumps(data)  # the bytes json.dumps(indent=2, sort_keys=True) writes

@@ -1,7 +1,10 @@
 """The system graph of the HTML report, laid out here (no JavaScript library, no network): a
 layered drawing (:mod:`analyzer.reporting.sugiyama`) of services, datastores, brokers, external
-systems and clients, with platform components folded into one box. Output is plain coordinates
-and SVG paths; the template draws them."""
+systems and clients. Platform components (gateways, registries, config servers, telemetry) are
+folded into one box or, unfolded, drawn with their ``routes_to``, ``configured_by``,
+``registers_with`` and ``reports_to`` edges; boxes may be grouped into areas by bounded context,
+team or namespace. Every combination is laid out here (:func:`views`), so the page only switches
+between precomputed drawings. Output is plain coordinates and SVG paths; the template draws them."""
 
 from __future__ import annotations
 
@@ -37,6 +40,17 @@ class Line:
     title: str
 
 
+@dataclass(frozen=True, slots=True)
+class Area:
+    """The translucent rectangle behind one group's boxes (top-left corner, size)."""
+
+    name: str
+    x: int
+    y: int
+    width: int
+    height: int
+
+
 @dataclass(slots=True)
 class Layout:
     boxes: list[Box] = field(default_factory=list)
@@ -44,6 +58,9 @@ class Layout:
     width: int = 400
     height: int = 200
     crossings: int = 0
+    areas: list[Area] = field(default_factory=list)
+    grouping: str = ""  # "" (no areas), context, team or namespace
+    unfolded: bool = False  # platform components drawn one by one
 
 
 def _edge_title(kind: str, source: str, target: str, attrs: Mapping[str, object]) -> str:
@@ -96,16 +113,61 @@ def _detail(graph: ArchGraph, nid: str) -> str:
     return detail
 
 
-def layout(graph: ArchGraph, finding_counts: dict[str, int]) -> Layout:
-    """Boxes and routed edges of the system graph (see :mod:`analyzer.reporting.sugiyama`)."""
+DRAWN_EDGES = (EdgeKind.CALLS, EdgeKind.CONNECTS, EdgeKind.PUBLISHES, EdgeKind.CONSUMES)
+PLATFORM_EDGES = (EdgeKind.ROUTES_TO, EdgeKind.CONFIGURED_BY, EdgeKind.REGISTERS_WITH, EdgeKind.REPORTS_TO)
+
+
+def groupings(graph: ArchGraph) -> list[str]:
+    """The groupings some drawn node has a value for, in :data:`GROUPINGS` order."""
+    kinds = (*DRAWN_KINDS, *PLATFORM_KINDS)
+    return [g for g in GROUPINGS if any(n.attrs.get(g) for n in graph.nodes() if str(n.kind) in kinds)]
+
+
+def views(graph: ArchGraph, finding_counts: dict[str, int]) -> list[Layout]:
+    """Every drawing the page can switch to: no grouping and each grouping the graph has, each
+    with platform components folded and (when there are any) unfolded."""
+    has_platform = any(str(n.kind) in PLATFORM_KINDS for n in graph.nodes())
+    return [
+        layout(graph, finding_counts, grouping, unfolded)
+        for grouping in ("", *groupings(graph))
+        for unfolded in ((False, True) if has_platform else (False,))
+    ]
+
+
+def _clusters(
+    graph: ArchGraph, boxes: list[str], edges: list[tuple[str, str]], grouping: str
+) -> dict[str, str]:
+    """Each box's group; a datastore only its services of one group use joins that group."""
+    clusters = {n: str(graph.node(n).attrs.get(grouping) or "") for n in boxes if n in graph}
+    users: dict[str, set[str]] = {}
+    for source, target in edges:
+        users.setdefault(target, set()).add(clusters.get(source, ""))
+    for n in boxes:
+        if not clusters.get(n) and n in graph and graph.node(n).kind == NodeKind.DATASTORE:
+            used_by = users.get(n, set())
+            if len(used_by) == 1 and "" not in used_by:
+                clusters[n] = next(iter(used_by))
+    return clusters
+
+
+def layout(
+    graph: ArchGraph, finding_counts: dict[str, int], grouping: str = "", unfolded: bool = False
+) -> Layout:
+    """Boxes and routed edges of the system graph (see :mod:`analyzer.reporting.sugiyama`);
+    ``grouping`` (context, team, namespace) draws areas, ``unfolded`` shows platform components."""
     drawn = {n.id for n in graph.nodes() if str(n.kind) in DRAWN_KINDS}
     platform = {n.id for n in graph.nodes() if str(n.kind) in PLATFORM_KINDS}
+    if unfolded:
+        drawn, platform = drawn | platform, set()
     boxes_needed = sorted(drawn | ({PLATFORM_BOX} if platform else set()))
     edges: list[tuple[str, str]] = []
     meta: list[tuple[str, bool, str]] = []
     seen: set[tuple[str, str, str]] = set()
+    kinds = (*DRAWN_EDGES, *PLATFORM_EDGES) if unfolded else DRAWN_EDGES
+    hubs: list[str | None] = []
+    platform_ids = {n.id for n in graph.nodes() if str(n.kind) in PLATFORM_KINDS}
     for edge in graph.edges():
-        if edge.kind not in (EdgeKind.CALLS, EdgeKind.CONNECTS, EdgeKind.PUBLISHES, EdgeKind.CONSUMES):
+        if edge.kind not in kinds:
             continue
         source = _box_of(graph, edge.source, drawn, platform)
         target = _box_of(graph, edge.target, drawn, platform)
@@ -119,13 +181,17 @@ def layout(graph: ArchGraph, finding_counts: dict[str, int]) -> Layout:
         runtime_only = bool(attrs.get("runtime")) and not attrs.get("static")
         names = [graph.node(x).name if x in graph else "platform" for x in (source, target)]
         edges.append((source, target))
+        # A platform component's edges are bundled at its end (see sugiyama's edge concentration).
+        hubs.append(next((x for x in (target, source) if x == PLATFORM_BOX or x in platform_ids), None))
         meta.append((str(edge.kind), runtime_only, _edge_title(str(edge.kind), names[0], names[1], attrs)))
     group: dict[str, str] = {}
     for nid in drawn:
         props = graph.node(nid).attrs
         group[nid] = str(props.get("context") or props.get("team") or props.get("namespace") or "")
-    placed = layered_layout(boxes_needed, edges, SIZE, group)
-    result = Layout()
+    clusters = _clusters(graph, boxes_needed, edges, grouping) if grouping else None
+    placed = layered_layout(boxes_needed, edges, SIZE, group, clusters=clusters, hubs=hubs)
+    result = Layout(grouping=grouping, unfolded=unfolded)
+    result.areas = [Area(name, *rect) for name, rect in placed.areas.items()]
     for nid in boxes_needed:
         x, y = placed.positions[nid]
         if nid == PLATFORM_BOX:

@@ -78,14 +78,17 @@ def _near_end(p: Point, line: list[Point], radius: float = 4.0) -> bool:
     return any(abs(p[0] - q[0]) <= radius and abs(p[1] - q[1]) <= radius for q in (line[0], line[-1]))
 
 
-def count_crossings(paths: Sequence[str]) -> int:
-    """Pairs of edge segments that cross (each pair of edges may cross more than once)."""
+def count_crossings(paths: Sequence[str], distinct: bool = False) -> int:
+    """Pairs of edge segments that cross (each pair of edges may cross more than once); with
+    ``distinct``, the places where lines cross (rounded to 2 px): bundled edges that share a
+    line cross another line once where the eye sees one crossing, not once per edge."""
     lines = [polyline(p) for p in paths]
     boxes = [
         (min(x for x, _ in ln), min(y for _, y in ln), max(x for x, _ in ln), max(y for _, y in ln))
         for ln in lines
     ]
     total = 0
+    places: set[tuple[int, int]] = set()
     for i in range(len(lines)):
         for j in range(i + 1, len(lines)):
             a, b = boxes[i], boxes[j]
@@ -96,7 +99,8 @@ def count_crossings(paths: Sequence[str]) -> int:
                     hit = _cross(lines[i][s], lines[i][s + 1], lines[j][t], lines[j][t + 1])
                     if hit and not _near_end(hit, lines[i]) and not _near_end(hit, lines[j]):
                         total += 1
-    return total
+                        places.add((round(hit[0] / 2), round(hit[1] / 2)))
+    return len(places) if distinct else total
 
 
 def count_through_boxes(paths: Sequence[str], ends: Sequence[tuple[str, str]], rects: Sequence[Rect]) -> int:

@@ -20,7 +20,6 @@ category or ``archconform/<scanned path>/``.
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +33,7 @@ from analyzer.model import (
     Severity,
     SourceKind,
 )
+from analyzer.reporting import fastjson
 
 INFORMATION_URI = "https://github.com/archconform/archconform"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -308,4 +308,4 @@ def render_sarif(result: ScanResult, include_suppressed: bool = False) -> str:
         "columnKind": "unicodeCodePoints",
     }
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return fastjson.dumps(document)  # the bytes json.dumps(indent=2, sort_keys=True) writes

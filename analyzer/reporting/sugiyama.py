@@ -14,6 +14,10 @@ JavaScript dependency for a graph of at most a few hundred boxes. The classic fo
    their neighbours while keeping their order and spacing (boxes wide, dummies narrow), then
    edges are routed through their dummies, leaving and entering boxes at spread ports.
 
+With ``clusters`` (a bounded context, a team, a namespace per node) each cluster becomes a
+horizontal band: its nodes stay contiguous in every layer, bands never interleave, and each band's
+area (the rectangle behind its members, room for a label on top) overlaps no other.
+
 Positions are integers in SVG user units; :func:`layered_layout` returns boxes and paths.
 """
 
@@ -24,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 DUMMY = "\x00d"  # dummy ids start with this (never a graph id)
+AREA_HEAD, AREA_FOOT, AREA_SIDE = 24, 10, 14  # a cluster's area around its boxes: label on top
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,7 @@ class Placement:
     width: int = 0
     height: int = 0
     crossings: int = 0  # between adjacent layers, after ordering (the optimised measure)
+    areas: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # cluster: x, y, w, h
 
 
 def _break_cycles(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[bool]:
@@ -134,8 +140,12 @@ def _pair_crossings(u: str, v: str, pos: Mapping[str, int], links: Mapping[str, 
     )
 
 
-def _transpose(order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]]) -> None:
-    """Swap neighbours in a layer while that removes crossings with both adjacent layers."""
+def _transpose(
+    order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]],
+    band: Mapping[str, str] | None = None,
+) -> None:  # fmt: skip
+    """Swap neighbours in a layer while that removes crossings with both adjacent layers (never
+    two nodes of different bands: a band stays contiguous)."""
     improved = True
     rounds = 0
     while improved and rounds < 6:
@@ -146,6 +156,8 @@ def _transpose(order: list[list[str]], down: Mapping[str, list[str]], up: Mappin
             below = {n: p for p, n in enumerate(order[i + 1])} if i + 1 < len(order) else {}
             for j in range(len(layer) - 1):
                 u, v = layer[j], layer[j + 1]
+                if band is not None and band.get(u, "") != band.get(v, ""):
+                    continue
                 now = _pair_crossings(u, v, above, up) + _pair_crossings(u, v, below, down)
                 swapped = _pair_crossings(v, u, above, up) + _pair_crossings(v, u, below, down)
                 if swapped < now:
@@ -155,8 +167,11 @@ def _transpose(order: list[list[str]], down: Mapping[str, list[str]], up: Mappin
 
 def _reduce_crossings(
     order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]],
-    group: Mapping[str, str], sweeps: int,
+    group: Mapping[str, str], sweeps: int, band_rank: Mapping[str, int] | None = None,
 ) -> tuple[list[list[str]], int]:  # fmt: skip
+    """Barycentre sweeps; with ``band_rank`` (node: rank of its band) bands keep their order and
+    only nodes within a band move."""
+    rank = band_rank or {}
     best = [list(layer) for layer in order]
     best_count = _total_crossings(best, down)
     current = [list(layer) for layer in order]
@@ -174,10 +189,10 @@ def _reduce_crossings(
                 pos: dict[str, int] = pos,
                 old: dict[str, int] = old,
                 neighbours: Mapping[str, list[str]] = neighbours,
-            ) -> tuple[float, str, str]:
+            ) -> tuple[int, float, str, str]:
                 ranks = [pos[m] for m in neighbours.get(node, ()) if m in pos]
                 centre = sum(ranks) / len(ranks) if ranks else float(old[node])
-                return (centre, group.get(node, ""), node)
+                return (rank.get(node, 0), centre, group.get(node, ""), node)
 
             current[i].sort(key=key)
         count = _total_crossings(current, down)
@@ -185,7 +200,10 @@ def _reduce_crossings(
             best, best_count = [list(layer) for layer in current], count
         if best_count == 0:
             break
-    _transpose(best, down, up)
+    if band_rank is None:
+        _transpose(best, down, up)
+    else:
+        _transpose(best, down, up, {n: str(r) for n, r in band_rank.items()})
     return best, _total_crossings(best, down)
 
 
@@ -233,6 +251,76 @@ def _assign_y(
     return y
 
 
+def _bands(chains: Sequence[Sequence[str]], clusters: Mapping[str, str]) -> dict[str, str]:
+    """The band of every node, dummies included: a dummy of an edge inside a cluster is in that
+    cluster; of an edge between two, in the nearer end's (an end outside any cluster gives way)."""
+    band: dict[str, str] = {}
+    for chain in chains:
+        first, last = clusters.get(chain[0], ""), clusters.get(chain[-1], "")
+        band[chain[0]], band[chain[-1]] = first, last
+        for k in range(1, len(chain) - 1):
+            nearer = first if 2 * k <= len(chain) - 1 else last
+            band[chain[k]] = nearer or first or last
+    return band
+
+
+def _band_ranks(order: list[list[str]], band: Mapping[str, str]) -> dict[str, int]:
+    """Bands top to bottom by the mean relative place of their nodes in the unconstrained order."""
+    places: dict[str, list[float]] = {}
+    for layer in order:
+        for i, n in enumerate(layer):
+            places.setdefault(band.get(n, ""), []).append((i + 0.5) / len(layer))
+    ranked = sorted(places, key=lambda b: (sum(places[b]) / len(places[b]), b))
+    return {b: r for r, b in enumerate(ranked)}
+
+
+def _stack_bands(
+    order: list[list[str]], neighbours: Mapping[str, list[str]], size: Size,
+    band: Mapping[str, str], ranks: Mapping[str, int],
+) -> dict[str, float]:  # fmt: skip
+    """Vertical centres band by band: each band is placed on its own (pulled by neighbours inside
+    it), then the bands are stacked with room for an area label above each named one."""
+    centre: dict[str, float] = {}
+    top = float(size.pad)
+    for name in sorted(ranks, key=lambda b: ranks[b]):
+        sub = [[n for n in layer if band.get(n, "") == name] for layer in order]
+        members = {n for layer in sub for n in layer}
+        if not members:
+            continue
+        inside = {n: [m for m in neighbours.get(n, ()) if m in members] for n in members}
+        y = _assign_y(sub, inside, size)
+        half = {n: 0.0 if n.startswith(DUMMY) else size.height / 2 for n in y}
+        low = min(y[n] - half[n] for n in y)
+        high = max(y[n] + half[n] for n in y)
+        head, foot = (AREA_HEAD, AREA_FOOT) if name else (0, 0)
+        for n in y:
+            centre[n] = y[n] - low + top + head
+        top += head + (high - low) + foot + size.gap_y
+    return centre
+
+
+def _areas(
+    layer: Mapping[str, int], centre: Mapping[str, float], clusters: Mapping[str, str],
+    column_x: Sequence[int], size: Size,
+) -> dict[str, tuple[int, int, int, int]]:  # fmt: skip
+    """The rectangle behind each cluster's boxes (x, y, width, height), label room on top."""
+    spans: dict[str, list[float]] = {}
+    for n, name in clusters.items():
+        if not name or n not in layer:
+            continue
+        x0, x1 = column_x[layer[n]], column_x[layer[n]] + size.width
+        y0, y1 = centre[n] - size.height / 2, centre[n] + size.height / 2
+        s = spans.setdefault(name, [x0, y0, x1, y1])
+        s[:] = [min(s[0], x0), min(s[1], y0), max(s[2], x1), max(s[3], y1)]
+    return {
+        name: (
+            round(x0 - AREA_SIDE), round(y0 - AREA_HEAD),
+            round(x1 - x0 + 2 * AREA_SIDE), round(y1 - y0 + AREA_HEAD + AREA_FOOT),
+        )
+        for name, (x0, y0, x1, y1) in sorted(spans.items())
+    }  # fmt: skip
+
+
 def _ports(points_by_edge: list[list[tuple[float, float]]], ends: list[tuple[str, str]], size: Size,
            centre: Mapping[str, float]) -> None:  # fmt: skip
     """Spread the edges leaving (and entering) one box side over 70% of its height, in the order
@@ -273,10 +361,14 @@ def layered_layout(
     size: Size,
     group: Mapping[str, str] | None = None,
     sweeps: int = 24,
+    clusters: Mapping[str, str] | None = None,
+    hubs: Sequence[str | None] | None = None,
 ) -> Placement:
     """Lay out ``nodes`` left to right by layers; ``edges`` are (source, target) pairs of node ids
     (parallel duplicates and self-loops are the caller's to drop). ``group`` keeps nodes of one
-    group (a bounded context, a team) together where crossings do not decide."""
+    group (a bounded context, a team) together where crossings do not decide; ``clusters`` (node:
+    cluster name, "" or absent for none) draws each cluster as a band with an area (``areas``);
+    ``hubs`` names, per edge, an end whose edges are bundled (or None)."""
     group = dict(group or {})
     nodes = sorted(set(nodes))
     reverse = _break_cycles(nodes, edges)
@@ -285,12 +377,21 @@ def layered_layout(
     # Dummy chains for long edges.
     chains: list[list[str]] = []
     all_layer = dict(layer)
+    hub_of: dict[str, str] = {}  # a shared dummy: the hub its bundle runs to or from
     for index, (u, v) in enumerate(dag):
         chain = [u]
+        hub = hubs[index] if hubs else None
         for step in range(layer[u] + 1, layer[v]):
-            dummy = f"{DUMMY}{index}:{step}"
+            # Edge concentration: the edges of one hub share their dummies layer by layer, so
+            # sixty "registers with the registry" edges run as one line where they overlap.
+            if hub is not None and hub in (u, v):
+                dummy = f"{DUMMY}{'>' if hub == v else '<'}{hub}:{step}"
+                hub_of[dummy] = hub
+                group[dummy] = group.get(hub, "")
+            else:
+                dummy = f"{DUMMY}{index}:{step}"
+                group[dummy] = group.get(u, "") if step - layer[u] <= layer[v] - step else group.get(v, "")
             all_layer[dummy] = step
-            group[dummy] = group.get(u, "") if step - layer[u] <= layer[v] - step else group.get(v, "")
             chain.append(dummy)
         chain.append(v)
         chains.append(chain)
@@ -298,20 +399,32 @@ def layered_layout(
     up: dict[str, list[str]] = {}
     for chain in chains:
         for a, b in itertools.pairwise(chain):
-            down.setdefault(a, []).append(b)
-            up.setdefault(b, []).append(a)
+            if b not in down.setdefault(a, []):  # shared dummies: each link once
+                down[a].append(b)
+                up.setdefault(b, []).append(a)
     depth = max(all_layer.values(), default=-1) + 1
     order: list[list[str]] = [[] for _ in range(depth)]
     for n in sorted(all_layer, key=lambda n: (group.get(n, ""), n)):
         order[all_layer[n]].append(n)
     order, crossings = _reduce_crossings(order, down, up, group, sweeps)
     neighbours = {n: [*down.get(n, ()), *up.get(n, ())] for n in all_layer}
-    centre = _assign_y(order, neighbours, size)
-    top = min((centre[n] - (0 if n.startswith(DUMMY) else size.height / 2) for n in centre), default=0.0)
-    for n in centre:
-        centre[n] += size.pad - top
+    if clusters:
+        band = _bands(chains, clusters)
+        band.update({d: clusters.get(h, "") for d, h in hub_of.items()})
+        ranks = _band_ranks(order, band)
+        band_rank = {n: ranks[band.get(n, "")] for n in all_layer}
+        order = [sorted(layer, key=lambda n: band_rank[n]) for layer in order]  # stable: keeps order
+        order, crossings = _reduce_crossings(order, down, up, group, sweeps, band_rank)
+        centre = _stack_bands(order, neighbours, size, band, ranks)
+    else:
+        centre = _assign_y(order, neighbours, size)
+        top = min((centre[n] - (0 if n.startswith(DUMMY) else size.height / 2) for n in centre), default=0.0)
+        for n in centre:
+            centre[n] += size.pad - top
     column_x = [size.pad + i * (size.width + size.gap_x) for i in range(depth)]
     placement = Placement(crossings=crossings)
+    if clusters:
+        placement.areas = _areas(layer, centre, clusters, column_x, size)
     for n in nodes:
         placement.positions[n] = (column_x[layer[n]], round(centre[n] - size.height / 2))
     placement.layers = dict(layer)
@@ -337,6 +450,7 @@ def layered_layout(
         placement.paths.append(_path(points, inside))
     bottom = float(max((y + size.height for _, y in placement.positions.values()), default=0))
     bottom = max([bottom, *(y for pts in placement.points for _, y in pts)])
+    bottom = max([bottom, *(y + h for _, y, _, h in placement.areas.values())])
     placement.width = size.pad * 2 + depth * (size.width + size.gap_x) - size.gap_x
     placement.height = int(bottom) + size.pad
     return placement

@@ -162,6 +162,10 @@ class Resolver:
         if key in LOCAL_HOSTS or host.lower() in LOCAL_HOSTS:
             # NOTE: localhost means "my own machine": two services' localhost databases are not shared.
             return "store", f"localhost@{acting_service or 'repo'}"
+        if key not in self.stores.canonical and key in self.services.canonical:
+            # A name written exactly wins over one matched only after stripping a suffix
+            # (``basket-api`` is the service, not the ``basketdata`` store).
+            return "service", self.services.canonical[key]
         store = self.stores.lookup(host)
         if store is not None:
             return "store", store
@@ -324,6 +328,10 @@ def build_graph(
         _migration(r, fact)
 
     # 5. messaging, credentials, markers, operations
+    for fact in by_type[Marker]:
+        assert isinstance(fact, Marker)
+        if fact.key in ("messaging_client", "database_client"):
+            _client_library(r, fact)
     for fact in by_type[Message]:
         assert isinstance(fact, Message)
         _message(r, fact)
@@ -819,9 +827,35 @@ def _migration(r: Resolver, fact: Migration) -> None:
             return
 
 
+def _client_library(r: Resolver, fact: Marker) -> None:
+    """A messaging client or database driver the service builds in connects at start-up: to the
+    system's one broker or datastore of that technology, when the service names none of its own."""
+    service_id = r.service_node(fact.subject)
+    if not service_id.startswith("service:"):
+        return
+    technology = fact.value
+    kind = NodeKind.BROKER if fact.key == "messaging_client" else NodeKind.DATASTORE
+    for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS):
+        target = r.graph.node(e.target)
+        store = str(target.attrs.get("datastore") or e.target.split(":", 1)[1])
+        if (r.store_tech.get(store) or target.attrs.get("technology")) == technology:
+            return
+    stores = [n.id for n in r.graph.nodes(kind) if n.attrs.get("technology") == technology]
+    if len(stores) != 1:
+        return
+    store = stores[0].split(":", 1)[1]
+    info = ConnectionInfo(technology, (), None, raw_scheme="library")
+    _link_store(r, fact.subject, service_id, store, info, fact.evidence, "library", "client library")
+
+
 def _message(r: Resolver, fact: Message) -> None:
     service_id = r.service_node(fact.service)
     system = normalise(fact.system) or "unknown"
+    named = r.stores.lookup(fact.system) if fact.system else None
+    if named is not None and r.store_role.get(named) == "broker" and r.store_tech.get(named):
+        # The message names a broker by another of its names (a Dapr pub/sub component): the topic
+        # is of that broker's technology, and lives on it.
+        system = r.store_tech[named]
     topic_id = r.graph.add_node(
         NodeKind.TOPIC, system, fact.topic, name=fact.topic, attrs={"system": system, "topic": fact.topic}
     )
@@ -838,6 +872,12 @@ def _message(r: Resolver, fact: Message) -> None:
         for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS)
         if e.target.startswith("broker:") and r.graph.node(e.target).attrs.get("technology") == system
     ]
+    if named is not None and r.store_role.get(named) == "broker":
+        brokers = [r.store_node(named)]
+    if not brokers:
+        # The service names no broker of its own (a client library's default, a setting read at run
+        # time): a system that runs exactly one broker of that technology holds the topic there.
+        brokers = [n.id for n in r.graph.nodes(NodeKind.BROKER) if n.attrs.get("technology") == system]
     if len(brokers) == 1:
         r.graph.add_edge(EdgeKind.CONTAINS, brokers[0], topic_id)
 

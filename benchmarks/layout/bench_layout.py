@@ -1,5 +1,7 @@
 """Edge crossings and edges drawn through boxes: the column layout the report used before
-(commit 3fdc2cd) against the layered layout, on generated systems of 20, 60 and 120 services.
+(commit 3fdc2cd) against the layered layout, on generated systems of 20, 60 and 120 services;
+then the layered layout with its bounded contexts drawn as areas (overlapping pairs of areas
+counted) and with the platform components unfolded.
 
     .venv/bin/python benchmarks/layout/bench_layout.py [--services 60] [--seed 7]
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import subprocess
 import sys
 import tempfile
@@ -43,6 +46,15 @@ def _old_layout():  # type: ignore[no-untyped-def]
     return module
 
 
+def overlapping_areas(drawing) -> int:  # type: ignore[no-untyped-def]
+    """Pairs of group areas whose rectangles overlap."""
+    return sum(
+        1
+        for a, b in itertools.combinations(getattr(drawing, "areas", []), 2)
+        if a.x < b.x + b.width and b.x < a.x + a.width and a.y < b.y + b.height and b.y < a.y + a.height
+    )
+
+
 def measure(drawing, box_w: int, box_h: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     rects = [Rect(b.id, b.x, b.y, box_w, box_h) for b in drawing.boxes]
     paths = [line.path for line in drawing.lines]
@@ -50,6 +62,7 @@ def measure(drawing, box_w: int, box_h: int) -> dict[str, float]:  # type: ignor
     return {
         "edges": len(paths),
         "crossings": count_crossings(paths),
+        "places": count_crossings(paths, distinct=True),
         "through_boxes": count_through_boxes(paths, ends, rects),
         "width": drawing.width,
         "height": drawing.height,
@@ -62,20 +75,29 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     old = _old_layout()
-    print("| services | edges | layout | crossings | edges through boxes | size (px) | time |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| services | edges | layout | crossings (places) | edges through boxes "
+        "| areas (overlapping) | size (px) | time |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for count in args.services:
-        graph = system_graph(count, args.seed)
-        for label, fn, w, h in (
-            ("before", old.layout, old.BOX_W, old.BOX_H),
-            ("after", layout, BOX_W, BOX_H),
-        ):
+        graph = system_graph(count, args.seed, platform=True)
+        runs = (
+            ("before", lambda g: old.layout(g, {}), old.BOX_W, old.BOX_H),
+            ("after", lambda g: layout(g, {}), BOX_W, BOX_H),
+            ("after, by context", lambda g: layout(g, {}, "context"), BOX_W, BOX_H),
+            ("after, platform unfolded", lambda g: layout(g, {}, "", True), BOX_W, BOX_H),
+            ("after, by context, platform unfolded", lambda g: layout(g, {}, "context", True), BOX_W, BOX_H),
+        )
+        for label, fn, w, h in runs:
             start = time.perf_counter()
-            drawing = fn(graph, {})
+            drawing = fn(graph)
             took = time.perf_counter() - start
             m = measure(drawing, w, h)
+            areas = len(getattr(drawing, "areas", []))
             print(
-                f"| {count} | {m['edges']} | {label} | {m['crossings']} | {m['through_boxes']} "
+                f"| {count} | {m['edges']} | {label} | {m['crossings']} ({m['places']}) "
+                f"| {m['through_boxes']} | {areas} ({overlapping_areas(drawing)}) "
                 f"| {m['width']}×{m['height']} | {took * 1000:.0f} ms |"
             )
 

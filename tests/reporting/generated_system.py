@@ -7,8 +7,10 @@ import random
 from analyzer.model import ArchGraph, EdgeKind, Evidence, Location, NodeKind, SourceKind
 
 
-def system_graph(services: int = 60, seed: int = 7) -> ArchGraph:
-    """A generated system of ``services`` services in bounded contexts (deterministic)."""
+def system_graph(services: int = 60, seed: int = 7, platform: bool = False) -> ArchGraph:
+    """A generated system of ``services`` services in bounded contexts (deterministic); with
+    ``platform``, a gateway routing to some services, and a config server, a registry and a
+    telemetry backend every service uses (as in the Spring Cloud systems)."""
     rng = random.Random(seed)
     graph = ArchGraph()
     ev = [Evidence(SourceKind.COMPOSE, Location("docker-compose.yml", 1))]
@@ -48,4 +50,15 @@ def system_graph(services: int = 60, seed: int = 7) -> ArchGraph:
         broker = graph.add_node(NodeKind.BROKER, b, attrs={"technology": b}, evidence=ev)
         for sid in rng.sample(ids, services // 4):
             graph.add_edge(rng.choice([EdgeKind.PUBLISHES, EdgeKind.CONSUMES]), sid, broker, evidence=ev)
+    if platform:
+        kinds = {"gateway": EdgeKind.ROUTES_TO, "config-server": EdgeKind.CONFIGURED_BY,
+                 "registry": EdgeKind.REGISTERS_WITH, "telemetry": EdgeKind.REPORTS_TO}  # fmt: skip
+        for name, kind in kinds.items():
+            node = graph.add_node(NodeKind.PLATFORM, name, attrs={"role": name}, evidence=ev)
+            if kind == EdgeKind.ROUTES_TO:
+                for sid in rng.sample(ids, max(1, services // 6)):
+                    graph.add_edge(kind, node, sid, evidence=ev)
+            else:
+                for sid in ids:
+                    graph.add_edge(kind, sid, node, evidence=ev)
     return graph

@@ -64,3 +64,34 @@ def test_platform_components_fold_into_one_box() -> None:
     (platform,) = [b for b in drawing.boxes if b.id == PLATFORM_BOX]
     assert platform.members == ("config-server", "eureka") and platform.detail == "2 components"
     assert [(line.source, line.target) for line in drawing.lines] == [("service:orders", PLATFORM_BOX)]
+
+
+def test_group_areas_hold_their_boxes_and_never_overlap() -> None:
+    graph = system_graph(60, seed=7, platform=True)
+    for unfolded in (False, True):
+        drawing = layout(graph, {}, "context", unfolded)
+        assert len(drawing.areas) == 10
+        for a, b in itertools.combinations(drawing.areas, 2):
+            apart_x = a.x + a.width <= b.x or b.x + b.width <= a.x
+            apart_y = a.y + a.height <= b.y or b.y + b.height <= a.y
+            assert apart_x or apart_y, (a, b)
+        where = {area.name: area for area in drawing.areas}
+        for box in drawing.boxes:
+            context = dict(box.groups)["context"]
+            inside = [
+                name for name, a in where.items()
+                if a.x <= box.x and box.x + BOX_W <= a.x + a.width and a.y <= box.y and box.y + BOX_H <= a.y + a.height
+            ]  # fmt: skip
+            assert inside == ([context] if context else inside), (box.id, inside)
+
+
+def test_platform_components_unfold_with_their_edges_laid_out() -> None:
+    graph = system_graph(20, seed=7, platform=True)
+    drawing = layout(graph, {}, "", unfolded=True)
+    names = {b.name for b in drawing.boxes if b.kind == "platform"}
+    assert names == {"gateway", "config-server", "registry", "telemetry"}
+    kinds = {line.kind for line in drawing.lines}
+    assert {"routes_to", "configured_by", "registers_with", "reports_to"} <= kinds
+    rects = [Rect(b.id, b.x, b.y, BOX_W, BOX_H) for b in drawing.boxes]
+    paths = [line.path for line in drawing.lines]
+    assert count_through_boxes(paths, [(ln.source, ln.target) for ln in drawing.lines], rects) == 0

@@ -233,6 +233,66 @@ def test_html_in_a_real_browser(tmp_path: Path) -> None:
     assert 'data-matches="1"' in found and 'class="node service match"' in found
 
 
+def _grouped_result() -> ScanResult:
+    """Three services in two bounded contexts, a database, and two platform components."""
+    g = ArchGraph()
+    e = [ev("compose.yaml", 1)]
+    ids = [
+        g.add_node(NodeKind.SERVICE, name, attrs={"context": ctx}, evidence=e)
+        for name, ctx in (("orders", "sales"), ("billing", "sales"), ("stock", HOSTILE))
+    ]
+    store = g.add_node(NodeKind.DATASTORE, "orders-db", attrs={"technology": "postgresql"}, evidence=e)
+    g.add_edge(EdgeKind.CALLS, ids[0], ids[1], evidence=e)
+    g.add_edge(EdgeKind.CALLS, ids[0], ids[2], evidence=e)
+    g.add_edge(EdgeKind.CONNECTS, ids[0], store, evidence=e)
+    gateway = g.add_node(NodeKind.PLATFORM, "gateway", evidence=e)
+    config = g.add_node(NodeKind.PLATFORM, "config-server", evidence=e)
+    g.add_edge(EdgeKind.ROUTES_TO, gateway, ids[0], evidence=e)
+    for sid in ids:
+        g.add_edge(EdgeKind.CONFIGURED_BY, sid, config, evidence=e)
+    return ScanResult(g, [], [], [], "1.2.3", "shop", [])
+
+
+def test_html_precomputes_every_grouping_and_platform_fold() -> None:
+    page = render_html(_grouped_result())
+    assert page.count('<g class="view"') == 4  # (none, context) × (folded, unfolded)
+    assert '<g class="view" data-grouping="context" data-unfolded="0"' in page  # shown first
+    assert page.count('class="node platform folded"') == 2 and 'aria-expanded="false"' in page
+    assert HOSTILE not in page and 'data-area="&lt;script&gt;' in page
+    assert 'id="platform-toggle" aria-pressed="false"' in page
+
+
+@pytest.mark.browser
+def test_html_grouping_and_platform_fold_in_a_real_browser(tmp_path: Path) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.fail("chromium is not installed: run 'make browser-deps' (make test does)")
+    page = tmp_path / "report.html"
+    page.write_text(render_html(_grouped_result()), encoding="utf-8")
+
+    def dom(fragment: str) -> str:
+        run = subprocess.run(
+            [
+                browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                "--virtual-time-budget=2000", "--dump-dom", page.as_uri() + fragment,
+            ],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr[-2000:]
+        return run.stdout
+
+    opened = dom("")
+    assert 'data-areas="2"' in opened and 'data-groups="2"' in opened
+    # Enter on the folded box unfolds (2 platform boxes), the button folds back; the select
+    # switches to no grouping (no areas).
+    checked = dom("#selftest")
+    assert 'data-test-platform="2/true"' in checked
+    assert 'data-test-grouping="none/0"' in checked
+    linked = dom("#group=&platform=open")
+    assert 'data-view="none+platform"' in linked and 'aria-pressed="true"' in linked
+
+
 def test_reports_link_evidence_when_the_source_url_is_known() -> None:
     result = build_result()
     result.source_url = "https://github.com/acme/shop/blob/abc123"

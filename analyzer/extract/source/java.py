@@ -563,6 +563,12 @@ class _Walker:
         body = node.child_by_field_name("body")
         if body is None:
             return
+        # Micronaut RabbitMQ: the method annotation each class annotation gives a destination in
+        annotations_pairs = {
+            (method_kind, class_kind)
+            for class_kind, method_kind in (("RabbitClient", "Binding"), ("RabbitListener", "Queue"))
+            if class_kind in annotations
+        }
         for method in body.named_children:
             if method.type != "method_declaration":
                 continue
@@ -608,6 +614,38 @@ class _Walker:
                                 scan.service, "compensation", method_name, scan.evidence(method, method_name)
                             )
                         )
+                elif (
+                    kind == "Topic" and ("KafkaClient" in annotations or "KafkaListener" in annotations)
+                ) or (
+                    (kind, "RabbitClient") in annotations_pairs
+                    or (kind, "RabbitListener") in annotations_pairs
+                ):
+                    # Micronaut: @Topic / @Binding / @Queue on a method of a @KafkaClient /
+                    # @RabbitClient interface publish; of a @KafkaListener / @RabbitListener class consume.
+                    listener = "KafkaListener" in annotations or "RabbitListener" in annotations
+                    system = "kafka" if kind == "Topic" else "rabbitmq"
+                    node_of = args.get("value")
+                    items = (
+                        node_of.named_children
+                        if node_of is not None and node_of.type == "element_value_array_initializer"
+                        else [node_of]
+                    )
+                    for item in items:
+                        topic = self.value(item)
+                        topic = self.config_value(topic.text) if topic.known else topic
+                        if not (topic.known or topic.variable):
+                            continue
+                        scan.facts.append(
+                            Message(
+                                scan.service,
+                                "consumes" if listener else "publishes",
+                                system,
+                                topic.text or topic.variable,
+                                scan.evidence(annotation, f"@{kind}"),
+                            )
+                        )
+                        if listener:
+                            routes.append((f"consume {topic.text or topic.variable}", method))
                 elif kind == "Query" and text_of(args.get("nativeQuery")) == "true":
                     self.sql(_first(args, "value") or annotation)
             if re.match(r"^(compensate|undo|rollback)", method_name, re.I):
