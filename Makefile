@@ -8,7 +8,7 @@ DEMO   := build/demo
 # install (all three editable modes do); only that notice is filtered, deprecations still show.
 EDITABLE_QUIET := PYTHONWARNINGS=ignore::UserWarning:setuptools.command.editable_wheel
 
-.PHONY: demo test lint typecheck layers unit browser-deps bench corpus corpus-baseline clean golden docs
+.PHONY: demo test lint typecheck layers unit browser-deps bench fuzz corpus corpus-baseline clean golden docs
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# Mutation fuzzing of every input kind, in-process (figures: tests/fuzz/README.md). Crashes are
+# saved under fixtures/hostile/fuzz/ and replayed by the quick profile in `make test`.
+FUZZ_INPUTS ?= 10000
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzz.run --inputs $(FUZZ_INPUTS)
 
 # The scored corpus (benchmarks/corpus/README.md): needs bare mirrors of the systems, so not part of `test`.
 MIRRORS     ?= ../.mirror

@@ -42,6 +42,13 @@ def scan(*args: Any, **kwargs: Any) -> ScanResult:
     return pipeline_scan(*args, **kwargs)
 
 
+def _tool_origin(exc: BaseException) -> str:
+    """Where in archconform ``exc`` was raised (:func:`analyzer.pipeline.extraction.tool_origin`)."""
+    from analyzer.pipeline.extraction import tool_origin
+
+    return tool_origin(exc)
+
+
 FAIL_LEVELS = ("error", "warning", "note", "never")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,7 +76,7 @@ def _guard(command: F) -> F:
             if os.environ.get("ARCHCONFORM_DEBUG"):
                 traceback.print_exc()
             click.echo(
-                f"archconform: internal error: {exc!r} — please report it "
+                f"archconform: internal error: {exc!r} at {_tool_origin(exc)} — please report it "
                 "(set ARCHCONFORM_DEBUG=1 for the traceback)",
                 err=True,
             )
@@ -361,6 +368,10 @@ def scan_command(
         click.echo(
             render_console(result, color=painted, verbose=verbose, elapsed=progress.elapsed), color=painted
         )
+        if verbose:  # where in archconform a file's reader failed, for a bug report
+            for diag in result.diagnostics:
+                if diag.origin:
+                    click.echo(f"  {diag.path}:{diag.line}: failed at {diag.origin}")
         for target, _ in outputs:
             if target is not None:
                 click.echo(f"wrote {target}")

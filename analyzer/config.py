@@ -24,15 +24,18 @@ from typing import Any
 import yaml
 
 from analyzer.model import Diagnostic, DiagnosticLevel, Severity
+from analyzer.model.inputs import check_flow_depth
 from analyzer.model.limits import (
     DEFAULT_LIMITS,
     LIMIT_NAMES,
     LimitExceeded,
     Limits,
     compose_bounded,
-    safe_load_bounded,
+    load_all_bounded,
 )
 from analyzer.model.paths import is_inside
+from analyzer.model.schema import StringDatesLoader, schema_problem
+from analyzer.resources import rules_dir
 
 PYTHON_RULES_ENV = "ARCHCONFORM_ALLOW_PYTHON_RULES"
 
@@ -186,15 +189,20 @@ def load_config(path: Path, display: str | None = None, *, scanned_root: Path | 
     trusted = scanned_root is None or not lies_within(path, scanned_root)
     refused: list[Diagnostic] = []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
+        check_flow_depth(text, DEFAULT_LIMITS.json_max_depth)  # before PyYAML's quadratic scanner
         tree = compose_bounded(text)
-        data = safe_load_bounded(text)
+        # Timestamps stay strings: the schema says string, and PyYAML raises on `2001-13-45`.
+        documents = load_all_bounded(text, StringDatesLoader)
+        data = documents[0] if documents else None
     except LimitExceeded as exc:
         raise ConfigError(shown, 1, f"config not read: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise ConfigError(shown, line, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise ConfigError(shown, 1, "nested too deeply to be a configuration") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(shown, 1, f"cannot read config: {exc}") from None
     if data is None:
@@ -222,6 +230,11 @@ def load_config(path: Path, display: str | None = None, *, scanned_root: Path | 
             hint = did_you_mean(str(key), _TOP_KEYS) or f"; expected one of {', '.join(sorted(_TOP_KEYS))}"
             key_node = next((k for k, _ in tree.value if getattr(k, "value", None) == key), None)
             raise fail(str(key), f"unknown setting '{key}'{hint}", key_node)
+    # The published schema decides every shape before the settings are read: a mapping where a
+    # list belongs is one error at its line, not a TypeError further down.
+    problem = schema_problem(data, tree, rules_dir() / "schema" / "config.schema.json")
+    if problem is not None:
+        raise ConfigError(shown, problem[0], problem[1])
 
     def str_list(key: str, value: Any) -> tuple[str, ...]:
         if value is None:

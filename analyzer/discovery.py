@@ -16,7 +16,9 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from analyzer.config import Config
-from analyzer.model import Diagnostic
+from analyzer.model import Diagnostic, DiagnosticLevel
+from analyzer.model.inputs import read_text_file
+from analyzer.model.limits import DEFAULT_LIMITS
 from analyzer.model.paths import is_inside
 
 # NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
@@ -148,12 +150,15 @@ class IgnoreRules:
         if not self.gitignore:
             return
         path = root / rel_dir / ".gitignore"
-        if path.is_file():
-            try:
-                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
+        if path.is_file() and not path.is_symlink():
+            text = read_text_file(path, DEFAULT_LIMITS.config_max_bytes).text
+            if text is None:
                 return
-            self.nested.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+            try:
+                spec = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+            except Exception:  # a pattern pathspec rejects: git would skip that line, we skip the file
+                return
+            self.nested.append((rel_dir, spec))
 
     def ignored(self, rel: str, is_dir: bool = False) -> bool:
         probe = rel + "/" if is_dir else rel
@@ -168,12 +173,61 @@ class IgnoreRules:
         return False
 
 
-def walk_files(root: Path, ignore: tuple[str, ...] = (), gitignore: bool = True) -> list[str]:
-    """Repo-relative POSIX paths of regular files, sorted; never follows symlinks out of the tree.
-    ``ignore`` and the tree's ``.gitignore`` files (unless ``gitignore`` is false) leave paths out."""
+def unusable_name(name: str) -> bool:
+    """A file or folder name no report can carry: bytes that are not UTF-8 (decoded by the OS
+    layer as surrogates), a backslash (not a POSIX path separator anywhere else), or control
+    characters (a newline in a name would forge lines in console and Markdown output).
+
+    >>> unusable_name("orders.sql"), unusable_name("a\\b.sql"), unusable_name("x\udcff.sql")
+    (False, True, True)
+    """
+    return any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 or "\ud800" <= ch <= "\udfff" for ch in name)
+
+
+def _shown(path: str) -> str:
+    """A path with an unusable name, written so that it can be printed."""
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def walk_files(
+    root: Path,
+    ignore: tuple[str, ...] = (),
+    gitignore: bool = True,
+    problems: list[Diagnostic] | None = None,
+) -> list[str]:
+    """Repo-relative POSIX paths of regular files, sorted. ``ignore`` and the tree's
+    ``.gitignore`` files (unless ``gitignore`` is false) leave paths out. Symlinks are never
+    followed (so they can neither leave the tree nor loop); FIFOs, sockets and devices are not
+    files; folders that cannot be listed and names no report can carry are left out, with a
+    diagnostic in ``problems``.
+    """
     rules = IgnoreRules(ignore, gitignore)
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unreadable(error: OSError) -> None:
+        if problems is not None:
+            where = _shown(Path(error.filename or "").relative_to(root).as_posix()) if error.filename else ""
+            problems.append(
+                Diagnostic("", 0, DiagnosticLevel.WARNING, f"folder '{where}' not read: {error.strerror}")
+            )
+
+    def skip_name(rel: str) -> bool:
+        if not unusable_name(rel):
+            return False
+        if problems is not None:
+            problems.append(
+                Diagnostic(
+                    "",
+                    0,
+                    DiagnosticLevel.WARNING,
+                    f"'{_shown(rel)}' not read: its name has bytes that are not UTF-8, a backslash "
+                    "or a control character",
+                )
+            )
+        return True
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir
         rules.enter(root, rel_dir)
@@ -183,14 +237,46 @@ def walk_files(root: Path, ignore: tuple[str, ...] = (), gitignore: bool = True)
             if d not in SKIP_DIRS
             and not d.endswith(".egg-info")
             and not rules.ignored(f"{rel_dir}/{d}".lstrip("/"), is_dir=True)
+            and not skip_name(f"{rel_dir}/{d}".lstrip("/"))
         )
         for name in filenames:
             rel = f"{rel_dir}/{name}".lstrip("/")
             full = Path(dirpath) / name
-            if full.is_symlink() or not full.is_file() or rules.ignored(rel):
+            try:
+                if full.is_symlink() or not full.is_file() or rules.ignored(rel) or skip_name(rel):
+                    continue
+            except OSError:  # a name too long for stat, a file gone meanwhile
                 continue
             found.append(rel)
     return sorted(found)
+
+
+# A folder a YAML value names is used as a path only if it is a plausible one.
+MAX_PATH_CHARS = 1024
+MAX_NAME_CHARS = 255
+
+
+def plausible_folder(folder: str) -> bool:
+    """Whether a repo-relative folder named by repository data may be looked up on disk: no NUL,
+    not absolute, not climbing out, no part longer than file systems allow.
+
+    >>> plausible_folder("services/orders"), plausible_folder("../etc"), plausible_folder("a" * 300)
+    (True, False, False)
+    """
+    if not folder:
+        return True
+    if "\x00" in folder or len(folder) > MAX_PATH_CHARS or folder.startswith(("/", "..")):
+        return False
+    return all(len(part.encode("utf-8", "surrogatepass")) <= MAX_NAME_CHARS for part in folder.split("/"))
+
+
+def is_folder(root: Path, folder: str) -> bool:
+    """``root / folder`` is a folder, for a ``folder`` repository data named: never raises (a
+    name longer than the OS allows was an ``OSError`` that ended the scan)."""
+    try:
+        return plausible_folder(folder) and (root / folder).is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def _descriptor_folder_files(root: Path, ignore: tuple[str, ...], gitignore: bool) -> list[str]:
@@ -215,7 +301,7 @@ def discover(root: Path, config: Config) -> Discovery:
     """Find the files to scan under ``root`` (which of them belong to which service is the
     inventory's job: :mod:`analyzer.resolve.inventory`)."""
     result = Discovery(root=root)
-    result.files = walk_files(root, config.ignore, config.gitignore)
+    result.files = walk_files(root, config.ignore, config.gitignore, result.diagnostics)
     if not any(is_compose_file(f) for f in result.files):
         # NOTE: `build/` is skipped as a build output, but some repositories keep their only
         # deployment descriptors there: read its compose files (never its other files) then.

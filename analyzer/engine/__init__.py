@@ -70,6 +70,10 @@ def load_rule_file(path: Path, display: str) -> Rule:
         return parse_rule(text, display)
     except RuleError as exc:
         raise ConfigError(exc.path, exc.line, exc.message) from None
+    except RecursionError:
+        raise ConfigError(display, 1, "nested too deeply to be a rule") from None
+    except Exception as exc:  # a shape the schema let through and the compiler did not expect
+        raise ConfigError(display, 1, f"rule not understood ({type(exc).__name__}: {exc})") from None
 
 
 def _yaml_rules(folder: Path, base: Path, contained: bool = False) -> list[Rule]:
@@ -107,12 +111,26 @@ def load_rules(config: Config) -> tuple[list[Rule], list[Diagnostic]]:
     config_dir = Path(config.path).parent if config.path else Path.cwd()
     for folder_name in config.rule_paths:
         folder = Path(folder_name)
-        if not folder.exists():
+        try:
+            exists = folder.exists()
+            if exists:
+                contained = folder_name not in config.trusted_rule_paths
+                rules.extend(_yaml_rules(folder, config_dir, contained=contained))
+                py_files = (
+                    [folder]
+                    if folder.suffix == ".py"
+                    else sorted(folder.rglob("*.py"))
+                    if folder.is_dir()
+                    else []
+                )
+        except OSError as exc:  # a name too long, a loop, no permission: the user's path, their error
+            raise ConfigError(
+                config.path or "archconform.yml",
+                1,
+                f"rule path {folder_name[:200]} cannot be read: {exc.strerror}",
+            ) from None
+        if not exists:
             raise ConfigError(config.path or "archconform.yml", 1, f"rule path {folder_name} does not exist")
-        rules.extend(_yaml_rules(folder, config_dir, contained=folder_name not in config.trusted_rule_paths))
-        py_files = (
-            [folder] if folder.suffix == ".py" else sorted(folder.rglob("*.py")) if folder.is_dir() else []
-        )
         refusal = _python_rule_refusal(config, folder_name)
         for py in py_files:
             if refusal:

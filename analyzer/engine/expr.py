@@ -13,8 +13,10 @@ Graph elements reach expressions as *views*: plain dicts with ``id``, ``kind``, 
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError
@@ -23,6 +25,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from analyzer.engine.fastexpr import compile_fast, compile_fast_template
 from analyzer.model import Edge, Node
+from analyzer.model.inputs import bracket_depth
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -98,6 +101,40 @@ class ExpressionError(ValueError):
     """A rule expression or template that does not compile."""
 
 
+MAX_EXPRESSION_NESTING = 40  # Jinja2's parser and compiler recurse per bracket level
+
+
+# a.b.c…, x | f | g…, a[0][0]…, f()()…: each link nests one level in Jinja2's syntax tree
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _recursion_is_an_error(compile_fn: F) -> F:
+    """What the cheap checks miss (a thousand ``+`` in a row) is still a rule error, never a
+    ``RecursionError`` out of Jinja2."""
+
+    @functools.wraps(compile_fn)
+    def wrapper(source: str) -> Any:
+        try:
+            return compile_fn(source)
+        except RecursionError:
+            raise ExpressionError("expression nested too deeply") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+_LONG_CHAIN = re.compile(r"(?:\.\w+|\|\s*\w+|\[[^\[\]]*\]|\([^()]*\)){" + str(MAX_EXPRESSION_NESTING) + "}")
+
+
+def _check_nesting(source: str) -> None:
+    """Refuse what would take Jinja2's recursive parser and compiler near Python's recursion
+    limit: deep brackets, or a chain of attribute lookups or filters (``a.b.c.d…``)."""
+    depth = bracket_depth(source, "code", stop_above=MAX_EXPRESSION_NESTING)
+    if depth > MAX_EXPRESSION_NESTING:
+        raise ExpressionError(f"expression nested deeper than {MAX_EXPRESSION_NESTING} brackets")
+    if _LONG_CHAIN.search(source):
+        raise ExpressionError(f"a chain of more than {MAX_EXPRESSION_NESTING} attributes or filters")
+
+
 def _parse(source: str) -> nodes.Expr:
     parser = Parser(ENV, source, state="variable")
     expression = parser.parse_expression()
@@ -106,8 +143,10 @@ def _parse(source: str) -> nodes.Expr:
     return expression
 
 
+@_recursion_is_an_error
 def compile_condition(source: str) -> Callable[[Mapping[str, Any]], bool]:
     """A condition: a Jinja2 expression whose truth decides. Raises :class:`ExpressionError`."""
+    _check_nesting(source)
     try:
         compiled = ENV.compile_expression(source, undefined_to_none=True)
         fast = compile_fast(_parse(source))
@@ -127,8 +166,10 @@ def compile_condition(source: str) -> Callable[[Mapping[str, Any]], bool]:
     return run
 
 
+@_recursion_is_an_error
 def compile_value(source: str) -> Callable[[Mapping[str, Any]], Any]:
     """An expression evaluated for its value (``let:`` bindings, thresholds)."""
+    _check_nesting(source)
     try:
         compiled = ENV.compile_expression(source, undefined_to_none=True)
     except TemplateSyntaxError as exc:
@@ -140,8 +181,10 @@ def compile_value(source: str) -> Callable[[Mapping[str, Any]], Any]:
     return run
 
 
+@_recursion_is_an_error
 def compile_template(source: str) -> Callable[[Mapping[str, Any]], str]:
     """A message template; the result is stripped and whitespace-collapsed to one line."""
+    _check_nesting(source)
     try:
         template = ENV.from_string(source)
         fast = compile_fast_template(ENV.parse(source))

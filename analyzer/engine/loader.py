@@ -24,7 +24,17 @@ from analyzer.engine.expr import ExpressionError, compile_condition, compile_tem
 from analyzer.engine.rules import DeclarativeRule, PythonRule, Report, Rule
 from analyzer.engine.spec import WILDCARD, EdgePattern, MatchSpec, NodePattern, OutputSpec, WalkSpec
 from analyzer.model import Diagnostic, DiagnosticLevel, EdgeKind, NodeKind, RuleMeta, Severity
-from analyzer.model.limits import LimitExceeded, check_yaml_node, compose_bounded, safe_load_bounded
+from analyzer.model.inputs import check_flow_depth
+from analyzer.model.limits import (
+    DEFAULT_LIMITS,
+    LimitExceeded,
+    check_yaml_node,
+    compose_bounded,
+    int_or_text,
+    load_all_bounded,
+)
+from analyzer.model.schema import StringDatesLoader, schema_problem
+from analyzer.resources import rules_dir
 
 ENTRY_POINT_GROUP = "archconform.rules"
 
@@ -100,7 +110,7 @@ def _edge_pattern(doc: _Doc, key: str, item: Any, variables: set[str]) -> EdgePa
         raise doc.error(key, f"each entry of '{key}' needs 'from', 'kind' and 'to'")
     unknown = set(item) - {"from", "kind", "to", "as", "where"}
     if unknown:
-        raise doc.error(key, f"unknown key(s) {sorted(unknown)} in an edge pattern")
+        raise doc.error(key, f"unknown key(s) {sorted(unknown, key=str)} in an edge pattern")
     for end in ("from", "to"):
         if item[end] != WILDCARD:
             variables.add(str(item[end]))
@@ -122,7 +132,7 @@ def _match(doc: _Doc, raw: Any) -> tuple[MatchSpec, tuple[str, ...], set[str]]:
         )
     unknown = set(raw) - {"nodes", "edges", "absent", "distinct", "where"}
     if unknown:
-        raise doc.error("match", f"unknown key(s) {sorted(unknown)} in 'match'")
+        raise doc.error("match", f"unknown key(s) {sorted(unknown, key=str)} in 'match'")
     nodes: dict[str, NodePattern] = {}
     for var, spec in (raw.get("nodes") or {}).items():
         if isinstance(spec, (str, list)):
@@ -137,12 +147,13 @@ def _match(doc: _Doc, raw: Any) -> tuple[MatchSpec, tuple[str, ...], set[str]]:
     absent_vars = set(variables)
     absent = tuple(_edge_pattern(doc, "match", e, absent_vars) for e in raw.get("absent") or [])
     if absent_vars - variables - {p.var for p in absent}:
-        missing = sorted(absent_vars - variables - {p.var for p in absent})
+        missing = sorted(absent_vars - variables - {p.var for p in absent}, key=str)
         raise doc.error("match", f"'absent' may only use bound variables or '_', not {missing}")
     if not nodes and not edges:
         raise doc.error("match", "'match' needs at least one node or edge")
     distinct = tuple(tuple(str(v) for v in group) for group in raw.get("distinct") or [])
-    node_vars = tuple(sorted(v for v in variables if v not in {p.var for p in edges if p.var}))
+    # keys may be anything YAML allows (null, numbers): ordered as text
+    node_vars = tuple(sorted((v for v in variables if v not in {p.var for p in edges if p.var}), key=str))
     spec = MatchSpec(nodes, edges, absent, distinct, _cond(doc, "match", raw.get("where")))
     return spec, node_vars, variables
 
@@ -218,11 +229,26 @@ def _detail_pattern(doc: _Doc, pattern: str) -> str:
     return pattern
 
 
+def _fast_text_dates() -> type | None:
+    """libyaml's safe loader with the constructors of :class:`StringDatesLoader` (timestamps and
+    over-long integers stay text), or ``None`` without libyaml."""
+    base = getattr(yaml, "CSafeLoader", None)
+    if base is None:
+        return None
+    fast: Any = type("FastTextDatesLoader", (base,), {})
+    fast.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    fast.add_constructor("tag:yaml.org,2002:int", int_or_text)
+    return fast
+
+
+_FAST_TEXT_DATES = _fast_text_dates()
+
+
 def _compose_and_load(text: str) -> tuple[yaml.Node | None, Any]:
     """The rule's node (for lines) and data from one parse on libyaml; the pure-Python loader,
     twice as before, only for a file libyaml refuses (its error messages are the ones users see).
     Every scan loads the built-in rules: this is most of an empty scan's start-up."""
-    fast = getattr(yaml, "CSafeLoader", None)
+    fast = _FAST_TEXT_DATES
     if fast is not None:
         loader = fast(text)
         try:
@@ -235,22 +261,26 @@ def _compose_and_load(text: str) -> tuple[yaml.Node | None, Any]:
             pass
         finally:
             loader.dispose()
-    return compose_bounded(text), safe_load_bounded(text)
+    documents = load_all_bounded(text, StringDatesLoader)  # timestamps stay strings
+    return compose_bounded(text), documents[0] if documents else None
 
 
 def parse_rule(text: str, path: str) -> DeclarativeRule:
     """Compile one YAML rule. Raises :class:`RuleError` with the file and line of the mistake."""
     try:
+        check_flow_depth(text, DEFAULT_LIMITS.json_max_depth)
         node, data = _compose_and_load(text)
     except LimitExceeded as exc:
         raise RuleError(path, 1, f"rule not read: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RuleError(path, mark.line + 1 if mark else 1, f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise RuleError(path, 1, "nested too deeply to be a rule") from None
     if node is None or not isinstance(data, dict):
         raise RuleError(path, 1, "a rule file is a YAML mapping (id, name, title, severity, ...)")
     doc = _Doc(path, node)
-    unknown = sorted(set(data) - _TOP)
+    unknown = sorted(set(data) - _TOP, key=str)  # keys may be numbers too
     if unknown:
         raise doc.error(unknown[0], f"unknown key {unknown[0]!r}; rule keys are: {', '.join(sorted(_TOP))}")
     for key in _REQUIRED:
@@ -260,6 +290,11 @@ def parse_rule(text: str, path: str) -> DeclarativeRule:
         severity = Severity(str(data["severity"]))
     except ValueError:
         raise doc.error("severity", "severity must be error, warning or note") from None
+    # The published schema decides the shape before anything is compiled: a mapping where a list
+    # belongs is an error at its line, not a TypeError deep in the compiler.
+    problem = schema_problem(data, node, rules_dir() / "schema" / "rule.schema.json")
+    if problem is not None:
+        raise RuleError(path, problem[0], problem[1])
     bodies = [k for k in ("match", "cycles", "chains") if k in data]
     if len(bodies) != 1:
         raise RuleError(path, 1, "a rule needs exactly one of 'match', 'cycles' or 'chains'")

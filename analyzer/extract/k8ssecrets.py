@@ -79,6 +79,7 @@ def committed_secrets(path: str, docs: list[tuple[str, LineDict]], profile: str 
                 evidence = Evidence(SourceKind.K8S, Location(path, max(line, 1)), f"{kind} {key}", 1, profile)
                 # Named by its object too: two Secrets' `password` keys are two credentials, while
                 # one Secret in two overlays stays one claim the report can merge.
-                name = str((doc.get("metadata") or {}).get("name") or "")
+                meta = doc.get("metadata")
+                name = str(meta.get("name") or "") if isinstance(meta, dict) else ""
                 found.append(Credential("", f"{key} of {kind} {name}" if name else str(key), evidence))
     return found

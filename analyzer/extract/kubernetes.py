@@ -56,6 +56,11 @@ _KIND = re.compile(r"^kind:\s*\S+", re.M)
 _API = re.compile(r"^apiVersion:\s*\S+", re.M)
 
 
+def _map(value: object) -> dict[Any, Any]:
+    """``value`` if it is a mapping, else an empty one: a manifest may hold anything anywhere."""
+    return value if isinstance(value, dict) else {}
+
+
 def wants(path: str) -> bool:
     name = posixpath.basename(path).lower()
     if not name.endswith((".yaml", ".yml")) or name.startswith(
@@ -148,7 +153,7 @@ def _config_of(path: str, doc: LineDict) -> tuple[tuple[str, str], _Config, list
     kind = doc.get("kind")
     if kind not in ("ConfigMap", "Secret") or "sops" in doc:  # SOPS: ENC[...] values, not readable
         return None
-    name = str((doc.get("metadata") or {}).get("name") or "")
+    name = str(_map(doc.get("metadata")).get("name") or "")
     config = _Config(name, kind == "Secret")
     for section in ("data", "stringData"):
         data = doc.get(section)
@@ -196,7 +201,7 @@ def _pod(doc: LineDict) -> LineDict | None:
     if doc.get("kind") == "Pod":
         return spec if isinstance(spec, LineDict) else None
     if doc.get("kind") == "CronJob" and isinstance(spec, dict):
-        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+        spec = _map(spec.get("jobTemplate")).get("spec") or {}
     template = spec.get("template") if isinstance(spec, dict) else None
     pod = template.get("spec") if isinstance(template, dict) else None
     return pod if isinstance(pod, LineDict) else None
@@ -443,7 +448,7 @@ def _workload(
     tech = technology_for_image(image)
     if tech is not None:
         claims = (
-            bool((doc.get("spec") or {}).get("volumeClaimTemplates"))
+            bool(_map(doc.get("spec")).get("volumeClaimTemplates"))
             if isinstance(doc.get("spec"), dict)
             else False
         )

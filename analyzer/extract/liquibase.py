@@ -170,9 +170,9 @@ def _yaml_changes(data: Any, includes: list[_Include]) -> list[_Change]:
                     spec = column.get("column") if isinstance(column, dict) else None
                     if isinstance(spec, dict):
                         flat = {str(k): str(v) for k, v in spec.items() if not isinstance(v, dict)}
-                        flat.update(
-                            {f"constraint.{k}": str(v) for k, v in (spec.get("constraints") or {}).items()}
-                        )
+                        constraints = spec.get("constraints")
+                        if isinstance(constraints, dict):
+                            flat.update({f"constraint.{k}": str(v) for k, v in constraints.items()})
                         columns.append(flat)
                 text = str(body.get("sql") or "") if isinstance(body, dict) and kind == "sql" else ""
                 changes.append(

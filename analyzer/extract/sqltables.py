@@ -20,12 +20,16 @@ import dataclasses
 import functools
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+
+from analyzer.model.inputs import bracket_depth
+from analyzer.model.limits import current_limits
 
 # sqlglot logs a warning for every statement it falls back to a Command for (function bodies,
 # vendor syntax); those are expected in migrations and reported as our own facts instead.
@@ -237,14 +241,9 @@ def _target(node: exp.Expression | None) -> str:
 
 
 def _nesting(sql: str) -> int:
-    depth = deepest = 0
-    for ch in sql:
-        if ch == "(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch == ")":
-            depth -= 1
-    return deepest
+    # NOTE: braces and brackets count too: sqlglot parses `{...}` (struct literals, ODBC escapes)
+    # and `[...]` recursively, and 20,000 nested `{a:` took seconds per dialect tried.
+    return bracket_depth(sql, "code", stop_above=MAX_NESTING)
 
 
 def _positions(tree: exp.Expression) -> tuple[tuple[str, int, int], ...]:
@@ -354,7 +353,17 @@ def analyze_sql(sql: str, dialect: str = "") -> tuple[SqlStatementFacts, ...]:
     """Facts for every statement in ``sql`` (unparseable ones carry ``error``); remembered per
     (text, dialect), which is safe because the facts are frozen."""
     results: list[SqlStatementFacts] = []
-    for line, text in split_statements(sql):
+    statements = split_statements(sql)
+    budget = current_limits().sql_max_millis
+    deadline = time.monotonic() + budget / 1000
+    for line, text in statements:
+        if time.monotonic() > deadline:  # checked between statements: sqlglot cannot be interrupted
+            results.append(
+                SqlStatementFacts(
+                    line, "error", error=f"time budget of {budget} ms spent (limit sql_max_millis)"
+                )
+            )
+            continue
         if len(text) > MAX_STATEMENT_CHARS:
             results.append(SqlStatementFacts(line, "error", error="statement too long to analyse"))
             continue

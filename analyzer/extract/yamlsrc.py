@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from analyzer.extract.yamlfast import with_libyaml
-from analyzer.model.limits import LimitExceeded, load_all_bounded
+from analyzer.model.inputs import check_flow_depth
+from analyzer.model.limits import LimitExceeded, int_or_text, load_all_bounded
 
 Source = tuple[str, int]  # (repo-relative path, 1-based line)
 
@@ -27,6 +28,11 @@ class LineDict(dict[Any, Any]):
     src: dict[Any, Source]
     origin: Source
     override: bool = False  # tagged `!override` (compose): replaces on merge
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.src = {}  # NOTE: a LineDict built in code (not loaded) still answers line_of
+        self.origin = ("", 1)
 
     def line_of(self, key: Any) -> Source:
         return self.src.get(key, self.origin)
@@ -84,9 +90,17 @@ def _loader_for(path: str) -> type[yaml.SafeLoader]:
 
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
+    # Timestamps stay strings: values are read as text, and PyYAML's timestamp constructor
+    # raises on a malformed date (`2001-13-45`) that a committer may well write.
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+    Loader.add_constructor("tag:yaml.org,2002:int", int_or_text)  # 40,000 digits: text, not ValueError
     Loader.add_constructor("!override", compose_tag)
     Loader.add_constructor("!reset", compose_tag)
     return with_libyaml(Loader)  # the same constructors on libyaml's C parser (analyzer.extract.yamlfast)
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
 
 
 class YamlError(ValueError):
@@ -98,6 +112,7 @@ class YamlError(ValueError):
 def load_all(text: str, path: str) -> list[Any]:
     """Every document of a YAML stream, with lines. Raises :class:`YamlError` with the line."""
     try:
+        check_flow_depth(text)  # before PyYAML's scanner, quadratic in it (JSON is read as YAML too)
         return [doc for doc in load_all_bounded(text, _loader_for(path)) if doc is not None]
     except LimitExceeded as exc:
         raise YamlError(f"not read: {exc}", 1) from None

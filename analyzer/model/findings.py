@@ -99,6 +99,9 @@ class Diagnostic:
     line: int
     level: DiagnosticLevel
     message: str
+    # Where in archconform an internal failure happened (``analyzer/x.py:12 in f``), shown with
+    # --verbose only; not part of equality, order or the JSON contract.
+    origin: str = field(default="", compare=False)
 
     def to_json(self) -> dict[str, object]:
         return {"level": str(self.level), "message": self.message, "path": self.path, "line": self.line}

@@ -39,6 +39,15 @@ class Limits:
     - ``trace_max_bytes``: decompressed bytes of one gzipped trace, whatever the ratio.
     - ``query_max_millis``: wall time of the tree-sitter queries over one source file.
     - ``query_match_limit``: in-progress matches a tree-sitter query cursor may hold.
+    - ``code_max_bytes``: size of a source file (Python, Java, Go, JS/TS, C#, ``.proto``).
+    - ``config_max_bytes``: size of a manifest or configuration file (compose, Kubernetes, Spring,
+      .NET, ``.env``).
+    - ``sql_max_bytes``: size of a schema or migration file (SQL, Liquibase, Prisma).
+    - ``json_max_depth``: ``[``/``{`` nesting of JSON and YAML flow style, checked before parsing
+      (PyYAML's scanner is quadratic in it, its composer recursive).
+    - ``code_max_depth``: nesting of source code (brackets before parsing, the syntax tree after):
+      the value walkers recurse.
+    - ``sql_max_millis``: time sqlglot may spend on the statements of one file.
     """
 
     yaml_max_nodes: int = 1_000_000
@@ -47,12 +56,26 @@ class Limits:
     trace_max_bytes: int = 1 << 30
     query_max_millis: int = 5_000
     query_match_limit: int = 10_000
+    code_max_bytes: int = 4 << 20
+    config_max_bytes: int = 4 << 20
+    sql_max_bytes: int = 16 << 20
+    json_max_depth: int = 200
+    code_max_depth: int = 400
+    sql_max_millis: int = 10_000
 
     def lowered(self, other: Limits) -> Limits:
         """Each limit the smaller of the two: how untrusted settings are applied."""
         return Limits(
             **{f.name: min(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self)}
         )
+
+    def max_bytes(self, kind: str) -> int:
+        """The size limit of one kind of input: ``code``, ``config``, ``sql`` or ``trace``."""
+        return {
+            "code": self.code_max_bytes,
+            "sql": self.sql_max_bytes,
+            "trace": self.trace_max_bytes,
+        }.get(kind, self.config_max_bytes)
 
 
 DEFAULT_LIMITS = Limits()
@@ -140,9 +163,38 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def load_all_bounded(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> list[Any]:
+class TextDatesLoader(yaml.SafeLoader):
+    """The safe loader with timestamps kept as text: repository values are read as text anyway,
+    and PyYAML's timestamp constructor raises on a malformed date (``2001-13-45``, ``!!timestamp
+    x``) that a committer may well write."""
+
+
+TextDatesLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
+def int_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """An integer, or its text when Python refuses the conversion (over 4,300 digits)."""
+    try:
+        return loader.construct_yaml_int(node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+TextDatesLoader.add_constructor("tag:yaml.org,2002:int", int_or_text)
+
+
+def load_all_bounded(text: str, loader: type[yaml.SafeLoader] = TextDatesLoader) -> list[Any]:
     """Every document of ``text``, composed and checked against the limits before any object is
-    built. Raises ``yaml.YAMLError`` for bad YAML, :class:`LimitExceeded` for a bomb."""
+    built. Raises ``yaml.YAMLError`` for bad YAML, :class:`LimitExceeded` for a bomb or for
+    nesting too deep to parse (flow nesting is checked before PyYAML's scanner, which is
+    quadratic in it; any recursion that still runs out is a limit too, never a ``RecursionError``).
+    """
+    from analyzer.model.inputs import check_flow_depth  # here: inputs imports this module
+
+    check_flow_depth(text)
     instance = loader(text)
     docs: list[Any] = []
     try:
@@ -152,6 +204,8 @@ def load_all_bounded(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader)
                 continue
             check_yaml_node(node)
             docs.append(instance.construct_document(node))
+    except RecursionError:
+        raise LimitExceeded("YAML nested too deeply to parse (limit yaml_max_depth)") from None
     finally:
         instance.dispose()
     return docs
@@ -165,7 +219,13 @@ def safe_load_bounded(text: str) -> Any:
 
 def compose_bounded(text: str) -> yaml.Node | None:
     """Like ``yaml.compose`` (for line numbers), within the limits."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    from analyzer.model.inputs import check_flow_depth  # here: inputs imports this module
+
+    check_flow_depth(text)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise LimitExceeded("YAML nested too deeply to parse (limit yaml_max_depth)") from None
     if node is not None:
         check_yaml_node(node)
     return node

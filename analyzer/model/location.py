@@ -73,9 +73,14 @@ class Evidence:
     profile: str = ""
 
     @property
-    def rank(self) -> tuple[int, Location]:
-        """Sort key: static evidence first, then by place."""
-        return (SOURCE_RANK[self.source], self.location)
+    def rank(self) -> tuple[int, Location, str, int, str]:
+        """Sort key: static evidence first, then by place, then by everything else.
+
+        NOTE: a total order. Evidence is kept in sets; two observations at one place (two env
+        variables on one line) once tied here, and their order then followed string hashing,
+        which differs per process (PYTHONHASHSEED): JSON output was not byte-identical.
+        """
+        return (SOURCE_RANK[self.source], self.location, self.detail, self.count, self.profile)
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {

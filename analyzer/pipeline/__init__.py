@@ -168,7 +168,7 @@ def _build_graph(
     configured, diags = _config_traces(root, config)
     diagnostics.extend(diags)
     trace_paths = [*traces, *configured]
-    trace_facts, diags = read_traces(root, trace_paths)
+    trace_facts, diags = read_traces(root, trace_paths, config.limits)
     facts.extend(trace_facts)
     diagnostics.extend(diags)
     graph, diags = build_graph(facts, config, inventory.units, inventory.stores, inventory.store_aliases)

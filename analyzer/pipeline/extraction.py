@@ -2,12 +2,18 @@
 
 Extractors are pure functions of one file, so files are farmed out to worker processes when a
 scan is large enough to pay for them (tree-sitter holds the GIL: threads would not help).
+
+One bad file never costs the others: every extractor runs under :func:`guarded`, which turns any
+exception into a diagnostic naming the file (and the line when the error knows it) and, for
+``--verbose``, the place in archconform where it happened. Reading goes through
+:mod:`analyzer.model.inputs` (size limit per kind of file, binary detection, encodings, FIFOs).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,10 +22,12 @@ from analyzer.extract import sidefiles
 from analyzer.extract.facts import ExtractResult, Fact, FileContext
 from analyzer.extract.registry import all_extractors
 from analyzer.model import Diagnostic, DiagnosticLevel
-from analyzer.model.limits import LimitExceeded, using_limits
+from analyzer.model.inputs import read_text_file
+from analyzer.model.limits import DEFAULT_LIMITS, LimitExceeded, using_limits
 from analyzer.pipeline.cache import ExtractionCache, recording
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
+# The largest file any extractor reads with the default limits (inline suppressions look no further).
+MAX_FILE_BYTES = max(DEFAULT_LIMITS.max_bytes(kind) for kind in ("code", "config", "sql"))
 PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than it saves
 
 # Manifests and configuration run first: they tell which datastore technology (SQL dialect)
@@ -27,68 +35,102 @@ PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than 
 MANIFEST_EXTRACTORS = frozenset(
     {"compose", "k8s", "operators", "helm", "spring", "dotnet", "dotenv", "jsonconfig"}
 )
+SCHEMA_EXTRACTORS = frozenset({"sqlfiles", "liquibase", "prisma"})
 
 
-def read_text(root: Path, path: str) -> tuple[str | None, Diagnostic | None]:
-    """The file's text, or a diagnostic saying why it cannot be read (binary files are skipped)."""
-    full = root / path
+def input_kind(extractor: str) -> str:
+    """Which size limit applies to the files an extractor reads: config, sql or code."""
+    if extractor in MANIFEST_EXTRACTORS:
+        return "config"
+    if extractor in SCHEMA_EXTRACTORS:
+        return "sql"
+    return "code"
+
+
+def tool_origin(exc: BaseException) -> str:
+    """The innermost place in archconform an exception passed through (``analyzer/x.py:12 in f``),
+    for ``--verbose``: enough for a bug report, without a traceback in the user's face."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    ours = [f for f in frames if f"{os.sep}analyzer{os.sep}" in f.filename] or frames
+    shown = _frame(ours[-1])
+    if frames[-1] is not ours[-1]:  # raised in a library: say where too
+        shown += f" → {_frame(frames[-1])}"
+    return shown
+
+
+def _frame(frame: traceback.FrameSummary) -> str:
+    name = frame.filename
+    cut = name.rfind(f"{os.sep}analyzer{os.sep}")
+    shown = name[cut + 1 :] if cut >= 0 else os.path.basename(name)
+    return f"{shown.replace(os.sep, '/')}:{frame.lineno} in {frame.name}"
+
+
+def _error_line(exc: BaseException) -> int:
+    """The input line an exception knows about (YAML marks, sqlglot, our own errors), or 0."""
+    for attr in ("line", "lineno"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None and isinstance(getattr(mark, "line", None), int):
+        return int(mark.line) + 1
+    return 0
+
+
+def guarded(path: str, what: str, action: Callable[[], ExtractResult]) -> ExtractResult:
+    """Run ``action`` (reading one file); any exception becomes a diagnostic at ``path``."""
     try:
-        size = full.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, Diagnostic(
-                path,
-                0,
-                DiagnosticLevel.WARNING,
-                f"skipped: {size} bytes is over the {MAX_FILE_BYTES} byte limit",
-            )
-        data = full.read_bytes()
-    except OSError as exc:
-        return None, Diagnostic(path, 0, DiagnosticLevel.ERROR, f"cannot read file: {exc.strerror or exc}")
-    if b"\x00" in data[:8192]:
-        return None, None
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        text = data.decode("utf-8", errors="replace")
-        return text, Diagnostic(
-            path, line, DiagnosticLevel.WARNING, "file is not valid UTF-8; undecodable bytes replaced"
+        return action()
+    except LimitExceeded as exc:  # a limit, not a bug: say which, and go on
+        result = ExtractResult()
+        message = f"{what}: file skipped: {exc}"
+        result.diagnostics.append(Diagnostic(path, _error_line(exc), DiagnosticLevel.WARNING, message))
+        return result
+    except RecursionError as exc:
+        problem, line, origin = (
+            f"{what}: input nested too deeply to analyse; file skipped",
+            0,
+            tool_origin(exc),
         )
+    except MemoryError as exc:
+        problem, line, origin = f"{what}: input too large to analyse; file skipped", 0, tool_origin(exc)
+    except Exception as exc:  # an extractor bug must not end the scan; report it with the file
+        problem = f"internal error in {what}: {type(exc).__name__}: {_short(str(exc))}"
+        line, origin = _error_line(exc), tool_origin(exc)
+    result = ExtractResult()
+    result.diagnostics.append(Diagnostic(path, line, DiagnosticLevel.ERROR, problem, origin))
+    return result
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """Messages quote repository text; keep them one short line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def run_one(task: tuple[str, FileContext]) -> ExtractResult:
     """Run the named extractor on one file. Never raises: failures become diagnostics."""
     name, ctx = task
     extractor = next(e for e in all_extractors() if e.name == name)
-    text, problem = read_text(Path(ctx.root), ctx.path)
+    limits = ctx.limits
+    kind = input_kind(name)
+    decoded = read_text_file(Path(ctx.root) / ctx.path, limits.max_bytes(kind), f"{kind}_max_bytes")
     result = ExtractResult()
-    if problem is not None:
-        result.diagnostics.append(problem)
-    if text is None:
+    if decoded.text is None:
+        level = DiagnosticLevel.INFO if decoded.note.startswith("binary") else DiagnosticLevel.WARNING
+        result.diagnostics.append(Diagnostic(ctx.path, 0, level, decoded.note))
         return result
-    try:
-        with using_limits(ctx.limits, one_file=True):  # a worker process starts with the defaults
-            result.extend(extractor.extract(ctx, text))
-    except LimitExceeded as exc:  # an extractor that does not report its own limit
-        result.diagnostics.append(Diagnostic(ctx.path, 0, DiagnosticLevel.ERROR, f"{name}: not read: {exc}"))
-    except RecursionError:
-        result.diagnostics.append(
-            Diagnostic(
-                ctx.path,
-                0,
-                DiagnosticLevel.ERROR,
-                f"{name}: input nested too deeply to analyse; file skipped",
-            )
-        )
-    except Exception as exc:  # an extractor bug must not end the scan; report it with the file
-        result.diagnostics.append(
-            Diagnostic(
-                ctx.path,
-                0,
-                DiagnosticLevel.ERROR,
-                f"internal error in {name} extractor: {type(exc).__name__}: {exc}",
-            )
-        )
+    if decoded.note:
+        result.diagnostics.append(Diagnostic(ctx.path, decoded.line, DiagnosticLevel.WARNING, decoded.note))
+    text = decoded.text
+
+    def action() -> ExtractResult:
+        with using_limits(limits, one_file=True):  # a worker process starts with the defaults
+            return extractor.extract(ctx, text)
+
+    result.extend(guarded(ctx.path, f"{name} extractor", action))
     return result
 
 

@@ -8,6 +8,9 @@ from pathlib import Path
 from analyzer.extract.facts import Fact
 from analyzer.extract.traces import read_trace_file
 from analyzer.model import Diagnostic, DiagnosticLevel
+from analyzer.model.inputs import regular_file_problem
+from analyzer.model.limits import DEFAULT_LIMITS, Limits, using_limits
+from analyzer.pipeline.extraction import tool_origin
 
 TRACE_SUFFIXES = (".json", ".jsonl", ".ndjson", ".pb", ".proto", ".bin", ".gz", ".txt", ".prom")
 
@@ -35,20 +38,28 @@ def expand(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def read_traces(root: Path, paths: Sequence[Path]) -> tuple[list[Fact], list[Diagnostic]]:
+def read_traces(
+    root: Path, paths: Sequence[Path], limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[Fact], list[Diagnostic]]:
+    """Facts from trace exports (streamed: only the size on disk is limited, by
+    ``trace_max_bytes``); a file that cannot be read is a diagnostic naming it."""
     facts: list[Fact] = []
     diagnostics: list[Diagnostic] = []
     for path in expand(paths):
         shown = display_path(root, path)
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             diagnostics.append(Diagnostic(shown, 0, DiagnosticLevel.ERROR, "trace file not found"))
             continue
+        problem = regular_file_problem(path, limits.trace_max_bytes, "trace_max_bytes")
+        if problem:
+            diagnostics.append(Diagnostic(shown, 0, DiagnosticLevel.WARNING, problem))
+            continue
         try:
-            result = read_trace_file(path, shown)
+            with using_limits(limits):
+                result = read_trace_file(path, shown)
         except Exception as exc:  # a reader bug must not end the scan
-            diagnostics.append(
-                Diagnostic(shown, 0, DiagnosticLevel.ERROR, f"internal error reading traces: {exc}")
-            )
+            message = f"internal error reading traces: {type(exc).__name__}: {str(exc)[:200]}"
+            diagnostics.append(Diagnostic(shown, 0, DiagnosticLevel.ERROR, message, tool_origin(exc)))
             continue
         facts.extend(result.facts)
         diagnostics.extend(result.diagnostics)

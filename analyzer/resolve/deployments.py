@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import yaml
+
 from analyzer.discovery import is_compose_file
 from analyzer.extract.compose import is_variant
 from analyzer.extract.images import (
@@ -22,6 +24,8 @@ from analyzer.extract.images import (
 )
 from analyzer.extract.sidefiles import load_all_once
 from analyzer.extract.yamlsrc import YamlError
+from analyzer.model import Diagnostic, DiagnosticLevel
+from analyzer.model.limits import LimitExceeded
 from analyzer.model.paths import OutsideRoot, resolve_inside
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"})
@@ -67,7 +71,7 @@ def _compose_services(root: Path, path: str) -> list[tuple[str, dict[str, object
         return []
     try:  # parsed once per scan: the compose extractor gets the same documents (libyaml, lines)
         docs = load_all_once(text, path)
-    except YamlError:
+    except (YamlError, yaml.YAMLError, LimitExceeded, RecursionError):
         return []  # the compose extractor reports it with its line
     data = docs[0] if docs else None
     if not isinstance(data, dict):
@@ -139,34 +143,47 @@ def _ports(spec: dict[str, object]) -> tuple[int, ...]:
     return tuple(found)
 
 
-def deployments(root: Path, files: list[str]) -> list[Deployment]:
+def deployments(root: Path, files: list[str], problems: list[Diagnostic] | None = None) -> list[Deployment]:
     """The containers of compose files and Kubernetes workloads; those that run a datastore or
-    broker (by image, Dockerfile ``FROM`` or initialisation variables) carry its technology."""
+    broker (by image, Dockerfile ``FROM`` or initialisation variables) carry its technology.
+    A file that cannot be read this way costs its own deployments only: the failure is a
+    diagnostic naming it in ``problems`` (the extractors report the file's problems with lines)."""
     found: list[Deployment] = []
     for path in files:
-        if is_compose_file(path) and not is_variant(str(root), path):
-            default = PurePosixPath(path).name in DEFAULT_COMPOSE
-            for name, spec in _compose_services(root, path):
-                image = spec.get("image") if isinstance(spec.get("image"), str) else ""
-                build_root = _compose_root(path, spec)
-                dockerfile = _dockerfile(path, spec) if spec.get("build") is not None else ""
-                tech = technology_for_image(str(image), spec.get("build") is None) if image else None
-                if tech is None and dockerfile:
-                    text = read_text(root, dockerfile)
-                    tech = technology_for_dockerfile(text) if text else None
-                elif tech is None and image:
-                    tech = technology_for_environment(_env_names(spec))
-                if tech is not None:
-                    found.append(Deployment(name, "", str(image), path, (), default, technology=tech[0]))
-                    continue
-                if not image and spec.get("build") is None:
-                    continue
-                tests = _runs_tests(path, name, spec)
-                found.append(
-                    Deployment(name, build_root, str(image), path, _ports(spec), default, dockerfile, tests)
-                )
-        elif path.endswith((".yml", ".yaml")) and "/templates/" not in f"/{path}":
-            found.extend(_workloads(root, path))
+        try:
+            found.extend(_deployments_of(root, path))
+        except Exception as exc:  # one bad file never costs the others
+            if problems is not None:
+                message = f"internal error reading deployments: {type(exc).__name__}: {str(exc)[:200]}"
+                problems.append(Diagnostic(path, 0, DiagnosticLevel.ERROR, message))
+    return found
+
+
+def _deployments_of(root: Path, path: str) -> list[Deployment]:
+    found: list[Deployment] = []
+    if is_compose_file(path) and not is_variant(str(root), path):
+        default = PurePosixPath(path).name in DEFAULT_COMPOSE
+        for name, spec in _compose_services(root, path):
+            image = spec.get("image") if isinstance(spec.get("image"), str) else ""
+            build_root = _compose_root(path, spec)
+            dockerfile = _dockerfile(path, spec) if spec.get("build") is not None else ""
+            tech = technology_for_image(str(image), spec.get("build") is None) if image else None
+            if tech is None and dockerfile:
+                text = read_text(root, dockerfile)
+                tech = technology_for_dockerfile(text) if text else None
+            elif tech is None and image:
+                tech = technology_for_environment(_env_names(spec))
+            if tech is not None:
+                found.append(Deployment(name, "", str(image), path, (), default, technology=tech[0]))
+                continue
+            if not image and spec.get("build") is None:
+                continue
+            tests = _runs_tests(path, name, spec)
+            found.append(
+                Deployment(name, build_root, str(image), path, _ports(spec), default, dockerfile, tests)
+            )
+    elif path.endswith((".yml", ".yaml")) and "/templates/" not in f"/{path}":
+        found.extend(_workloads(root, path))
     return found
 
 
@@ -177,7 +194,7 @@ def _workloads(root: Path, path: str) -> list[Deployment]:
     out: list[Deployment] = []
     try:  # parsed once per scan: the Kubernetes extractor gets the same documents
         docs = load_all_once(text, path)
-    except YamlError:
+    except (YamlError, yaml.YAMLError, LimitExceeded, RecursionError):
         return []
     for doc in docs:
         if not isinstance(doc, dict) or doc.get("kind") not in WORKLOAD_KINDS:

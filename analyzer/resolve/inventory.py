@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from analyzer.config import Config
-from analyzer.discovery import Discovery, is_compose_file, is_test_path
+from analyzer.discovery import Discovery, is_compose_file, is_folder, is_test_path
 from analyzer.extract.buildfiles import (
     ENTRY_SUFFIXES,
     BuildInfo,
@@ -237,7 +237,7 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     """Decide the services, clients and libraries of the scan and map files to them."""
     inv = Inventory()
     cands = _candidates(root, found.files, inv)
-    every = deployments(root, found.files)
+    every = deployments(root, found.files, inv.diagnostics)
     infra = {d.name for d in every if d.technology}
     groups = _same_image(every)
     # the same image run under two names: infrastructure when any descriptor says what it runs
@@ -443,7 +443,7 @@ def _apply_config(root: Path, config: Config, units: dict[str, Unit], inv: Inven
                 old.embedded if old else (),
                 old.ports if old else (),
             )
-            if not (root / folder).is_dir():
+            if not is_folder(root, folder):
                 inv.diagnostics.append(
                     Diagnostic(
                         config.path,

@@ -60,12 +60,15 @@ profiles: [prod]
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [
-        ("rules:\n  x: [1]\n", 2, "expected a mapping"),
+        ("rules:\n  x: [1]\n", 2, "found a list"),
         ("colour: blue\n", 1, "unknown setting 'colour'"),
-        ("services:\n  - paths: [a]\n", 2, "needs a 'name'"),
-        ("waivers:\n  - rule: x\n    reason: ''\n", 2, "needs a 'reason'"),
+        ("services:\n  - paths: [a]\n", 2, "needs 'name'"),
+        ("waivers:\n  - rule: x\n    reason: ''\n", 3, "must not be empty"),
         ("waivers:\n  - rule: x\n    reason: r\n    until: soon\n", 2, "must be a date"),
-        ("rules:\n  shared-database:\n    severity: fatal\n", 3, "severity must be"),
+        ("rules:\n  shared-database:\n    severity: fatal\n", 3, "unknown value 'fatal'"),
+        ("rule_paths: [" + "a" * 300 + "]\n", 1, "rule_paths[0]"),
+        ("limits: {json_max_depth: 0}\n", 1, "limits.json_max_depth"),
+        ("rules:\n" + "  " + "[" * 3000 + "\n", 1, "nested deeper than 200"),
         ("rules: [\n", 2, "invalid YAML"),
     ],
 )

@@ -205,7 +205,7 @@ message: "{{ t.name }} read by {{ s.name }} has no owner"
         (
             HEAD + "match:\n  nodes: {a: servise}\n",
             9,
-            "unknown NodeKind",
+            "unknown value 'servise'",
         ),
         (
             HEAD + "match: {nodes: {a: service}}\nhaving: 'a ==='\n",

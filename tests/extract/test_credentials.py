@@ -261,7 +261,12 @@ def test_credential_scanners_stay_linear_on_hostile_lines(scanner: str, text: st
     elif scanner == "secret":
         is_plaintext_secret(text)
     else:
-        tree, _ = parse(scanner, text)
+        from analyzer.model.limits import LimitExceeded
+
+        try:
+            tree, _ = parse(scanner, text)
+        except LimitExceeded:  # nested past code_max_depth: the file is skipped before any scanner
+            return
         FUNCTIONS["go" if scanner == "go" else "python"]("svc", "x", tree.root_node)
     assert time.perf_counter() - start < 15
 

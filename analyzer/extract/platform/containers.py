@@ -183,7 +183,10 @@ def _mounted_configs(ctx: FileContext, name: str, spec: LineDict, result: Extrac
         if folder == root or (root / base).resolve() == folder:
             continue  # the whole project mounted as a source tree, not a configuration folder
         # NOTE: two levels at most (provisioning/datasources/x.yml), never a walk of a big tree
-        candidates = [folder] if folder.is_file() else _shallow(folder) if folder.is_dir() else []
+        try:
+            candidates = [folder] if folder.is_file() else _shallow(folder) if folder.is_dir() else []
+        except OSError:  # a mount source longer than the OS allows (a mutated file): nothing there
+            continue
         for candidate in candidates:
             rel = candidate.relative_to(root).as_posix()
             if not candidate.is_file() or candidate.is_symlink():

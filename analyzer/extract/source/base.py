@@ -27,6 +27,7 @@ from analyzer.extract.facts import Call, Connection, ExtractResult, Marker, Tabl
 from analyzer.extract.sqltables import analyze_sql, dialect_for
 from analyzer.extract.values import concat, template_of
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
+from analyzer.model.inputs import bracket_depth
 from analyzer.model.limits import LimitExceeded, current_limits, query_deadline
 
 MUTATING_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -65,8 +66,36 @@ def language(name: str) -> Language:
 
 
 def parse(name: str, text: str) -> tuple[Tree, bytes]:
+    """Parse source text; :class:`LimitExceeded` if it nests deeper than ``code_max_depth``
+    (the walkers that evaluate values recurse, and must stay far from Python's limit)."""
+    limit = current_limits().code_max_depth
+    if bracket_depth(text, "code", stop_above=limit) > limit:
+        raise LimitExceeded(f"brackets nested deeper than {limit} levels (limit code_max_depth)")
     data = text.encode("utf-8")
-    return Parser(language(name)).parse(data), data
+    tree = Parser(language(name)).parse(data)
+    deepest = tree_depth(tree.root_node, limit)
+    if deepest > limit:
+        raise LimitExceeded(f"syntax tree nested deeper than {limit} levels (limit code_max_depth)")
+    return tree, data
+
+
+def tree_depth(node: Node, stop_above: int = 0) -> int:
+    """Depth of the syntax tree under ``node`` (1 for a leaf), walked without recursion; with
+    ``stop_above``, stops as soon as that is exceeded."""
+    cursor = node.walk()
+    depth = deepest = 1
+    while True:
+        if cursor.goto_first_child():
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if stop_above and deepest > stop_above:
+                    return deepest
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return deepest
+            depth -= 1
 
 
 @functools.cache
