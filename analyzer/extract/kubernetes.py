@@ -341,7 +341,7 @@ def _neighbourhood(path: str, text: str, variant: Variant) -> _Hood:
             for diagnostic in diagnostics:
                 hood.diagnostics.setdefault(diagnostic.path, []).append(diagnostic)
             _put(hood.configs, hood.configs_other, config_key, (rel, config))
-        name = str((doc.get("metadata") or {}).get("name") or "").lower()
+        name = str(_map(doc.get("metadata")).get("name") or "").lower()
         hood.names.add(name)
         stored = _store_memo.get(id(doc))
         if stored is None or stored[0] is not doc:
@@ -415,7 +415,7 @@ def _workload(
     names: set[str],
     result: ExtractResult,
 ) -> None:
-    meta = doc.get("metadata") or {}
+    meta = _map(doc.get("metadata"))
     name = str(meta.get("name") or "")
     namespace = str(meta.get("namespace") or docs.namespace)
     pod = _pod(doc)
@@ -426,7 +426,7 @@ def _workload(
         return
     aliases: set[str] = set()
     for svc in services:  # the Services whose selector the pod's labels satisfy
-        svc_meta = svc.get("metadata") or {}
+        svc_meta = _map(svc.get("metadata"))
         svc_name = str(svc_meta.get("name") or "")
         svc_ns = str(svc_meta.get("namespace") or namespace)
         if svc_name:
