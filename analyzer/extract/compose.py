@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -511,7 +511,7 @@ def _technology(set_: _Set, spec: LineDict, image: str) -> tuple[str, str] | Non
         return found
     if build is None:
         # NOTE: an image this repository does not build, configured like a datastore image
-        return technology_for_environment(_env_names(spec)) if image else None
+        return technology_for_environment(env_names(spec)) if image else None
     context = build.get("context", ".") if isinstance(build, dict) else build
     dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
     if not isinstance(context, str) or "://" in context or not isinstance(dockerfile, str):
@@ -520,7 +520,8 @@ def _technology(set_: _Set, spec: LineDict, image: str) -> tuple[str, str] | Non
     return technology_for_dockerfile(text) if text else None
 
 
-def _env_names(spec: LineDict) -> list[str]:
+def env_names(spec: Mapping[str, object]) -> list[str]:
+    """The variable names a compose service's ``environment`` sets (mapping or ``KEY=value`` list)."""
     environment = spec.get("environment")
     if isinstance(environment, dict):
         return [str(k) for k in environment]
@@ -740,7 +741,7 @@ def _extract(ctx: FileContext, text: str, repo: _Repo) -> ExtractResult:
             found = technology_for_image(
                 set_.value(store_spec.get("image"), store_spec.line_of("image"))[0],
                 vendor_builds="build" not in store_spec,
-            ) or (technology_for_environment(_env_names(store_spec)) if "image" in store_spec else None)
+            ) or (technology_for_environment(env_names(store_spec)) if "image" in store_spec else None)
             if found is not None:
                 stores[str(store_name).lower()] = found[0]
     for name, spec in services.items():

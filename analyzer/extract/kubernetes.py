@@ -135,15 +135,21 @@ def _documents(path: str, text: str) -> list[tuple[str, LineDict]] | YamlError:
 def _configs(docs: _Docs) -> None:
     configs = dict(docs.configs)
     for path, doc in docs.docs:
-        remembered = _config_memo.get(id(doc))
-        if remembered is None or remembered[0] is not doc:
-            remembered = (doc, _config_of(path, doc))
-            _remember(_config_memo, id(doc), remembered)
-        if remembered[1] is not None:
-            key, config, diagnostics = remembered[1]
+        found = _config_cached(path, doc)
+        if found is not None:
+            key, config, diagnostics = found
             docs.diagnostics.extend(diagnostics)
             configs[key] = config
     docs.configs = configs
+
+
+def _config_cached(path: str, doc: LineDict) -> tuple[tuple[str, str], _Config, list[Diagnostic]] | None:
+    """:func:`_config_of`, remembered per document (a neighbour's ConfigMap is read by many manifests)."""
+    remembered = _config_memo.get(id(doc))
+    if remembered is None or remembered[0] is not doc:
+        remembered = (doc, _config_of(path, doc))
+        _remember(_config_memo, id(doc), remembered)
+    return remembered[1]
 
 
 def _config_of(path: str, doc: LineDict) -> tuple[tuple[str, str], _Config, list[Diagnostic]] | None:
@@ -332,12 +338,9 @@ def _neighbourhood(path: str, text: str, variant: Variant) -> _Hood:
     docs.extend(variant.generated)
     hood = _Hood(docs, {}, {}, {}, {}, set(), {}, {}, 0)
     for rel, doc in docs:
-        remembered = _config_memo.get(id(doc))
-        if remembered is None or remembered[0] is not doc:
-            remembered = (doc, _config_of(rel, doc))
-            _remember(_config_memo, id(doc), remembered)
-        if remembered[1] is not None:
-            config_key, config, diagnostics = remembered[1]
+        own_config = _config_cached(rel, doc)
+        if own_config is not None:
+            config_key, config, diagnostics = own_config
             for diagnostic in diagnostics:
                 hood.diagnostics.setdefault(diagnostic.path, []).append(diagnostic)
             _put(hood.configs, hood.configs_other, config_key, (rel, config))

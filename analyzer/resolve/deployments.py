@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from analyzer.discovery import is_compose_file
-from analyzer.extract.compose import is_variant
+from analyzer.extract.compose import env_names, is_variant
 from analyzer.extract.images import (
     technology_for_dockerfile,
     technology_for_environment,
@@ -110,15 +110,6 @@ def _runs_tests(path: str, name: str, spec: dict[str, object]) -> bool:
     return "test" in PurePosixPath(path).name.lower() and _TEST_NAME.search(name) is not None
 
 
-def _env_names(spec: dict[str, object]) -> list[str]:
-    environment = spec.get("environment")
-    if isinstance(environment, dict):
-        return [str(k) for k in environment]
-    if isinstance(environment, list):
-        return [str(item).split("=", 1)[0] for item in environment]
-    return []
-
-
 def _compose_root(path: str, spec: dict[str, object]) -> str:
     build = spec.get("build")
     context = build.get("context", ".") if isinstance(build, dict) else build
@@ -172,7 +163,7 @@ def _deployments_of(root: Path, path: str) -> list[Deployment]:
                 text = read_text(root, dockerfile)
                 tech = technology_for_dockerfile(text) if text else None
             elif tech is None and image:
-                tech = technology_for_environment(_env_names(spec))
+                tech = technology_for_environment(env_names(spec))
             if tech is not None:
                 found.append(Deployment(name, "", str(image), path, (), default, technology=tech[0]))
                 continue
