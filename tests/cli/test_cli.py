@@ -8,25 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from analyzer.cli import main
+from tests.cli.clirun import VIOLATIONS, run
 from tests.conftest import FIXTURES, REPO
 
-VIOLATIONS = FIXTURES / "systems" / "ecommerce-violations"
 CONFORMING = FIXTURES / "systems" / "ecommerce"
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
-
-
-@pytest.fixture()
-def shop(tmp_path: Path) -> Path:
-    target = tmp_path / "shop"
-    shutil.copytree(VIOLATIONS, target)
-    return target
 
 
 def test_scan_exit_codes(tmp_path: Path) -> None:

@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from analyzer.cli import main
-from tests.conftest import FIXTURES
-
-VIOLATIONS = FIXTURES / "systems" / "ecommerce-violations"
+from tests.cli.clirun import run
 
 THROWING_RULE = (
     "from analyzer.engine import rule\n\n\n"
@@ -23,18 +18,6 @@ THROWING_RULE = (
     "def check(graph, options):\n"
     '    raise RuntimeError("boom")\n'
 )
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
-
-
-@pytest.fixture()
-def shop(tmp_path: Path) -> Path:
-    target = tmp_path / "shop"
-    shutil.copytree(VIOLATIONS, target)
-    return target
 
 
 def test_a_rule_that_throws_exits_3_and_sarif_names_it(shop: Path, tmp_path: Path) -> None:
