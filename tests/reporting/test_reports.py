@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import xml.dom.minidom
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -191,13 +192,14 @@ def test_markdown_console_and_graph_exports() -> None:
         export_graph(result.graph, "png")
 
 
-@pytest.mark.browser
-def test_html_in_a_real_browser(tmp_path: Path) -> None:
+def _browser_dom(tmp_path: Path, result: ScanResult) -> Callable[[str], str]:
+    """Write ``result``'s HTML and return a function giving the DOM headless Chromium builds for the
+    page opened with a URL fragment (``#selftest`` runs the page's own interaction checks)."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if browser is None:
         pytest.fail("chromium is not installed: run 'make browser-deps' (make test does)")
     page = tmp_path / "report.html"
-    page.write_text(render_html(build_result()), encoding="utf-8")
+    page.write_text(render_html(result), encoding="utf-8")
 
     def dom(fragment: str) -> str:
         run = subprocess.run(
@@ -210,6 +212,13 @@ def test_html_in_a_real_browser(tmp_path: Path) -> None:
         )  # fmt: skip
         assert run.returncode == 0, run.stderr[-2000:]
         return run.stdout
+
+    return dom
+
+
+@pytest.mark.browser
+def test_html_in_a_real_browser(tmp_path: Path) -> None:
+    dom = _browser_dom(tmp_path, build_result())
 
     everything = dom("")
     assert '<svg id="system-graph"' in everything and everything.count('class="node ') == 3
@@ -264,23 +273,7 @@ def test_html_precomputes_every_grouping_and_platform_fold() -> None:
 
 @pytest.mark.browser
 def test_html_grouping_and_platform_fold_in_a_real_browser(tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if browser is None:
-        pytest.fail("chromium is not installed: run 'make browser-deps' (make test does)")
-    page = tmp_path / "report.html"
-    page.write_text(render_html(_grouped_result()), encoding="utf-8")
-
-    def dom(fragment: str) -> str:
-        run = subprocess.run(
-            [
-                browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-                "--virtual-time-budget=2000", "--dump-dom", page.as_uri() + fragment,
-            ],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert run.returncode == 0, run.stderr[-2000:]
-        return run.stdout
+    dom = _browser_dom(tmp_path, _grouped_result())
 
     opened = dom("")
     assert 'data-areas="2"' in opened and 'data-groups="2"' in opened
