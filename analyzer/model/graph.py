@@ -127,6 +127,12 @@ class ArchGraph:
         self._by_kind: dict[NodeKind, set[str]] = defaultdict(set)
         # kind -> (source, target, key) -> the edge's data dict (shared with networkx)
         self._edges_by_kind: dict[EdgeKind, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
+        # the same data dicts by node, so that building and reading never go through networkx's
+        # views (most of the resolver's cost on large graphs): id -> node data,
+        # source -> (target, key) -> edge data, target -> (source, key) -> edge data
+        self._nodes: dict[str, dict[str, Any]] = {}
+        self._out: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+        self._in: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
 
     # -- building -------------------------------------------------------------------------
     def add_node(
@@ -143,10 +149,11 @@ class ArchGraph:
                 raise ValueError("add_node needs id parts or a name")
             parts = (name,)
         nid = node_id(kind, *parts)
-        if nid not in self.nx:
+        data = self._nodes.get(nid)
+        if data is None:
             self.nx.add_node(nid, kind=kind, name=name or parts[-1], attrs={}, evidence=set())
             self._by_kind[kind].add(nid)
-        data = self.nx.nodes[nid]
+            data = self._nodes[nid] = self.nx.nodes[nid]
         if attrs:
             _merge_attrs(data["attrs"], attrs)
         data["evidence"].update(evidence)
@@ -164,20 +171,23 @@ class ArchGraph:
     ) -> None:
         """Add or merge an edge between two existing nodes."""
         for nid in (source, target):
-            if nid not in self.nx:
+            if nid not in self._nodes:
                 raise KeyError(f"edge endpoint {nid!r} is not a node")
         ekey = f"{kind.value}|{key}"
-        if not self.nx.has_edge(source, target, ekey):
+        data = self._out[source].get((target, ekey))
+        if data is None:
             self.nx.add_edge(source, target, ekey, kind=kind, attrs={}, evidence=set(), key_=key)
-            self._edges_by_kind[kind][(source, target, ekey)] = self.nx.edges[source, target, ekey]
-        data = self.nx.edges[source, target, ekey]
+            data = self.nx[source][target][ekey]
+            self._edges_by_kind[kind][(source, target, ekey)] = data
+            self._out[source][(target, ekey)] = data
+            self._in[target][(source, ekey)] = data
         if attrs:
             _merge_attrs(data["attrs"], attrs)
         data["evidence"].update(evidence)
 
     def update_node(self, nid: str, *, attrs: Attrs | None = None, evidence: Iterable[Evidence] = ()) -> None:
         """Merge attributes and evidence into an existing node (same merge rules as add_node)."""
-        data = self.nx.nodes[nid]
+        data = self._nodes[nid]
         if attrs:
             _merge_attrs(data["attrs"], attrs)
         data["evidence"].update(evidence)
@@ -185,35 +195,50 @@ class ArchGraph:
     def remove_edge(self, edge: Edge) -> None:
         """Drop an edge (a placeholder superseded by a more precise one)."""
         ekey = f"{edge.kind.value}|{edge.key}"
-        if self.nx.has_edge(edge.source, edge.target, ekey):
+        if self._out[edge.source].pop((edge.target, ekey), None) is not None:
             self.nx.remove_edge(edge.source, edge.target, ekey)
             self._edges_by_kind[edge.kind].pop((edge.source, edge.target, ekey), None)
+            self._in[edge.target].pop((edge.source, ekey), None)
 
     def remove_node(self, nid: str) -> None:
         """Drop a node and its edges (a placeholder nothing refers to any more)."""
-        if nid not in self.nx:
+        if nid not in self._nodes:
             return
         for edge in self.out_edges(nid) + self.in_edges(nid):
             self.remove_edge(edge)
-        self._by_kind[self.nx.nodes[nid]["kind"]].discard(nid)
+        self._by_kind[self._nodes.pop(nid)["kind"]].discard(nid)
+        self._out.pop(nid, None)
+        self._in.pop(nid, None)
         self.nx.remove_node(nid)
 
     def set_attr(self, nid: str, name: str, value: AttrValue) -> None:
         """Set (overwrite) one node attribute; used by enrichment passes."""
-        self.nx.nodes[nid]["attrs"][name] = value
+        self._nodes[nid]["attrs"][name] = value
 
     def set_edge_attr(self, edge: Edge, name: str, value: AttrValue) -> None:
-        self.nx.edges[edge.source, edge.target, f"{edge.kind.value}|{edge.key}"]["attrs"][name] = value
+        self._out[edge.source][(edge.target, f"{edge.kind.value}|{edge.key}")]["attrs"][name] = value
 
     # -- reading --------------------------------------------------------------------------
     def __contains__(self, nid: object) -> bool:
-        return nid in self.nx
+        try:
+            return nid in self._nodes
+        except TypeError:  # unhashable: no node id
+            return False
 
     def __len__(self) -> int:
-        return int(self.nx.number_of_nodes())
+        return len(self._nodes)
+
+    def kind(self, nid: str) -> NodeKind:
+        """A node's kind, without the snapshot :meth:`node` makes."""
+        kind: NodeKind = self._nodes[nid]["kind"]
+        return kind
+
+    def attrs(self, nid: str) -> Attrs:
+        """A node's attributes (read-only), without the snapshot :meth:`node` makes."""
+        return MappingProxyType(self._nodes[nid]["attrs"])
 
     def node(self, nid: str) -> Node:
-        data = self.nx.nodes[nid]
+        data = self._nodes[nid]
         return Node(
             nid,
             data["kind"],
@@ -232,7 +257,10 @@ class ArchGraph:
         return frozenset(self._by_kind.get(kind, ()))
 
     def _edge(self, source: str, target: str, ekey: str) -> Edge:
-        data = self.nx.edges[source, target, ekey]
+        return self._snapshot(source, target, self._out[source][(target, ekey)])
+
+    @staticmethod
+    def _snapshot(source: str, target: str, data: dict[str, Any]) -> Edge:
         return Edge(
             source,
             target,
@@ -260,16 +288,16 @@ class ArchGraph:
 
     def out_edges(self, nid: str, kind: EdgeKind | None = None) -> list[Edge]:
         result = [
-            self._edge(u, v, k)
-            for u, v, k, d in self.nx.out_edges(nid, keys=True, data=True)
+            self._snapshot(nid, v, d)
+            for (v, _), d in self._out.get(nid, {}).items()
             if kind is None or d["kind"] == kind
         ]
         return sorted(result, key=lambda e: (e.target, e.kind, e.key))
 
     def in_edges(self, nid: str, kind: EdgeKind | None = None) -> list[Edge]:
         result = [
-            self._edge(u, v, k)
-            for u, v, k, d in self.nx.in_edges(nid, keys=True, data=True)
+            self._snapshot(u, nid, d)
+            for (u, _), d in self._in.get(nid, {}).items()
             if kind is None or d["kind"] == kind
         ]
         return sorted(result, key=lambda e: (e.source, e.kind, e.key))

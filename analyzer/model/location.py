@@ -73,14 +73,25 @@ class Evidence:
     profile: str = ""
 
     @property
-    def rank(self) -> tuple[int, Location, str, int, str]:
+    def rank(self) -> tuple[int, str, int, int, str, int, str]:
         """Sort key: static evidence first, then by place, then by everything else.
 
         NOTE: a total order. Evidence is kept in sets; two observations at one place (two env
         variables on one line) once tied here, and their order then followed string hashing,
         which differs per process (PYTHONHASHSEED): JSON output was not byte-identical.
+        The place is spelt out (path, line, column: the order of :class:`Location`) so that
+        sorting compares strings and numbers, not dataclasses.
         """
-        return (SOURCE_RANK[self.source], self.location, self.detail, self.count, self.profile)
+        location = self.location
+        return (
+            SOURCE_RANK[self.source],
+            location.path,
+            location.line,
+            location.column,
+            self.detail,
+            self.count,
+            self.profile,
+        )
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {

@@ -126,10 +126,14 @@ class Resolver:
     local_credentials: list[tuple[str, Evidence]] = field(default_factory=list)
     join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations
     test_calls: list[Call] = field(default_factory=list)  # calls in tests, attached to existing calls
+    aliases: dict[str, str] = field(init=False)  # the config's aliases, other name -> canonical
+
+    def __post_init__(self) -> None:
+        self.aliases = dict(self.config.aliases)
 
     # -- identities ---------------------------------------------------------------------
     def service_name(self, name: str) -> str:
-        aliased = dict(self.config.aliases).get(name) or dict(self.config.aliases).get(normalise(name))
+        aliased = self.aliases.get(name) or self.aliases.get(normalise(name))
         if aliased:
             name = aliased
         found = self.services.lookup(name)
@@ -266,7 +270,7 @@ def build_graph(
             "observed": fact.evidence.source == SourceKind.TRACE or None,
         }
         for key, value in attrs.items():
-            if value is not None and g.node(nid).attrs.get(key) in (None, False):
+            if value is not None and g.attrs(nid).get(key) in (None, False):
                 g.set_attr(nid, key, value)  # type: ignore[arg-type]
         for database in fact.databases:
             _database_node(r, name, database, [fact.evidence])
@@ -736,18 +740,17 @@ def _main_database(r: Resolver, service: str) -> str | None:
     """
     service_id = node_id(NodeKind.SERVICE, service)
     candidates = []
+    sources: dict[str, set[SourceKind]] | None = None  # database -> sources of the connections to it
     for db_id in r.service_dbs.get(service, ()):
-        node = r.graph.node(db_id)
-        if (node.attrs.get("technology") or "") in CACHE_TECHNOLOGIES:
+        attrs = r.graph.attrs(db_id)
+        if (attrs.get("technology") or "") in CACHE_TECHNOLOGIES:
             continue
-        sources = {
-            e.source
-            for edge in r.graph.out_edges(service_id, EdgeKind.CONNECTS)
-            if edge.target == db_id
-            for e in edge.evidence
-        }
-        deployed = bool(sources & {SourceKind.COMPOSE, SourceKind.K8S})
-        local = str(node.attrs.get("datastore", "")).startswith("localhost@")
+        if sources is None:
+            sources = defaultdict(set)
+            for edge in r.graph.out_edges(service_id, EdgeKind.CONNECTS):
+                sources[edge.target].update(e.source for e in edge.evidence)
+        deployed = bool(sources.get(db_id, set()) & {SourceKind.COMPOSE, SourceKind.K8S})
+        local = str(attrs.get("datastore", "")).startswith("localhost@")
         candidates.append((not deployed, local, db_id))
     return min(candidates)[2] if candidates else None
 
@@ -762,7 +765,7 @@ def _table(r: Resolver, fact: TableAccess) -> None:
             kind, store = r.resolve_host(fact.host, service, technology or "db")
         else:
             dbs = sorted(r.service_dbs.get(service, ()))
-            store = r.graph.node(dbs[0]).attrs.get("datastore", "") if dbs else ""  # type: ignore[assignment]
+            store = r.graph.attrs(dbs[0]).get("datastore", "") if dbs else ""  # type: ignore[assignment]
             kind = "store"
         if kind == "store" and store:
             if not r.store_tech.get(store):
@@ -771,7 +774,7 @@ def _table(r: Resolver, fact: TableAccess) -> None:
     if db_id is None:
         db_id = _main_database(r, service)
     if db_id is not None:
-        technology = technology or str(r.graph.node(db_id).attrs.get("technology") or "")
+        technology = technology or str(r.graph.attrs(db_id).get("technology") or "")
     schema, table = _table_parts(fact.table, technology)
     owners = sorted(r.owned_tables.get(table, ()))
     explicit = bool(fact.host or fact.database)
@@ -782,7 +785,7 @@ def _table(r: Resolver, fact: TableAccess) -> None:
     # that service's table: the SQL (a view, a foreign key, an entity) reaches into its data.
     if fact.action != "owns" and not explicit and not owned_here and len(owners) == 1:
         db_id = owners[0].rsplit("/", 1)[0].replace("table:", "database:", 1)
-        schema = r.graph.node(owners[0]).attrs.get("schema", "") or ""  # type: ignore[assignment]
+        schema = r.graph.attrs(owners[0]).get("schema", "") or ""  # type: ignore[assignment]
     if db_id is None:
         # NOTE: no known database: the service's embedded engine, else a per-service placeholder
         # so two services with unconnected schemas are never merged by accident.
@@ -798,12 +801,12 @@ def _table(r: Resolver, fact: TableAccess) -> None:
                 )
             )
         db_id = _database_node(r, store, DEFAULT_DATABASE, ())
-    db_node = r.graph.node(db_id)
+    db_attrs = r.graph.attrs(db_id)
     qualified = f"{schema}.{table}" if schema else table
     table_id = r.graph.add_node(
         NodeKind.TABLE,
-        str(db_node.attrs.get("datastore")),
-        str(db_node.attrs.get("database")),
+        str(db_attrs.get("datastore")),
+        str(db_attrs.get("database")),
         qualified,
         name=qualified,
         attrs={"database": db_id, "schema": schema or None, "table": table},
@@ -827,7 +830,7 @@ def _migration(r: Resolver, fact: Migration) -> None:
     _table(r, TableAccess(fact.service, fact.table, "owns", fact.evidence))
     service_id = r.service_node(fact.service)
     for edge in r.graph.out_edges(service_id, EdgeKind.OWNS):
-        if r.graph.node(edge.target).attrs.get("table") == _table_parts(fact.table, "")[1]:
+        if r.graph.attrs(edge.target).get("table") == _table_parts(fact.table, "")[1]:
             evidence = Evidence(
                 fact.evidence.source, fact.evidence.location, f"destructive migration {change}"
             )
@@ -850,9 +853,9 @@ def _client_library(r: Resolver, fact: Marker) -> None:
     technology = fact.value
     kind = NodeKind.BROKER if fact.key == "messaging_client" else NodeKind.DATASTORE
     for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS):
-        target = r.graph.node(e.target)
-        store = str(target.attrs.get("datastore") or e.target.split(":", 1)[1])
-        if (r.store_tech.get(store) or target.attrs.get("technology")) == technology:
+        target = r.graph.attrs(e.target)
+        store = str(target.get("datastore") or e.target.split(":", 1)[1])
+        if (r.store_tech.get(store) or target.get("technology")) == technology:
             return
     stores = [n.id for n in r.graph.nodes(kind) if n.attrs.get("technology") == technology]
     if len(stores) != 1:
@@ -884,7 +887,7 @@ def _message(r: Resolver, fact: Message) -> None:
     brokers = [
         e.target
         for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS)
-        if e.target.startswith("broker:") and r.graph.node(e.target).attrs.get("technology") == system
+        if e.target.startswith("broker:") and r.graph.attrs(e.target).get("technology") == system
     ]
     if named is not None and r.store_role.get(named) == "broker":
         brokers = [r.store_node(named)]

@@ -26,7 +26,6 @@ from analyzer.extract.sidefiles import load_all_once
 from analyzer.extract.yamlsrc import YamlError
 from analyzer.model import Diagnostic, DiagnosticLevel
 from analyzer.model.limits import LimitExceeded
-from analyzer.model.paths import OutsideRoot, resolve_inside
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"})
 DEFAULT_COMPOSE = frozenset({"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"})
@@ -48,25 +47,76 @@ class Deployment:
     technology: str = ""  # the datastore or broker it runs, if it runs one
 
 
-def read_text(root: Path, path: str, limit: int = 1024 * 1024) -> str | None:
-    """A repository file's text, or None when it is missing, too big, or leads outside the
-    repository (``..``, an absolute path, a symlink out)."""
-    try:
-        full = resolve_inside(root, path)
-        if full.stat().st_size > limit:
+class RepoReader:
+    """Reads repository files for the inventory: a file's text, or None when it is missing, too
+    big, or leads outside the repository (``..``, an absolute path, a symlink out). The root is
+    resolved once: the inventory reads thousands of files before extraction."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = root
+        self.base = os.path.realpath(root)
+
+    def text(self, path: str, limit: int = 1024 * 1024) -> str | None:
+        """The check of :func:`analyzer.model.paths.resolve_inside` on plain strings: absolute
+        paths are refused, and so is a path that leads out of the root once resolved."""
+        if os.path.isabs(path) or path.replace("\\", "/").startswith("/"):
             return None
-        return full.read_text(encoding="utf-8-sig", errors="replace")
-    except (OutsideRoot, OSError):
-        return None
+        base = self.base
+        try:
+            full = os.path.realpath(os.path.join(base, path))
+            if base != "/" and full != base and not full.startswith(base + "/"):
+                return None
+            if os.stat(full).st_size > limit:
+                return None
+            with open(full, encoding="utf-8-sig", errors="replace") as handle:
+                return handle.read()
+        except (OSError, ValueError):  # ValueError: a NUL in a name the repository wrote
+            return None
+
+
+# A path that PurePosixPath would normalise: empty, absolute, '.' segments, '//', a trailing '/'.
+_UNCLEAN = re.compile(r"^$|^/|//|/$|(^|/)\.(/|$)")
 
 
 def parent(path: str) -> str:
-    folder = PurePosixPath(path).parent.as_posix()
-    return "" if folder == "." else folder
+    """The folder of a repo-relative path ('' at the root).
+
+    >>> parent("shop/orders/pom.xml"), parent("pom.xml")
+    ('shop/orders', '')
+    """
+    if _UNCLEAN.search(path):
+        folder = PurePosixPath(path).parent.as_posix()
+        return "" if folder == "." else folder
+    return path.rpartition("/")[0]
 
 
-def _compose_services(root: Path, path: str) -> list[tuple[str, dict[str, object]]]:
-    text = read_text(root, path)
+def base_name(path: str) -> str:
+    """The last part of a repo-relative path (``PurePosixPath(path).name``)."""
+    if _UNCLEAN.search(path):
+        return PurePosixPath(path).name
+    return path.rpartition("/")[2]
+
+
+def ancestors(path: str) -> list[str]:
+    """The folders holding ``path``, deepest first, the root ('') last.
+
+    >>> ancestors("shop/orders/pom.xml")
+    ['shop/orders', 'shop', '']
+    """
+    if _UNCLEAN.search(path):
+        parts = PurePosixPath(path).parts
+        return ["/".join(parts[:depth]) for depth in range(len(parts) - 1, -1, -1)]
+    found = []
+    cut = path.rfind("/")
+    while cut >= 0:
+        found.append(path[:cut])
+        cut = path.rfind("/", 0, cut)
+    found.append("")
+    return found
+
+
+def _compose_services(repo: RepoReader, path: str) -> list[tuple[str, dict[str, object]]]:
+    text = repo.text(path)
     if text is None:
         return []
     try:  # parsed once per scan: the compose extractor gets the same documents (libyaml, lines)
@@ -140,9 +190,10 @@ def deployments(root: Path, files: list[str], problems: list[Diagnostic] | None 
     A file that cannot be read this way costs its own deployments only: the failure is a
     diagnostic naming it in ``problems`` (the extractors report the file's problems with lines)."""
     found: list[Deployment] = []
+    repo = RepoReader(root)
     for path in files:
         try:
-            found.extend(_deployments_of(root, path))
+            found.extend(_deployments_of(repo, path))
         except Exception as exc:  # one bad file never costs the others
             if problems is not None:
                 message = f"internal error reading deployments: {type(exc).__name__}: {str(exc)[:200]}"
@@ -150,17 +201,19 @@ def deployments(root: Path, files: list[str], problems: list[Diagnostic] | None 
     return found
 
 
-def _deployments_of(root: Path, path: str) -> list[Deployment]:
+def _deployments_of(repo: RepoReader, path: str) -> list[Deployment]:
     found: list[Deployment] = []
-    if is_compose_file(path) and not is_variant(str(root), path):
-        default = PurePosixPath(path).name in DEFAULT_COMPOSE
-        for name, spec in _compose_services(root, path):
+    if not base_name(path).endswith((".yml", ".yaml")):
+        return found  # neither a compose file nor a manifest
+    if is_compose_file(path) and not is_variant(str(repo.root), path):
+        default = base_name(path) in DEFAULT_COMPOSE
+        for name, spec in _compose_services(repo, path):
             image = spec.get("image") if isinstance(spec.get("image"), str) else ""
             build_root = _compose_root(path, spec)
             dockerfile = _dockerfile(path, spec) if spec.get("build") is not None else ""
             tech = technology_for_image(str(image), spec.get("build") is None) if image else None
             if tech is None and dockerfile:
-                text = read_text(root, dockerfile)
+                text = repo.text(dockerfile)
                 tech = technology_for_dockerfile(text) if text else None
             elif tech is None and image:
                 tech = technology_for_environment(env_names(spec))
@@ -174,12 +227,12 @@ def _deployments_of(root: Path, path: str) -> list[Deployment]:
                 Deployment(name, build_root, str(image), path, _ports(spec), default, dockerfile, tests)
             )
     elif path.endswith((".yml", ".yaml")) and "/templates/" not in f"/{path}":
-        found.extend(_workloads(root, path))
+        found.extend(_workloads(repo, path))
     return found
 
 
-def _workloads(root: Path, path: str) -> list[Deployment]:
-    text = read_text(root, path)
+def _workloads(repo: RepoReader, path: str) -> list[Deployment]:
+    text = repo.text(path)
     if text is None or "kind:" not in text or "containers:" not in text:
         return []
     out: list[Deployment] = []

@@ -22,9 +22,10 @@ name is an alias of the same service.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -40,7 +41,14 @@ from analyzer.extract.buildfiles import (
 )
 from analyzer.extract.images import repository, technology_for_dockerfile, technology_for_image
 from analyzer.model import Diagnostic, DiagnosticLevel
-from analyzer.resolve.deployments import Deployment, deployments, parent, read_text
+from analyzer.resolve.deployments import (
+    Deployment,
+    RepoReader,
+    ancestors,
+    base_name,
+    deployments,
+    parent,
+)
 
 GENERIC_FOLDERS = frozenset(
     {
@@ -133,16 +141,14 @@ class Inventory:
         >>> inv.services_for("shop/common/src/Money.java")
         ('orders', 'billing')
         """
-        parts = PurePosixPath(path).parts
-        for depth in range(len(parts) - 1, -1, -1):
-            folder = "/".join(parts[:depth])
+        for folder in ancestors(path):
             if folder in self.roots:
                 return self.roots[folder]
         return ()
 
     def is_excluded(self, path: str) -> bool:
-        parts = PurePosixPath(path).parts
-        return any("/".join(parts[:depth]) in self.excluded for depth in range(1, len(parts)))
+        """Whether a folder holding ``path`` (the root aside) is a test project's."""
+        return bool(self.excluded) and any(f in self.excluded for f in ancestors(path)[:-1])
 
     @property
     def service_roots(self) -> dict[str, str]:
@@ -174,7 +180,7 @@ class _Candidate:
         found = [*self.app_names, self.project_name]
         for info in self.infos:
             found.extend(info.aliases)
-        folder = PurePosixPath(self.folder).name
+        folder = base_name(self.folder)
         if folder and folder.lower() not in GENERIC_FOLDERS:
             found.append(folder)
         return [n for n in dict.fromkeys(found) if n]
@@ -183,21 +189,25 @@ class _Candidate:
         return any(getattr(info, attr) for info in self.infos)
 
 
-def _owner(folder: str, folders: Iterable[str]) -> str | None:
-    """The deepest of ``folders`` containing ``folder`` (itself included)."""
-    best: str | None = None
-    for candidate in folders:
-        inside = candidate == "" or folder == candidate or folder.startswith(candidate + "/")
-        if inside and (best is None or len(candidate) > len(best)):
-            best = candidate
-    return best
+def _owner(folder: str, folders: Collection[str]) -> str | None:
+    """The deepest of ``folders`` containing ``folder`` (itself included): a walk up its
+    ancestors, each a set lookup.
+
+    >>> _owner("shop/orders/src", {"", "shop/orders"}), _owner("web", {"shop"})
+    ('shop/orders', None)
+    """
+    if folder in folders:
+        return folder
+    return next((f for f in ancestors(folder) if f in folders), None) if folder else None
+
+
+_CONFIG_RESOURCE = re.compile(r"^(application|bootstrap)(-[\w.-]+)?\.(ya?ml|properties)$")
+_PROFILE_RESOURCE = re.compile(r"^(application|bootstrap)-")
 
 
 def _config_resources(path: str) -> bool:
-    name = PurePosixPath(path).name
-    return bool(re.match(r"^(application|bootstrap)(-[\w.-]+)?\.(ya?ml|properties)$", name)) and not re.match(
-        r"^(application|bootstrap)-", name
-    )
+    name = base_name(path)
+    return bool(_CONFIG_RESOURCE.match(name)) and not _PROFILE_RESOURCE.match(name)
 
 
 _SERVER_PORT = re.compile(r"(?m)^\s*server\.port\s*[=:]\s*(\d{2,5})\s*$")
@@ -236,7 +246,8 @@ def _key(name: str) -> str:
 def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     """Decide the services, clients and libraries of the scan and map files to them."""
     inv = Inventory()
-    cands = _candidates(root, found.files, inv)
+    repo = RepoReader(root)
+    cands = _candidates(root, repo, found.files, inv)
     every = deployments(root, found.files, inv.diagnostics)
     infra = {d.name for d in every if d.technology}
     groups = _same_image(every)
@@ -255,7 +266,7 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     for folder in [f for f, c in runnable.items() if c.dockerfile]:
         # a unit whose image is built FROM a datastore or broker is that infrastructure with
         # extras (a RabbitMQ image that also serves a log viewer war), not a service
-        if technology_for_dockerfile(read_text(root, f"{folder}/Dockerfile".lstrip("/")) or "") is not None:
+        if technology_for_dockerfile(repo.text(f"{folder}/Dockerfile".lstrip("/")) or "") is not None:
             del runnable[folder]
     clients = {f: c for f, c in cands.items() if _is_client(f, c) and f not in runnable}
     by_name: dict[str, set[str]] = defaultdict(set)  # every name of every build unit -> folders
@@ -265,21 +276,25 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     joined: dict[str, list[Deployment]] = defaultdict(list)
     standalone: list[Deployment] = []
     prefix = _image_prefix(deployed)
+    runnables = _Runnables(runnable)
     for dep in sorted(deployed, key=lambda d: (not d.primary, d.path, d.name)):
         # a container running a test suite built from a service's folder is not that service
-        target = None if dep.client else _join_deployment(root, dep, cands, by_name, runnable, prefix)
+        target = None if dep.client else _join_deployment(repo, dep, cands, by_name, runnables, prefix)
         if target is None:
             standalone.append(dep)
         else:
             joined[target].append(dep)
     uses = _uses(cands)
+    used_by: dict[str, set[str]] = defaultdict(set)
+    for user, used in uses.items():
+        for folder in used:
+            used_by[folder].add(user)
     for folder in sorted(set(runnable) - set(joined)):
         # A runnable unit another runnable unit builds in (a Blazor client inside its host) is
         # part of that unit, unless the other only orchestrates it (an Aspire AppHost).
         if any(
-            folder in uses.get(g, ())
-            for g, c in runnable.items()
-            if g != folder and not c.flag("orchestrator")
+            g != folder and g in runnable and not runnable[g].flag("orchestrator")
+            for g in used_by.get(folder, ())
         ):
             del runnable[folder]
     shared: set[str] = set()
@@ -295,7 +310,7 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
         # NOTE: where descriptors deploy this repository's units, a runnable unit they leave out
         # is still a service when it carries its own image recipe (descriptors in real
         # repositories are often partial); without one it is a tool, a sample or a module.
-        recipes = {_owner(parent(f), runnable) for f in found.files if PurePosixPath(f).name == "Dockerfile"}
+        recipes = {_owner(parent(f), runnable) for f in found.files if base_name(f) == "Dockerfile"}
         runnable = {f: c for f, c in runnable.items() if f in joined or f in recipes}
     units: dict[str, Unit] = {}
     taken: set[str] = set()
@@ -310,7 +325,7 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     for dep in standalone:
         if _key(dep.name) in seen or dep.name in infra:
             continue
-        store = _built_store(root, dep, cands, by_name, prefix)
+        store = _built_store(repo, dep, cands, by_name, prefix)
         if store is not None:
             inv.stores.append(store)
             seen.add(_key(dep.name))
@@ -334,25 +349,27 @@ def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     return inv
 
 
-def _candidates(root: Path, files: list[str], inv: Inventory) -> dict[str, _Candidate]:
+def _candidates(root: Path, repo: RepoReader, files: list[str], inv: Inventory) -> dict[str, _Candidate]:
     """Build units by folder, with their names, entry points, ports; test projects excluded."""
     cands: dict[str, _Candidate] = {}
+    production: list[str] = []  # the files outside test source sets
     for path in files:
-        folder, name = parent(path), PurePosixPath(path).name
+        folder, name = parent(path), base_name(path)
         if LOAD_SCRIPT.search(name) and (name.endswith(".lua") is False or CLIENT_NAME.search(path)):
             client_folder = _client_folder(folder)
             cands.setdefault(client_folder, _Candidate(client_folder)).drives = True
         if is_test_path(path):
-            if is_build_file(path) and SYSTEM_TEST_NAME.search(PurePosixPath(folder).name):
+            if is_build_file(path) and SYSTEM_TEST_NAME.search(base_name(folder)):
                 # an e2e or UI test project: it drives the system, it is no part of it
-                text = read_text(root, path)
+                text = repo.text(path)
                 info = read_build_file(path, text) if text is not None else None
                 cand = cands.setdefault(folder, _Candidate(folder))
                 cand.drives = True
                 cand.infos.extend([info] if info is not None else [])
             continue
+        production.append(path)
         if is_build_file(path):
-            text = read_text(root, path)
+            text = repo.text(path)
             info = read_build_file(path, text) if text is not None else None
             if info is not None:
                 cands.setdefault(folder, _Candidate(folder)).infos.append(info)
@@ -361,19 +378,19 @@ def _candidates(root: Path, files: list[str], inv: Inventory) -> dict[str, _Cand
     for folder, cand in cands.items():
         if cand.flag("test") or (cand.infos and _is_test_folder(folder)):
             inv.excluded.add(folder)
-            if SYSTEM_TEST_NAME.search(PurePosixPath(folder).name):
+            if SYSTEM_TEST_NAME.search(base_name(folder)):
                 cand.drives = True
-    owners = [f for f in cands if f not in inv.excluded]
-    for path in files:
-        if is_test_path(path) or inv.is_excluded(path):
+    owners = frozenset(f for f in cands if f not in inv.excluded)
+    for path in production:
+        if inv.is_excluded(path):
             continue
         owner = _owner(parent(path), owners)
         if owner is None:
             continue
         cand = cands[owner]
-        suffix = PurePosixPath(path).suffix
+        suffix = _suffix(base_name(path))
         if _config_resources(path):
-            text = read_text(root, path)
+            text = repo.text(path)
             if text is not None:
                 cand.app_names.extend(n for n in spring_app_names(path, text) if n not in cand.app_names)
                 port = _server_port(text)
@@ -382,7 +399,7 @@ def _candidates(root: Path, files: list[str], inv: Inventory) -> dict[str, _Cand
                 cand.embedded_urls.extend(_embedded_urls(path, text))
         elif suffix in ENTRY_SUFFIXES and not (cand.entry and suffix != ".go"):
             try:
-                with open(root / path, "rb") as handle:
+                with open(os.path.join(root, path), "rb") as handle:
                     data = handle.read(MAX_ENTRY_BYTES)
             except OSError:
                 continue
@@ -398,6 +415,12 @@ def _candidates(root: Path, files: list[str], inv: Inventory) -> dict[str, _Cand
             else:
                 cand.entry = True
     return cands
+
+
+def _suffix(name: str) -> str:
+    """``PurePosixPath(name).suffix`` of a file name: '.java', '' for '.env' or 'Makefile'."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def _unit(folder: str, cand: _Candidate, deps: list[Deployment], taken: set[str]) -> Unit | None:
@@ -473,7 +496,7 @@ def _client_folder(folder: str) -> str:
 
 
 def _is_test_folder(folder: str) -> bool:
-    name = PurePosixPath(folder).name.lower()
+    name = base_name(folder).lower()
     return name.endswith(("tests", ".test", "-test", "_test", "testing")) or name in (
         "e2e",
         "end-to-end-tests",
@@ -489,23 +512,58 @@ def _folder_name(folder: str) -> str:
     return ""
 
 
+class _Runnables:
+    """The runnable units, indexed once for joining deployments to them: by the folders above
+    them, and by the words their names end with."""
+
+    def __init__(self, runnable: dict[str, _Candidate]) -> None:
+        self.units = runnable
+        self.below: dict[str, list[str]] = defaultdict(list)  # folder -> runnable folders under it
+        self.named: dict[tuple[str, ...], set[str]] = defaultdict(set)  # words of a name -> folders
+        self.ending: dict[tuple[str, ...], set[str]] = defaultdict(set)  # its last 2+ words -> folders
+        for folder, cand in runnable.items():
+            if folder:
+                for above in ancestors(folder)[:-1]:
+                    self.below[above].append(folder)
+            for name in cand.names():
+                words = tuple(_words(name))
+                self.named[words].add(folder)
+                for start in range(len(words) - 1):
+                    self.ending[words[start:]].add(folder)
+
+    def inside(self, folder: str) -> list[str]:
+        """The runnable folders under ``folder`` (not itself)."""
+        return self.below.get(folder, [])
+
+    def ending_alike(self, words: list[str]) -> set[str]:
+        """The folders with a name that ends alike: the shorter name's words (two at least) end
+        the longer one's."""
+        if len(words) < 2:
+            return set()
+        hits = set(self.ending.get(tuple(words), ()))  # their names end with these words
+        for start in range(len(words) - 1):  # these words end with their names
+            hits.update(self.named.get(tuple(words[start:]), ()))
+        return hits
+
+
 def _join_deployment(
-    root: Path,
+    repo: RepoReader,
     dep: Deployment,
     cands: dict[str, _Candidate],
     by_name: dict[str, set[str]],
-    runnable: dict[str, _Candidate],
+    runnables: _Runnables,
     prefix: str = "",
 ) -> str | None:
     """The build unit folder a deployment runs: its build context, or the one unit whose name
     is the last part of its image repository (``acme/shop-orders`` → artifactId ``shop-orders``)."""
+    runnable = runnables.units
     if dep.root:
         if dep.root in runnable or (dep.root in cands and cands[dep.root].infos):
             return dep.root
-        inner = [f for f in runnable if f.startswith(dep.root + "/")]
+        inner = runnables.inside(dep.root)
         if len(inner) > 1 and dep.dockerfile:
             # several programs under one build context: the one its Dockerfile names is built
-            text = read_text(root, dep.dockerfile) or ""
+            text = repo.text(dep.dockerfile) or ""
             inner = [f for f in inner if f[len(dep.root) + 1 :] + "/" in text.replace("\\", "/")]
         if len(inner) == 1:
             return inner[0]
@@ -521,19 +579,14 @@ def _join_deployment(
                 return next(iter(hits))
         # `descartesresearch/teastore-auth` runs `tools.descartes.teastore.auth`, `mn-orders-service`
         # runs `orders-service`: the shorter name's words (two at least) end the longer one's.
-        image_words = _words(last)
-        hits = {
-            f
-            for f, cand in runnable.items()
-            if any(_ends_alike(image_words, _words(name)) for name in cand.names())
-        }
+        hits = runnables.ending_alike(_words(last))
         if len(hits) == 1:
             return next(iter(hits))
     return None
 
 
 def _built_store(
-    root: Path, dep: Deployment, cands: dict[str, _Candidate], by_name: dict[str, set[str]], prefix: str
+    repo: RepoReader, dep: Deployment, cands: dict[str, _Candidate], by_name: dict[str, set[str]], prefix: str
 ) -> BuiltStore | None:
     """The datastore an image-only deployment runs when its image is built here ``FROM`` one."""
     if not dep.image or dep.root:
@@ -545,7 +598,7 @@ def _built_store(
         if len(hits) != 1:
             continue
         path = f"{next(iter(hits))}/Dockerfile".lstrip("/")
-        text = read_text(root, path) or ""
+        text = repo.text(path) or ""
         found = technology_for_dockerfile(text)
         if found is None:
             return None
@@ -594,11 +647,6 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
 
 
-def _ends_alike(a: list[str], b: list[str]) -> bool:
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 2 and long[-len(short) :] == short
-
-
 def _uses(cands: dict[str, _Candidate]) -> dict[str, set[str]]:
     """Folder → folders of the units it builds in (dependencies resolved by any of their names)."""
     names: dict[str, str] = {}
@@ -608,7 +656,7 @@ def _uses(cands: dict[str, _Candidate]) -> dict[str, set[str]]:
                 if name:
                     names.setdefault(name, folder)
         names.setdefault(folder, folder)
-        names.setdefault(PurePosixPath(folder).name, folder)
+        names.setdefault(base_name(folder), folder)
     uses: dict[str, set[str]] = defaultdict(set)
     for folder, cand in cands.items():
         if cand.uses_module:

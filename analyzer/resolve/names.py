@@ -8,6 +8,7 @@ one known thing.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -47,8 +48,11 @@ def strip_suffix(name: str) -> str:
 
 
 def is_ip(host: str) -> bool:
+    address = host.strip("[]")
+    if ":" not in address and address.strip("0123456789."):
+        return False  # neither IPv6 (always a colon) nor IPv4 (digits and dots): no parse needed
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        ipaddress.ip_address(address)
     except ValueError:
         return False
     return True
@@ -63,6 +67,7 @@ def managed_technology(host: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def host_key(host: str) -> str:
     """The part of a host name that names a compose service or k8s Service.
 
@@ -70,6 +75,8 @@ def host_key(host: str) -> str:
     'orders-db'
     >>> host_key("orders_db:5432")
     'orders-db'
+
+    Pure, and asked for the same few names again and again while a graph is built: remembered.
     """
     host = normalise(host)
     if host.startswith("[") and "]" in host:
