@@ -62,7 +62,7 @@ def _name(graph: ArchGraph, nid: str) -> str:
     """A node's name; databases as ``server/database`` (a bare redis index '0' says nothing)."""
     if nid.startswith("database:"):
         return nid.split(":", 1)[1]
-    return graph.node(nid).name if nid in graph else nid.split(":", 1)[-1]
+    return graph.node_name(nid) if nid in graph else nid.split(":", 1)[-1]
 
 
 def _strings(value: object) -> list[str]:
@@ -192,7 +192,7 @@ def _credentials(
     subjects = [s for s in finding.subjects if not s.startswith("credential:")]
     for nid in finding.subjects:
         if nid.startswith("credential:") and nid in graph:
-            consumers = graph.node(nid).attrs.get("consumer_ids")
+            consumers = graph.node_attrs(nid).get("consumer_ids")
             # ids as resolved: a consumer that became a platform component since is left out
             subjects += [c for c in consumers if c in graph] if isinstance(consumers, tuple) else []
     users = sorted(_name(graph, s) for s in subjects if s.startswith("service:"))
@@ -249,7 +249,7 @@ def _hardcoded(graph: ArchGraph, finding: Finding) -> tuple[str, list[RelatedLoc
 def _owned_tables(graph: ArchGraph, owner: str, db: str) -> list[str]:
     prefix = "table:" + db.split(":", 1)[1] + "/"
     return sorted(
-        str(graph.node(e.target).attrs.get("table") or graph.node(e.target).name)
+        str(graph.node_attrs(e.target).get("table") or graph.node_name(e.target))
         for e in graph.out_edges(owner, EdgeKind.OWNS)
         if e.target.startswith(prefix)
     )
@@ -295,7 +295,7 @@ def _cross_access(graph: ArchGraph, finding: Finding) -> tuple[str, list[Related
     table = _first_of(finding, "table")
     if table not in graph:
         return "", []
-    tname = graph.node(table).attrs.get("table") or graph.node(table).name
+    tname = graph.node_attrs(table).get("table") or graph.node_name(table)
     owners = graph.predecessors(table, EdgeKind.OWNS)
     parts = _parts(
         [e for o in owners for e in graph.out_edges(o, EdgeKind.OWNS) if e.target == table],

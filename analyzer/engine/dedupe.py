@@ -19,10 +19,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Sequence
-from pathlib import PurePosixPath
 
 from analyzer.engine.rules import DeclarativeRule, Rule
 from analyzer.model import Finding, Location, RelatedLocation
+from analyzer.model.location import base_name, path_parts, path_suffix
 
 # Folder names that hold tests, test data, generated code or examples (compared lower-case).
 NON_PRODUCTION_DIRS = frozenset(
@@ -52,10 +52,10 @@ def is_non_production(path: str) -> bool:
     >>> is_non_production("api/orders.pb.go"), is_non_production("docker-compose.test.yml")
     (True, True)
     """
-    pure = PurePosixPath(path)
-    if any(part.lower() in NON_PRODUCTION_DIRS for part in pure.parts[:-1]):
+    parts = path_parts(path)
+    if any(part.lower() in NON_PRODUCTION_DIRS for part in parts[:-1]):
         return True
-    return bool(NON_PRODUCTION_FILES.search(pure.name))
+    return bool(NON_PRODUCTION_FILES.search(base_name(path)))
 
 
 def drop_non_production(findings: Iterable[Finding]) -> tuple[list[Finding], int]:
@@ -125,8 +125,7 @@ DEPLOYMENT_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".properties", ".env"
 
 
 def _is_deployment_file(path: str) -> bool:
-    pure = PurePosixPath(path)
-    return pure.suffix.lower() in DEPLOYMENT_SUFFIXES or pure.name.startswith(".env")
+    return path_suffix(path).lower() in DEPLOYMENT_SUFFIXES or base_name(path).startswith(".env")
 
 
 def _variant_text(finding: Finding) -> str:

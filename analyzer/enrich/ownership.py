@@ -11,7 +11,7 @@ from analyzer.model import ArchGraph, Diagnostic, EdgeKind, NodeKind
 def derive_ownership(graph: ArchGraph, config: Config) -> list[Diagnostic]:
     table_owners: dict[str, set[str]] = defaultdict(set)
     for source, target in graph.edge_pairs(EdgeKind.OWNS):
-        table_owners[target].add(graph.node(source).name)
+        table_owners[target].add(graph.node_name(source))
     for table_id, table_set in table_owners.items():
         graph.set_attr(table_id, "owners", tuple(sorted(table_set)))
 
@@ -20,7 +20,7 @@ def derive_ownership(graph: ArchGraph, config: Config) -> list[Diagnostic]:
         # NOTE: platform components (a CDC relay reading an outbox, a log shipper) own no data and
         # never make a database shared; only services count.
         if target.startswith("database:") and source.startswith("service:"):
-            connectors[target].add(graph.node(source).name)
+            connectors[target].add(graph.node_name(source))
     for db_id in graph.node_ids(NodeKind.DATABASE):
         owners: set[str] = set()
         for table_id in graph.successors(db_id, EdgeKind.CONTAINS):

@@ -111,6 +111,18 @@ def _merge_attrs(into: dict[str, AttrValue], new: Attrs) -> None:
             into[name] = old + value
 
 
+def _adjacent(
+    index: dict[str, dict[EdgeKind, dict[tuple[str, str], dict[str, Any]]]], nid: str, kind: EdgeKind | None
+) -> Iterable[tuple[tuple[str, str], dict[str, Any]]]:
+    """((other end, key), data) of a node's edges of one kind (every kind for None)."""
+    by_kind = index.get(nid)
+    if not by_kind:
+        return ()
+    if kind is None:
+        return [item for edges in by_kind.values() for item in edges.items()]
+    return by_kind.get(kind, {}).items()
+
+
 class ArchGraph:
     """A typed facade over ``networkx.MultiDiGraph`` with per-kind indexes for fast joins.
 
@@ -129,10 +141,10 @@ class ArchGraph:
         self._edges_by_kind: dict[EdgeKind, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
         # the same data dicts by node, so that building and reading never go through networkx's
         # views (most of the resolver's cost on large graphs): id -> node data,
-        # source -> (target, key) -> edge data, target -> (source, key) -> edge data
+        # source -> kind -> (target, key) -> edge data, target -> kind -> (source, key) -> edge data
         self._nodes: dict[str, dict[str, Any]] = {}
-        self._out: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
-        self._in: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+        self._out: dict[str, dict[EdgeKind, dict[tuple[str, str], dict[str, Any]]]] = {}
+        self._in: dict[str, dict[EdgeKind, dict[tuple[str, str], dict[str, Any]]]] = {}
 
     # -- building -------------------------------------------------------------------------
     def add_node(
@@ -174,13 +186,14 @@ class ArchGraph:
             if nid not in self._nodes:
                 raise KeyError(f"edge endpoint {nid!r} is not a node")
         ekey = f"{kind.value}|{key}"
-        data = self._out[source].get((target, ekey))
+        out = self._out.setdefault(source, {}).setdefault(kind, {})
+        data = out.get((target, ekey))
         if data is None:
             self.nx.add_edge(source, target, ekey, kind=kind, attrs={}, evidence=set(), key_=key)
             data = self.nx[source][target][ekey]
             self._edges_by_kind[kind][(source, target, ekey)] = data
-            self._out[source][(target, ekey)] = data
-            self._in[target][(source, ekey)] = data
+            out[(target, ekey)] = data
+            self._in.setdefault(target, {}).setdefault(kind, {})[(source, ekey)] = data
         if attrs:
             _merge_attrs(data["attrs"], attrs)
         data["evidence"].update(evidence)
@@ -195,10 +208,10 @@ class ArchGraph:
     def remove_edge(self, edge: Edge) -> None:
         """Drop an edge (a placeholder superseded by a more precise one)."""
         ekey = f"{edge.kind.value}|{edge.key}"
-        if self._out[edge.source].pop((edge.target, ekey), None) is not None:
+        if self._out.get(edge.source, {}).get(edge.kind, {}).pop((edge.target, ekey), None) is not None:
             self.nx.remove_edge(edge.source, edge.target, ekey)
             self._edges_by_kind[edge.kind].pop((edge.source, edge.target, ekey), None)
-            self._in[edge.target].pop((edge.source, ekey), None)
+            self._in[edge.target][edge.kind].pop((edge.source, ekey), None)
 
     def remove_node(self, nid: str) -> None:
         """Drop a node and its edges (a placeholder nothing refers to any more)."""
@@ -216,7 +229,8 @@ class ArchGraph:
         self._nodes[nid]["attrs"][name] = value
 
     def set_edge_attr(self, edge: Edge, name: str, value: AttrValue) -> None:
-        self._out[edge.source][(edge.target, f"{edge.kind.value}|{edge.key}")]["attrs"][name] = value
+        ekey = f"{edge.kind.value}|{edge.key}"
+        self._out[edge.source][edge.kind][(edge.target, ekey)]["attrs"][name] = value
 
     # -- reading --------------------------------------------------------------------------
     def __contains__(self, nid: object) -> bool:
@@ -228,12 +242,17 @@ class ArchGraph:
     def __len__(self) -> int:
         return len(self._nodes)
 
-    def kind(self, nid: str) -> NodeKind:
-        """A node's kind, without the snapshot :meth:`node` makes."""
+    def node_kind(self, nid: str) -> NodeKind:
+        """A node's kind, without the snapshot :meth:`node` makes (its evidence sorted)."""
         kind: NodeKind = self._nodes[nid]["kind"]
         return kind
 
-    def attrs(self, nid: str) -> Attrs:
+    def node_name(self, nid: str) -> str:
+        """A node's name, without the snapshot :meth:`node` makes."""
+        name: str = self._nodes[nid]["name"]
+        return name
+
+    def node_attrs(self, nid: str) -> Attrs:
         """A node's attributes (read-only), without the snapshot :meth:`node` makes."""
         return MappingProxyType(self._nodes[nid]["attrs"])
 
@@ -256,9 +275,6 @@ class ArchGraph:
     def node_ids(self, kind: NodeKind) -> frozenset[str]:
         return frozenset(self._by_kind.get(kind, ()))
 
-    def _edge(self, source: str, target: str, ekey: str) -> Edge:
-        return self._snapshot(source, target, self._out[source][(target, ekey)])
-
     @staticmethod
     def _snapshot(source: str, target: str, data: dict[str, Any]) -> Edge:
         return Edge(
@@ -272,12 +288,14 @@ class ArchGraph:
 
     def edges(self, kind: EdgeKind | None = None) -> Iterator[Edge]:
         """Edges in (source, target, key) order, optionally of one kind."""
-        if kind is None:
-            triples: Iterable[tuple[str, str, str]] = ((u, v, k) for u, v, k in self.nx.edges(keys=True))
-        else:
-            triples = self._edges_by_kind.get(kind, {}).keys()
-        for u, v, k in sorted(triples):
-            yield self._edge(u, v, k)
+        kinds: dict[tuple[str, str, str], EdgeKind] = {
+            triple: of_kind
+            for of_kind, by_key in self._edges_by_kind.items()
+            if kind is None or of_kind == kind
+            for triple in by_key
+        }
+        for triple in sorted(kinds):
+            yield self._snapshot(triple[0], triple[1], self._edges_by_kind[kinds[triple]][triple])
 
     def raw_edges(self, kind: EdgeKind) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """``(source, target, data)`` of one kind in sorted order, without snapshots: for indexes
@@ -287,19 +305,11 @@ class ArchGraph:
             yield triple[0], triple[1], by_key[triple]
 
     def out_edges(self, nid: str, kind: EdgeKind | None = None) -> list[Edge]:
-        result = [
-            self._snapshot(nid, v, d)
-            for (v, _), d in self._out.get(nid, {}).items()
-            if kind is None or d["kind"] == kind
-        ]
+        result = [self._snapshot(nid, v, d) for (v, _), d in _adjacent(self._out, nid, kind)]
         return sorted(result, key=lambda e: (e.target, e.kind, e.key))
 
     def in_edges(self, nid: str, kind: EdgeKind | None = None) -> list[Edge]:
-        result = [
-            self._snapshot(u, nid, d)
-            for (u, _), d in self._in.get(nid, {}).items()
-            if kind is None or d["kind"] == kind
-        ]
+        result = [self._snapshot(u, nid, d) for (u, _), d in _adjacent(self._in, nid, kind)]
         return sorted(result, key=lambda e: (e.source, e.kind, e.key))
 
     def successors(self, nid: str, kind: EdgeKind) -> list[str]:

@@ -4,12 +4,18 @@ Conventions used everywhere in archconform:
 
 * ``path`` is repo-relative, POSIX-style (``services/orders/db/V1__init.sql``), never absolute;
 * ``line`` and ``column`` are 1-based; ``column`` is 1 when a source gives no column.
+
+Such paths are taken apart with string operations (:func:`parent`, :func:`base_name`,
+:func:`ancestors`, :func:`path_parts`, :func:`path_suffix`): the answers of
+:class:`~pathlib.PurePosixPath`, which the resolver and the engine once built for every file and
+finding, without building one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import PurePosixPath
 
 
 class SourceKind(StrEnum):
@@ -107,3 +113,73 @@ class Evidence:
         if self.profile:
             data["profile"] = self.profile
         return data
+
+
+def _unclean(path: str) -> bool:
+    """A path PurePosixPath would normalise: empty, absolute, '//', a trailing '/', '.' parts."""
+    return (
+        not path
+        or path[0] == "/"
+        or path[-1] == "/"
+        or "//" in path
+        or "/./" in path
+        or path.startswith("./")
+        or path.endswith("/.")
+        or path == "."
+    )
+
+
+def parent(path: str) -> str:
+    """The folder of a repo-relative path ('' at the root).
+
+    >>> parent("shop/orders/pom.xml"), parent("pom.xml")
+    ('shop/orders', '')
+    """
+    if _unclean(path):
+        folder = PurePosixPath(path).parent.as_posix()
+        return "" if folder == "." else folder
+    return path.rpartition("/")[0]
+
+
+def base_name(path: str) -> str:
+    """The last part of a repo-relative path (``PurePosixPath(path).name``)."""
+    if _unclean(path):
+        return PurePosixPath(path).name
+    return path.rpartition("/")[2]
+
+
+def ancestors(path: str) -> list[str]:
+    """The folders holding ``path``, deepest first, the root ('') last.
+
+    >>> ancestors("shop/orders/pom.xml")
+    ['shop/orders', 'shop', '']
+    """
+    if _unclean(path):
+        parts = PurePosixPath(path).parts
+        return ["/".join(parts[:depth]) for depth in range(len(parts) - 1, -1, -1)]
+    found = []
+    cut = path.rfind("/")
+    while cut >= 0:
+        found.append(path[:cut])
+        cut = path.rfind("/", 0, cut)
+    found.append("")
+    return found
+
+
+def path_parts(path: str) -> tuple[str, ...]:
+    """The parts of a repo-relative path (``PurePosixPath(path).parts``).
+
+    >>> path_parts("shop/orders/pom.xml")
+    ('shop', 'orders', 'pom.xml')
+    """
+    if _unclean(path):
+        return PurePosixPath(path).parts
+    return tuple(path.split("/"))
+
+
+def path_suffix(path: str) -> str:
+    """The extension of a path's last part (``PurePosixPath(path).suffix``): '.java', and ''
+    for '.env' or 'Makefile'."""
+    name = base_name(path)
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""

@@ -270,7 +270,7 @@ def build_graph(
             "observed": fact.evidence.source == SourceKind.TRACE or None,
         }
         for key, value in attrs.items():
-            if value is not None and g.attrs(nid).get(key) in (None, False):
+            if value is not None and g.node_attrs(nid).get(key) in (None, False):
                 g.set_attr(nid, key, value)  # type: ignore[arg-type]
         for database in fact.databases:
             _database_node(r, name, database, [fact.evidence])
@@ -742,7 +742,7 @@ def _main_database(r: Resolver, service: str) -> str | None:
     candidates = []
     sources: dict[str, set[SourceKind]] | None = None  # database -> sources of the connections to it
     for db_id in r.service_dbs.get(service, ()):
-        attrs = r.graph.attrs(db_id)
+        attrs = r.graph.node_attrs(db_id)
         if (attrs.get("technology") or "") in CACHE_TECHNOLOGIES:
             continue
         if sources is None:
@@ -765,7 +765,7 @@ def _table(r: Resolver, fact: TableAccess) -> None:
             kind, store = r.resolve_host(fact.host, service, technology or "db")
         else:
             dbs = sorted(r.service_dbs.get(service, ()))
-            store = r.graph.attrs(dbs[0]).get("datastore", "") if dbs else ""  # type: ignore[assignment]
+            store = r.graph.node_attrs(dbs[0]).get("datastore", "") if dbs else ""  # type: ignore[assignment]
             kind = "store"
         if kind == "store" and store:
             if not r.store_tech.get(store):
@@ -774,7 +774,7 @@ def _table(r: Resolver, fact: TableAccess) -> None:
     if db_id is None:
         db_id = _main_database(r, service)
     if db_id is not None:
-        technology = technology or str(r.graph.attrs(db_id).get("technology") or "")
+        technology = technology or str(r.graph.node_attrs(db_id).get("technology") or "")
     schema, table = _table_parts(fact.table, technology)
     owners = sorted(r.owned_tables.get(table, ()))
     explicit = bool(fact.host or fact.database)
@@ -785,7 +785,7 @@ def _table(r: Resolver, fact: TableAccess) -> None:
     # that service's table: the SQL (a view, a foreign key, an entity) reaches into its data.
     if fact.action != "owns" and not explicit and not owned_here and len(owners) == 1:
         db_id = owners[0].rsplit("/", 1)[0].replace("table:", "database:", 1)
-        schema = r.graph.attrs(owners[0]).get("schema", "") or ""  # type: ignore[assignment]
+        schema = r.graph.node_attrs(owners[0]).get("schema", "") or ""  # type: ignore[assignment]
     if db_id is None:
         # NOTE: no known database: the service's embedded engine, else a per-service placeholder
         # so two services with unconnected schemas are never merged by accident.
@@ -801,7 +801,7 @@ def _table(r: Resolver, fact: TableAccess) -> None:
                 )
             )
         db_id = _database_node(r, store, DEFAULT_DATABASE, ())
-    db_attrs = r.graph.attrs(db_id)
+    db_attrs = r.graph.node_attrs(db_id)
     qualified = f"{schema}.{table}" if schema else table
     table_id = r.graph.add_node(
         NodeKind.TABLE,
@@ -830,7 +830,7 @@ def _migration(r: Resolver, fact: Migration) -> None:
     _table(r, TableAccess(fact.service, fact.table, "owns", fact.evidence))
     service_id = r.service_node(fact.service)
     for edge in r.graph.out_edges(service_id, EdgeKind.OWNS):
-        if r.graph.attrs(edge.target).get("table") == _table_parts(fact.table, "")[1]:
+        if r.graph.node_attrs(edge.target).get("table") == _table_parts(fact.table, "")[1]:
             evidence = Evidence(
                 fact.evidence.source, fact.evidence.location, f"destructive migration {change}"
             )
@@ -853,7 +853,7 @@ def _client_library(r: Resolver, fact: Marker) -> None:
     technology = fact.value
     kind = NodeKind.BROKER if fact.key == "messaging_client" else NodeKind.DATASTORE
     for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS):
-        target = r.graph.attrs(e.target)
+        target = r.graph.node_attrs(e.target)
         store = str(target.get("datastore") or e.target.split(":", 1)[1])
         if (r.store_tech.get(store) or target.get("technology")) == technology:
             return
@@ -887,7 +887,7 @@ def _message(r: Resolver, fact: Message) -> None:
     brokers = [
         e.target
         for e in r.graph.out_edges(service_id, EdgeKind.CONNECTS)
-        if e.target.startswith("broker:") and r.graph.attrs(e.target).get("technology") == system
+        if e.target.startswith("broker:") and r.graph.node_attrs(e.target).get("technology") == system
     ]
     if named is not None and r.store_role.get(named) == "broker":
         brokers = [r.store_node(named)]

@@ -24,16 +24,16 @@ def prefer_named_databases(graph: ArchGraph) -> list[tuple[str, str]]:
     folded: list[tuple[str, str]] = []
     by_store: dict[tuple[str, str], list[Edge]] = defaultdict(list)
     for edge in graph.edges(EdgeKind.CONNECTS):
-        if graph.kind(edge.target) != NodeKind.DATABASE:
+        if graph.node_kind(edge.target) != NodeKind.DATABASE:
             continue
-        by_store[(edge.source, str(graph.attrs(edge.target).get("datastore", "")))].append(edge)
+        by_store[(edge.source, str(graph.node_attrs(edge.target).get("datastore", "")))].append(edge)
     for edges in by_store.values():
-        named = [e for e in edges if graph.attrs(e.target).get("database") not in PLACEHOLDER_DATABASES]
+        named = [e for e in edges if graph.node_attrs(e.target).get("database") not in PLACEHOLDER_DATABASES]
         if len(named) != 1:
             continue
         keep = named[0]
         for edge in edges:
-            if edge is keep or graph.attrs(edge.target).get("database") not in PLACEHOLDER_DATABASES:
+            if edge is keep or graph.node_attrs(edge.target).get("database") not in PLACEHOLDER_DATABASES:
                 continue
             graph.add_edge(
                 EdgeKind.CONNECTS, keep.source, keep.target, attrs=dict(edge.attrs), evidence=edge.evidence

@@ -79,7 +79,7 @@ def add_credential_nodes(graph: ArchGraph, uses: Iterable[CredentialUse]) -> Non
                         e.rank,
                     ),
                 )
-                evidence.append(Evidence(best.source, best.location, f"used by {graph.node(owner).name}"))
+                evidence.append(Evidence(best.source, best.location, f"used by {graph.node_name(owner)}"))
         graph.add_node(
             NodeKind.CREDENTIAL,
             path,
@@ -88,7 +88,7 @@ def add_credential_nodes(graph: ArchGraph, uses: Iterable[CredentialUse]) -> Non
             attrs={
                 "key": key,
                 "path": path,
-                "consumers": tuple(sorted({graph.node(o).name for o in consumers})),
+                "consumers": tuple(sorted({graph.node_name(o) for o in consumers})),
                 "consumer_ids": tuple(consumers),
             },
             evidence=evidence,

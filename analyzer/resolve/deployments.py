@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +27,7 @@ from analyzer.extract.sidefiles import load_all_once
 from analyzer.extract.yamlsrc import YamlError
 from analyzer.model import Diagnostic, DiagnosticLevel
 from analyzer.model.limits import LimitExceeded
+from analyzer.model.location import base_name, parent
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"})
 DEFAULT_COMPOSE = frozenset({"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"})
@@ -52,67 +54,32 @@ class RepoReader:
     big, or leads outside the repository (``..``, an absolute path, a symlink out). The root is
     resolved once: the inventory reads thousands of files before extraction."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, discovered: Collection[str] = ()) -> None:
         self.root = root
         self.base = os.path.realpath(root)
+        self.discovered = frozenset(discovered)
 
     def text(self, path: str, limit: int = 1024 * 1024) -> str | None:
         """The check of :func:`analyzer.model.paths.resolve_inside` on plain strings: absolute
-        paths are refused, and so is a path that leads out of the root once resolved."""
+        paths are refused, and so is a path that leads out of the root once resolved. A file the
+        discovery found is a regular file inside the root (discovery follows no link): it is
+        read as it is, like the extractors read it."""
         if os.path.isabs(path) or path.replace("\\", "/").startswith("/"):
             return None
         base = self.base
         try:
-            full = os.path.realpath(os.path.join(base, path))
-            if base != "/" and full != base and not full.startswith(base + "/"):
-                return None
+            if path in self.discovered:
+                full = os.path.join(base, path)
+            else:
+                full = os.path.realpath(os.path.join(base, path))
+                if base != "/" and full != base and not full.startswith(base + "/"):
+                    return None
             if os.stat(full).st_size > limit:
                 return None
             with open(full, encoding="utf-8-sig", errors="replace") as handle:
                 return handle.read()
         except (OSError, ValueError):  # ValueError: a NUL in a name the repository wrote
             return None
-
-
-# A path that PurePosixPath would normalise: empty, absolute, '.' segments, '//', a trailing '/'.
-_UNCLEAN = re.compile(r"^$|^/|//|/$|(^|/)\.(/|$)")
-
-
-def parent(path: str) -> str:
-    """The folder of a repo-relative path ('' at the root).
-
-    >>> parent("shop/orders/pom.xml"), parent("pom.xml")
-    ('shop/orders', '')
-    """
-    if _UNCLEAN.search(path):
-        folder = PurePosixPath(path).parent.as_posix()
-        return "" if folder == "." else folder
-    return path.rpartition("/")[0]
-
-
-def base_name(path: str) -> str:
-    """The last part of a repo-relative path (``PurePosixPath(path).name``)."""
-    if _UNCLEAN.search(path):
-        return PurePosixPath(path).name
-    return path.rpartition("/")[2]
-
-
-def ancestors(path: str) -> list[str]:
-    """The folders holding ``path``, deepest first, the root ('') last.
-
-    >>> ancestors("shop/orders/pom.xml")
-    ['shop/orders', 'shop', '']
-    """
-    if _UNCLEAN.search(path):
-        parts = PurePosixPath(path).parts
-        return ["/".join(parts[:depth]) for depth in range(len(parts) - 1, -1, -1)]
-    found = []
-    cut = path.rfind("/")
-    while cut >= 0:
-        found.append(path[:cut])
-        cut = path.rfind("/", 0, cut)
-    found.append("")
-    return found
 
 
 def _compose_services(repo: RepoReader, path: str) -> list[tuple[str, dict[str, object]]]:
@@ -157,7 +124,7 @@ def _runs_tests(path: str, name: str, spec: dict[str, object]) -> bool:
     target = build.get("target") if isinstance(build, dict) else None
     if isinstance(target, str) and "test" in target.lower():
         return True
-    return "test" in PurePosixPath(path).name.lower() and _TEST_NAME.search(name) is not None
+    return "test" in base_name(path).lower() and _TEST_NAME.search(name) is not None
 
 
 def _compose_root(path: str, spec: dict[str, object]) -> str:
@@ -184,13 +151,14 @@ def _ports(spec: dict[str, object]) -> tuple[int, ...]:
     return tuple(found)
 
 
-def deployments(root: Path, files: list[str], problems: list[Diagnostic] | None = None) -> list[Deployment]:
+def deployments(
+    repo: RepoReader, files: list[str], problems: list[Diagnostic] | None = None
+) -> list[Deployment]:
     """The containers of compose files and Kubernetes workloads; those that run a datastore or
     broker (by image, Dockerfile ``FROM`` or initialisation variables) carry its technology.
     A file that cannot be read this way costs its own deployments only: the failure is a
     diagnostic naming it in ``problems`` (the extractors report the file's problems with lines)."""
     found: list[Deployment] = []
-    repo = RepoReader(root)
     for path in files:
         try:
             found.extend(_deployments_of(repo, path))

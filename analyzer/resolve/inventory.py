@@ -41,14 +41,8 @@ from analyzer.extract.buildfiles import (
 )
 from analyzer.extract.images import repository, technology_for_dockerfile, technology_for_image
 from analyzer.model import Diagnostic, DiagnosticLevel
-from analyzer.resolve.deployments import (
-    Deployment,
-    RepoReader,
-    ancestors,
-    base_name,
-    deployments,
-    parent,
-)
+from analyzer.model.location import ancestors, base_name, parent, path_suffix
+from analyzer.resolve.deployments import Deployment, RepoReader, deployments
 
 GENERIC_FOLDERS = frozenset(
     {
@@ -246,9 +240,9 @@ def _key(name: str) -> str:
 def take_inventory(root: Path, found: Discovery, config: Config) -> Inventory:
     """Decide the services, clients and libraries of the scan and map files to them."""
     inv = Inventory()
-    repo = RepoReader(root)
+    repo = RepoReader(root, found.files)
     cands = _candidates(root, repo, found.files, inv)
-    every = deployments(root, found.files, inv.diagnostics)
+    every = deployments(repo, found.files, inv.diagnostics)
     infra = {d.name for d in every if d.technology}
     groups = _same_image(every)
     # the same image run under two names: infrastructure when any descriptor says what it runs
@@ -388,7 +382,7 @@ def _candidates(root: Path, repo: RepoReader, files: list[str], inv: Inventory) 
         if owner is None:
             continue
         cand = cands[owner]
-        suffix = _suffix(base_name(path))
+        suffix = path_suffix(path)
         if _config_resources(path):
             text = repo.text(path)
             if text is not None:
@@ -415,12 +409,6 @@ def _candidates(root: Path, repo: RepoReader, files: list[str], inv: Inventory) 
             else:
                 cand.entry = True
     return cands
-
-
-def _suffix(name: str) -> str:
-    """``PurePosixPath(name).suffix`` of a file name: '.java', '' for '.env' or 'Makefile'."""
-    dot = name.rfind(".")
-    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def _unit(folder: str, cand: _Candidate, deps: list[Deployment], taken: set[str]) -> Unit | None:

@@ -97,8 +97,10 @@ class NameIndex:
 
     canonical: dict[str, str] = field(default_factory=dict)  # key -> canonical name
     _stripped: dict[str, set[str]] = field(default_factory=dict)
+    _found: dict[str, str | None] = field(default_factory=dict)  # lookups since the last add
 
     def add(self, canonical: str, *aliases: str) -> None:
+        self._found.clear()
         for name in (canonical, *aliases):
             if not name:
                 continue
@@ -110,13 +112,15 @@ class NameIndex:
         """The canonical name for ``name``, or None when nothing (or more than one thing) fits."""
         if not name:
             return None
+        if name in self._found:
+            return self._found[name]
         key = host_key(name)
-        if key in self.canonical:
-            return self.canonical[key]
-        candidates = self._stripped.get(strip_suffix(key), set())
-        if len(candidates) == 1:
-            return next(iter(candidates))
-        return None
+        found = self.canonical.get(key)
+        if found is None:
+            candidates = self._stripped.get(strip_suffix(key), set())
+            found = next(iter(candidates)) if len(candidates) == 1 else None
+        self._found[name] = found
+        return found
 
     def names(self) -> list[str]:
         return sorted(set(self.canonical.values()))

@@ -151,7 +151,7 @@ def apply_platform(r: Resolver, decls: Sequence[PlatformDecl], links: Sequence[P
         if link.clients_of:
             server = r.service_node(link.clients_of)
             for client in r.graph.predecessors(server, EdgeKind.CONFIGURED_BY):
-                _link(r, found, dataclasses.replace(link, service=r.graph.node(client).name, clients_of=""))
+                _link(r, found, dataclasses.replace(link, service=r.graph.node_name(client), clients_of=""))
     _registry_routes(r, found, decls)
     _dashboards(r, found, decls)
     return _rebuild(graph, found)
@@ -188,7 +188,7 @@ def _registry_routes(r: Resolver, found: _Platform, decls: Sequence[PlatformDecl
         registries = set(graph.successors(gateway, EdgeKind.REGISTERS_WITH))
         for registry in sorted(registries):
             for client in graph.predecessors(registry, EdgeKind.REGISTERS_WITH):
-                if client == gateway or graph.node(client).name in found.roles:
+                if client == gateway or graph.node_name(client) in found.roles:
                     continue
                 attrs = {"via": ("registry",)}
                 graph.add_edge(EdgeKind.ROUTES_TO, gateway, client, attrs=attrs, evidence=[decl.evidence])
@@ -290,7 +290,7 @@ def _rebuild(graph: ArchGraph, found: _Platform) -> ArchGraph:
         if source not in out or source == target:
             continue
         if kind == EdgeKind.CALLS and edge.target in ids and edge.source not in ids:
-            kind = _retyped_call(roles.get(graph.node(edge.target).name, {}))
+            kind = _retyped_call(roles.get(graph.node_name(edge.target), {}))
         out.add_edge(kind, source, target, key=edge.key, attrs=dict(edge.attrs), evidence=edge.evidence)
     return out
 
@@ -344,10 +344,10 @@ def _search_engines(
             for db in [store.id, *graph.successors(store.id, EdgeKind.CONTAINS)]
             for edge in graph.in_edges(db)
             if edge.kind in (EdgeKind.CONNECTS, EdgeKind.CALLS, EdgeKind.DEPENDS_ON)
-            and not set(roles.get(graph.node(edge.source).name, ())) & ROUTERS
+            and not set(roles.get(graph.node_name(edge.source), ())) & ROUTERS
         }
         pipeline = {
-            user for user in users if set(roles.get(graph.node(user).name, ())) & LOG_PIPELINE and user in ids
+            user for user in users if set(roles.get(graph.node_name(user), ())) & LOG_PIPELINE and user in ids
         }
         if pipeline and users <= set(ids):
             ids[store.id] = f"{NodeKind.PLATFORM.value}:{store.name}"

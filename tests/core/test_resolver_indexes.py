@@ -11,7 +11,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from analyzer.model import ArchGraph, EdgeKind, Evidence, Location, NodeKind, SourceKind
-from analyzer.resolve.deployments import RepoReader, ancestors, base_name, parent
+from analyzer.model.location import ancestors, base_name, parent, path_parts, path_suffix
+from analyzer.resolve.deployments import RepoReader
 from analyzer.resolve.inventory import Inventory, _Candidate, _owner, _Runnables, _words
 from analyzer.resolve.names import NameIndex, host_key, is_ip
 
@@ -32,6 +33,9 @@ PATHS = [
     "a/.",
     ".hidden/x",
     "x/.env",
+    "x/a.tar.gz",
+    "x/a.",
+    "Makefile",
 ]
 
 
@@ -42,6 +46,8 @@ def test_path_helpers_agree_with_purepath(path: str) -> None:
     assert parent(path) == ("" if folder == "." else folder)
     assert base_name(path) == pure.name
     parts = pure.parts
+    assert path_parts(path) == parts
+    assert path_suffix(path) == pure.suffix
     assert ancestors(path) == ["/".join(parts[:depth]) for depth in range(len(parts) - 1, -1, -1)]
 
 
@@ -123,6 +129,10 @@ def test_repo_reader_reads_inside_and_refuses_the_way_out(tmp_path: Path) -> Non
         assert repo.text("a\0b") is None
         assert repo.text("big.txt", limit=10) is None
         assert repo.text("big.txt", limit=100) == "x" * 100
+    discovered = RepoReader(root, ["a/x.yml", "big.txt"])  # what discovery found: regular files inside
+    assert discovered.text("a/x.yml") == "kind: Deployment\n"
+    assert discovered.text("big.txt", limit=10) is None
+    assert discovered.text("out.txt") is None and discovered.text("../secret.txt") is None
 
 
 def test_is_ip_agrees_with_ipaddress() -> None:
@@ -182,7 +192,7 @@ def test_graph_adjacency_follows_edges_added_and_removed() -> None:
     ]
     assert [e.source for e in g.in_edges(b, EdgeKind.CALLS)] == [a, a]
     assert g.out_edges(b) == [] and g.out_edges("service:nobody") == []
-    assert g.kind(db) == NodeKind.DATABASE and dict(g.attrs(db)) == {}
+    assert g.node_kind(db) == NodeKind.DATABASE and dict(g.node_attrs(db)) == {}
     edge = g.out_edges(a, EdgeKind.CONNECTS)[0]
     g.set_edge_attr(edge, "user", "app")
     assert dict(g.out_edges(a, EdgeKind.CONNECTS)[0].attrs) == {"tls": True, "user": "app"}
