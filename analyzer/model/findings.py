@@ -17,7 +17,10 @@ class Severity(StrEnum):
 
     @property
     def weight(self) -> int:
-        return {"error": 3, "warning": 2, "note": 1}[self.value]
+        return _WEIGHTS[self]
+
+
+_WEIGHTS = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.NOTE: 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +81,11 @@ class Finding:
     fixes: tuple[TextEdit, ...] = ()  # only where the change is mechanical
 
     @property
-    def sort_key(self) -> tuple[int, str, Location, tuple[str, ...]]:
-        return (-self.severity.weight, self.rule, self.location, self.subjects)
+    def sort_key(self) -> tuple[int, str, str, int, int, tuple[str, ...]]:
+        """Most severe first, then by rule, place (path, line, column: the order of
+        :class:`Location`, spelt out so that sorting compares plain values) and subjects."""
+        loc = self.location
+        return (-self.severity.weight, self.rule, loc.path, loc.line, loc.column, self.subjects)
 
 
 class DiagnosticLevel(StrEnum):

@@ -127,12 +127,24 @@ class Resolver:
     join: ConfigJoin | None = None  # configuration joins (resolve/configjoin), after declarations
     test_calls: list[Call] = field(default_factory=list)  # calls in tests, attached to existing calls
     aliases: dict[str, str] = field(init=False)  # the config's aliases, other name -> canonical
+    # service_name's answers for the services index at one version (asked several times per fact)
+    _names: dict[str, str] = field(default_factory=dict)
+    _names_version: int = -1
 
     def __post_init__(self) -> None:
         self.aliases = dict(self.config.aliases)
 
     # -- identities ---------------------------------------------------------------------
     def service_name(self, name: str) -> str:
+        if self._names_version != self.services.version:
+            self._names.clear()
+            self._names_version = self.services.version
+        found = self._names.get(name)
+        if found is None:
+            found = self._names[name] = self._service_name(name)
+        return found
+
+    def _service_name(self, name: str) -> str:
         aliased = self.aliases.get(name) or self.aliases.get(normalise(name))
         if aliased:
             name = aliased
@@ -776,16 +788,17 @@ def _table(r: Resolver, fact: TableAccess) -> None:
     if db_id is not None:
         technology = technology or str(r.graph.node_attrs(db_id).get("technology") or "")
     schema, table = _table_parts(fact.table, technology)
-    owners = sorted(r.owned_tables.get(table, ()))
+    owners = r.owned_tables.get(table, ())
     explicit = bool(fact.host or fact.database)
-    owned_here = db_id is not None and any(
-        o.rsplit("/", 1)[0] == db_id.replace("database:", "table:", 1) for o in owners
-    )
     # A table nobody owns in the service's own database but exactly one service owns elsewhere is
     # that service's table: the SQL (a view, a foreign key, an entity) reaches into its data.
-    if fact.action != "owns" and not explicit and not owned_here and len(owners) == 1:
-        db_id = owners[0].rsplit("/", 1)[0].replace("table:", "database:", 1)
-        schema = r.graph.node_attrs(owners[0]).get("schema", "") or ""  # type: ignore[assignment]
+    # (Only a sole owner is looked at: a table name many services own costs nothing per access.)
+    if fact.action != "owns" and not explicit and len(owners) == 1:
+        owner = next(iter(owners))
+        owned_here = db_id is not None and owner.rsplit("/", 1)[0] == db_id.replace("database:", "table:", 1)
+        if not owned_here:
+            db_id = owner.rsplit("/", 1)[0].replace("table:", "database:", 1)
+            schema = r.graph.node_attrs(owner).get("schema", "") or ""  # type: ignore[assignment]
     if db_id is None:
         # NOTE: no known database: the service's embedded engine, else a per-service placeholder
         # so two services with unconnected schemas are never merged by accident.
@@ -844,6 +857,14 @@ def _migration(r: Resolver, fact: Migration) -> None:
             return
 
 
+def _of_technology(r: Resolver, kind: NodeKind, technology: str) -> list[str]:
+    """Ids of the nodes of one kind whose technology is ``technology``, in id order (read without
+    node snapshots: asked once per client library and message)."""
+    graph = r.graph
+    found = [nid for nid in graph.node_ids(kind) if graph.node_attrs(nid).get("technology") == technology]
+    return sorted(found)
+
+
 def _client_library(r: Resolver, fact: Marker) -> None:
     """A messaging client or database driver the service builds in connects at start-up: to the
     system's one broker or datastore of that technology, when the service names none of its own."""
@@ -857,7 +878,7 @@ def _client_library(r: Resolver, fact: Marker) -> None:
         store = str(target.get("datastore") or e.target.split(":", 1)[1])
         if (r.store_tech.get(store) or target.get("technology")) == technology:
             return
-    stores = [n.id for n in r.graph.nodes(kind) if n.attrs.get("technology") == technology]
+    stores = _of_technology(r, kind, technology)
     if len(stores) != 1:
         return
     store = stores[0].split(":", 1)[1]
@@ -894,7 +915,7 @@ def _message(r: Resolver, fact: Message) -> None:
     if not brokers:
         # The service names no broker of its own (a client library's default, a setting read at run
         # time): a system that runs exactly one broker of that technology holds the topic there.
-        brokers = [n.id for n in r.graph.nodes(NodeKind.BROKER) if n.attrs.get("technology") == system]
+        brokers = _of_technology(r, NodeKind.BROKER, system)
     if len(brokers) == 1:
         r.graph.add_edge(EdgeKind.CONTAINS, brokers[0], topic_id)
 

@@ -98,9 +98,11 @@ class NameIndex:
     canonical: dict[str, str] = field(default_factory=dict)  # key -> canonical name
     _stripped: dict[str, set[str]] = field(default_factory=dict)
     _found: dict[str, str | None] = field(default_factory=dict)  # lookups since the last add
+    version: int = 0  # how many times names were added: answers remembered elsewhere expire with it
 
     def add(self, canonical: str, *aliases: str) -> None:
         self._found.clear()
+        self.version += 1
         for name in (canonical, *aliases):
             if not name:
                 continue

@@ -203,3 +203,31 @@ def test_graph_adjacency_follows_edges_added_and_removed() -> None:
     assert a not in g and g.in_edges(b) == [] and len(g) == 2
     assert g.nx.number_of_edges() == 0
     assert [] not in g  # an unhashable object is no node id
+
+
+def test_service_names_remembered_until_the_index_changes() -> None:
+    from analyzer.config import Config
+    from analyzer.resolve.build import Resolver
+
+    r = Resolver(Config(aliases=(("legacy-orders", "orders"),)))
+    assert r.service_name("Orders_Service") == "orders-service"
+    assert r.service_name("legacy-orders") == "orders"
+    r.services.add("orders")
+    assert r.service_name("Orders_Service") == "orders"  # a name added since: answered anew
+    r.services.add("orders-api")
+    assert r.service_name("Orders_Service") == "orders-service"  # now ambiguous
+
+
+def test_finding_sort_key_orders_as_the_location_does() -> None:
+    from analyzer.model import Finding, Severity
+
+    findings = [
+        Finding("AC1", rule, severity, "m", subjects, Location(path, line, column))
+        for rule in ("b-rule", "a-rule")
+        for severity in Severity
+        for subjects in (("service:b",), ("service:a", "service:c"))
+        for path, line, column in (("b.yml", 1, 1), ("a.yml", 10, 1), ("a.yml", 9, 3), ("a.yml", 9, 2))
+    ]
+    by_fields = sorted(findings, key=lambda f: (-f.severity.weight, f.rule, f.location, f.subjects))
+    assert sorted(findings, key=lambda f: f.sort_key) == by_fields
+    assert [s.weight for s in Severity] == [3, 2, 1]
