@@ -130,7 +130,6 @@ def _build_graph(
     from analyzer.pipeline.cache import ExtractionCache
     from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, run_tasks
     from analyzer.pipeline.scancache import INVENTORY, inventory_digest
-    from analyzer.pipeline.traces import read_traces
     from analyzer.resolve import build_graph, normalise
     from analyzer.resolve.inventory import take_inventory
 
@@ -186,9 +185,12 @@ def _build_graph(
     configured, diags = _config_traces(root, config)
     diagnostics.extend(diags)
     trace_paths = [*traces, *configured]
-    trace_facts, diags = read_traces(root, trace_paths, config.limits)
-    facts.extend(trace_facts)
-    diagnostics.extend(diags)
+    if trace_paths:  # the trace readers are imported only for traces
+        from analyzer.pipeline.traces import read_traces
+
+        trace_facts, diags = read_traces(root, trace_paths, config.limits)
+        facts.extend(trace_facts)
+        diagnostics.extend(diags)
     graph, diags = build_graph(facts, config, inventory.units, inventory.stores, inventory.store_aliases)
     diagnostics.extend(diags)
     diagnostics.extend(enrich(graph, config))

@@ -494,6 +494,9 @@ class ScanCache:
         }
         write_atomically(self.entry_path, pickle.dumps(entry, protocol=5))
         self.hashes.save()
+        from analyzer.pipeline.cache import max_bytes, trim
+
+        trim(self.cache_dir, max_bytes())  # one bound for the whole folder, least recently used first
 
 
 def inventory_digest(root: Path, config: Config, found: Any = None, inventory: Any = None) -> str:

@@ -197,3 +197,19 @@ def test_the_stat_index_hashes_a_racy_file_again(tmp_path: Path) -> None:
 def test_canonical_text_ignores_set_order() -> None:
     assert scancache.canonical({"b", "a"}) == scancache.canonical({"a", "b"})
     assert scancache.canonical({"x": 1, "y": 2}) == scancache.canonical({"y": 2, "x": 1})
+
+
+def test_the_whole_folder_stays_within_its_bound(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARCHCONFORM_CACHE_MAX_MB", "1")
+    cache = tmp_path / "cache"
+    config = tree / "archconform.yml"
+    original = config.read_text()
+    cold = run(tree, tmp_path / "fill", cache)
+    for variant in range(4):  # other configurations: other entries, each with its own reports
+        config.write_text(original + f"\nsource_url: https://example.com/shop/{variant}\n")
+        run(tree, tmp_path / f"variant{variant}", cache)
+    assert sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) <= 1024 * 1024
+    config.write_text(original)
+    assert run(tree, tmp_path / "again", cache) == cold
