@@ -10,6 +10,7 @@ A user mistake never prints a traceback; an internal error prints one only with
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import gc
 import json
@@ -316,16 +317,6 @@ def scan_command(
 ) -> None:
     """Scan the repository at PATH and report findings."""
     from analyzer.config import ConfigError
-    from analyzer.pipeline.gitref import baseline_from_revision
-    from analyzer.reporting import (
-        render_console,
-        render_gitlab,
-        render_html,
-        render_json,
-        render_junit,
-        render_markdown,
-        render_sarif,
-    )
 
     _tune_gc()
     config = _config(path, config_path, allow_python_rules)
@@ -334,57 +325,151 @@ def scan_command(
         config = dataclasses.replace(config, source_url=url.rstrip("/"))
     if baseline and baseline_ref:
         _fail("use either --baseline or --baseline-ref, not both")
-    for target in (json_out, sarif_out, html_out, md_out, gitlab_out, junit_out):
+    outputs: list[tuple[Path | None, str]] = [
+        (json_out, "json"),
+        (sarif_out, "sarif-suppressed" if sarif_suppressed else "sarif"),
+        (html_out, "html"),
+        (md_out, "markdown"),
+        (gitlab_out, "gitlab"),
+        (junit_out, "junit"),
+    ]
+    for target, _ in outputs:
         if target is not None:
             _check_writable(target)
+    painted = use_color(color, sys.stdout.isatty(), os.environ)
+    wanted = [name for target, name in outputs if target is not None]
+    if not quiet:
+        wanted.append(f"console-{'color' if painted else 'plain'}{'-verbose' if verbose else ''}")
+    today = dt.date.today()
     try:
         baseline_data: Path | dict[str, object] | None = baseline
         if baseline_ref:
+            from analyzer.pipeline.gitref import baseline_from_revision
+
             baseline_data = baseline_from_revision(path, baseline_ref, config, traces, jobs)
         with _Progress(str(path), enabled=not quiet and sys.stderr.isatty()) as progress:
-            result = scan(path, config, traces=traces, baseline=baseline_data, jobs=jobs, cache_dir=cache_dir)
+            texts, summary = _scan_outputs(
+                path, config, traces, baseline_data, jobs, cache_dir, today, wanted, painted, verbose
+            )
     except ConfigError as exc:
         _fail(str(exc))
         return
-    outputs: list[tuple[Path | None, Callable[[ScanResult], str]]] = [
-        (json_out, render_json),
-        (sarif_out, functools.partial(render_sarif, include_suppressed=sarif_suppressed)),
-        (html_out, render_html),
-        (md_out, render_markdown),
-        (gitlab_out, render_gitlab),
-        (junit_out, render_junit),
-    ]
-    services = sum(1 for n in result.graph.nodes() if n.kind == "service")
-    if not services and not allow_empty:
+    if not summary["services"] and not allow_empty:
         _fail(
             f"no service found under {path}: is it the repository root? "
             "(pass --allow-empty to accept an empty scan)"
         )
-    for target, render in outputs:
+    for target, name in outputs:
         if target is not None:
-            _write(target, render(result))
+            _write(target, texts[name])
     if not quiet:
-        painted = use_color(color, sys.stdout.isatty(), os.environ)
-        click.echo(
-            render_console(result, color=painted, verbose=verbose, elapsed=progress.elapsed), color=painted
-        )
+        click.echo(f"{texts[wanted[-1]]}\ndone in {progress.elapsed:.1f} s", color=painted)
         if verbose:  # where in archconform a file's reader failed, for a bug report
-            for diag in result.diagnostics:
-                if diag.origin:
-                    click.echo(f"  {diag.path}:{diag.line}: failed at {diag.origin}")
+            for line in summary["origins"]:
+                click.echo(line)
         for target, _ in outputs:
             if target is not None:
                 click.echo(f"wrote {target}")
     threshold = fail_on or config.fail_on or "error"
-    failing = [f for f in result.findings if counts_toward_failure(f, threshold, baseline_data is not None)]
-    if result.failed_rules:
+    failed_rules = summary["failed_rules"]
+    if failed_rules:
         click.echo(
-            f"archconform: {len(result.failed_rules)} rule(s) failed to load or evaluate: "
-            f"{', '.join(result.failed_rules)}; the scan is incomplete",
+            f"archconform: {len(failed_rules)} rule(s) failed to load or evaluate: "
+            f"{', '.join(failed_rules)}; the scan is incomplete",
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if summary["failing"][threshold] else EXIT_CLEAN)
+
+
+def _render(name: str, result: ScanResult) -> str:
+    """One output of a scan by name: a report, or the console summary (without the elapsed time)."""
+    from analyzer import reporting
+
+    if name.startswith("console-"):
+        return reporting.render_console(result, color="-color" in name, verbose=name.endswith("-verbose"))
+    if name.startswith("sarif"):
+        return reporting.render_sarif(result, include_suppressed=name == "sarif-suppressed")
+    renderers: dict[str, Callable[[ScanResult], str]] = {
+        "json": reporting.render_json,
+        "html": reporting.render_html,
+        "markdown": reporting.render_markdown,
+        "gitlab": reporting.render_gitlab,
+        "junit": reporting.render_junit,
+    }
+    return renderers[name](result)
+
+
+def _summary(result: ScanResult, with_baseline: bool) -> dict[str, Any]:
+    """What the command needs of a result besides its outputs (the exit code, the empty check)."""
+    return {
+        "services": sum(1 for n in result.graph.nodes() if n.kind == "service"),
+        "failing": {
+            level: sum(1 for f in result.findings if counts_toward_failure(f, level, with_baseline))
+            for level in FAIL_LEVELS
+        },
+        "failed_rules": list(result.failed_rules),
+        "origins": [f"  {d.path}:{d.line}: failed at {d.origin}" for d in result.diagnostics if d.origin],
+    }
+
+
+def _scan_outputs(
+    path: Path,
+    config: Config,
+    traces: tuple[Path, ...],
+    baseline: Path | dict[str, object] | None,
+    jobs: int | None,
+    cache_dir: Path | None,
+    today: dt.date,
+    wanted: list[str],
+    painted: bool,
+    verbose: bool,
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The outputs named ``wanted`` and the summary: from the scan cache when nothing the scan
+    read has changed (or only what leaves its facts as they were), else from a scan."""
+    if cache_dir is None:
+        result = scan(path, config, traces=traces, baseline=baseline, jobs=jobs, today=today)
+        return {name: _render(name, result) for name in wanted}, _summary(result, baseline is not None)
+    from analyzer.pipeline import repository_prefix
+    from analyzer.pipeline.scancache import FOLDER, FileHashes, ScanCache, ScanRecord, canonical, scan_key
+
+    root = path.resolve()
+    hashes = FileHashes(cache_dir / FOLDER)
+    if isinstance(baseline, Path):
+        try:
+            baseline_bytes: bytes | None = baseline.read_bytes()
+        except OSError:
+            baseline_bytes = None  # the scan says why
+    else:
+        baseline_bytes = canonical(baseline).encode() if baseline is not None else None
+    key = scan_key(
+        root,
+        config,
+        hashes,
+        traces=traces,
+        baseline=baseline_bytes,
+        today=today.isoformat(),
+        repo_prefix=repository_prefix(root),
+    )
+    cache = ScanCache(cache_dir, root, key, hashes)
+    hit = cache.lookup(wanted, config, jobs)
+    if hit is not None:
+        return hit.outputs, hit.summary
+    record = ScanRecord(str(root))
+    result = scan(
+        path,
+        config,
+        traces=traces,
+        baseline=baseline,
+        jobs=jobs,
+        today=today,
+        cache_dir=cache_dir,
+        record=record,
+    )
+    texts = {name: _render(name, result) for name in wanted}
+    summary = _summary(result, baseline is not None)
+    cache.store(record, texts, summary)
+    return texts, summary
 
 
 @main.command("graph")

@@ -7,55 +7,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import analyzer
-from analyzer.config import (
-    Config,
-    ConfigError,
-    find_config,
-    load_config,
-    python_rules_allowed_by_environment,
-)
-from analyzer.discovery import (
-    MARKER_FILES,
-    codeowners_for,
-    discover,
-    is_compose_file,
-    is_test_path,
-    read_codeowners,
-)
-from analyzer.engine import (
-    FactKeys,
-    InlineSuppression,
-    advise,
-    apply_baseline,
-    apply_suppressions,
-    drop_non_production,
-    evaluate,
-    is_non_production,
-    load_rules,
-    merge_duplicates,
-    parse_inline,
-)
-from analyzer.enrich import enrich
-from analyzer.enrich.contexts import apply_codeowners
-from analyzer.extract import sidefiles
-from analyzer.extract.facts import Connection, Fact, FileContext
-from analyzer.extract.registry import all_extractors
-from analyzer.model import ArchGraph, Diagnostic, DiagnosticLevel, ScanResult
-from analyzer.model.limits import using_limits
-from analyzer.model.paths import is_inside
-from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
-from analyzer.pipeline.cache import ExtractionCache
-from analyzer.pipeline.coverage import excerpts, not_read
-from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, MAX_FILE_BYTES, run_tasks
-from analyzer.pipeline.traces import read_traces
-from analyzer.resolve import build_graph, normalise
-from analyzer.resolve.inventory import take_inventory
+from analyzer.config import ConfigError
+
+if TYPE_CHECKING:
+    from analyzer.config import Config
+    from analyzer.engine import InlineSuppression
+    from analyzer.extract.facts import Fact
+    from analyzer.model import ArchGraph, Diagnostic, ScanResult
+    from analyzer.pipeline.scancache import ScanRecord
+
+# The stages are imported when a scan runs (networkx, sqlglot, tree-sitter, the rule engine): a
+# scan answered by the scan cache, and an empty scan, do not pay for what they do not run.
 
 __all__ = ["ConfigError", "build_model", "load_project_config", "scan"]
 
@@ -69,6 +37,15 @@ def load_project_config(
     command line) or ``ARCHCONFORM_ALLOW_PYTHON_RULES=1`` lets Python rules run — still only
     from rule folders a trusted config named.
     """
+    from analyzer.config import (
+        Config,
+        find_config,
+        load_config,
+        python_rules_allowed_by_environment,
+    )
+    from analyzer.model import Diagnostic, DiagnosticLevel
+    from analyzer.model.paths import is_inside
+
     path = config_path or find_config(root)
     config = Config()
     if path is not None and config_path is None and not is_inside(path, root):
@@ -91,6 +68,10 @@ def load_project_config(
 
 def _service_technologies(facts: Sequence[Fact]) -> dict[str, str]:
     """Main datastore technology per service (relational first): the SQL dialect hint."""
+    from analyzer.extract.facts import Connection
+    from analyzer.model.vocabulary import RELATIONAL_TECHNOLOGIES
+    from analyzer.resolve import normalise
+
     votes: dict[str, Counter[str]] = {}
     for fact in facts:
         if isinstance(fact, Connection) and fact.info.technology:
@@ -115,20 +96,50 @@ def build_model(
 
 
 def _build(
-    root: Path, config: Config, traces: Sequence[Path], jobs: int | None, cache_dir: Path | None = None
+    root: Path,
+    config: Config,
+    traces: Sequence[Path],
+    jobs: int | None,
+    cache_dir: Path | None = None,
+    record: ScanRecord | None = None,
 ) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
     """The graph under the config's limits, with the untrusted settings it refused reported."""
+    from analyzer.model.limits import using_limits
+
     with using_limits(config.limits):
-        graph, diagnostics, files = _build_graph(root, config, traces, jobs, cache_dir)
+        graph, diagnostics, files = _build_graph(root, config, traces, jobs, cache_dir, record)
     return graph, [*config.refused, *diagnostics], files
 
 
 def _build_graph(
-    root: Path, config: Config, traces: Sequence[Path], jobs: int | None, cache_dir: Path | None = None
+    root: Path,
+    config: Config,
+    traces: Sequence[Path],
+    jobs: int | None,
+    cache_dir: Path | None = None,
+    record: ScanRecord | None = None,
 ) -> tuple[ArchGraph, list[Diagnostic], tuple[str, ...]]:
+    import contextlib
+
+    from analyzer.discovery import codeowners_for, discover, is_compose_file, is_test_path, read_codeowners
+    from analyzer.enrich import enrich
+    from analyzer.enrich.contexts import apply_codeowners
+    from analyzer.extract import sidefiles
+    from analyzer.extract.facts import FileContext
+    from analyzer.extract.registry import all_extractors
+    from analyzer.pipeline.cache import ExtractionCache
+    from analyzer.pipeline.extraction import MANIFEST_EXTRACTORS, run_tasks
+    from analyzer.pipeline.scancache import INVENTORY, inventory_digest
+    from analyzer.resolve import build_graph, normalise
+    from analyzer.resolve.inventory import take_inventory
+
     root = root.resolve()
-    found = discover(root, config)
-    inventory = take_inventory(root, found, config)
+    with record.in_stage(INVENTORY) if record is not None else contextlib.nullcontext():
+        found = discover(root, config)
+        inventory = take_inventory(root, found, config)
+    if record is not None:
+        record.files = tuple(found.files)
+        record.inventory = inventory_digest(root, config, found, inventory)
     diagnostics = [*found.diagnostics, *inventory.diagnostics]
     extractors = all_extractors() if found.files else ()  # importing them costs (sqlglot, tree-sitter)
     phases: list[list[tuple[str, FileContext]]] = [[], []]
@@ -151,29 +162,43 @@ def _build_graph(
     sidefiles.install(index)
     cache = ExtractionCache(cache_dir, index) if cache_dir is not None else None
     try:
-        facts, diags = run_tasks(phases[0], jobs, cache)
-        diagnostics.extend(diags)
-        technologies = _service_technologies(facts)
-        second = [
-            (name, dataclasses.replace(ctx, technology=technologies.get(normalise(ctx.service), "")))
-            for name, ctx in phases[1]
-        ]
-        more, diags = run_tasks(second, jobs, cache)
-        if cache is not None:
-            cache.trim()
+        # what extraction reads, the extraction cache records task by task
+        with record.pause() if record is not None else contextlib.nullcontext():
+            facts, diags = run_tasks(phases[0], jobs, cache)
+            diagnostics.extend(diags)
+            technologies = _service_technologies(facts)
+            second = [
+                (name, dataclasses.replace(ctx, technology=technologies.get(normalise(ctx.service), "")))
+                for name, ctx in phases[1]
+            ]
+            more, diags = run_tasks(second, jobs, cache)
+            if cache is not None:
+                cache.trim()
     finally:
         sidefiles.install(None)
+    if record is not None and cache is not None:
+        rebuilt = all(ctx.limits == config.limits and ctx.root == str(root) for _, ctx in phases[0])
+        record.tasks = list(cache.task_log) if rebuilt else None
+        record.listings.update(cache.listings)
     facts.extend(more)
     diagnostics.extend(diags)
     configured, diags = _config_traces(root, config)
     diagnostics.extend(diags)
     trace_paths = [*traces, *configured]
-    trace_facts, diags = read_traces(root, trace_paths, config.limits)
-    facts.extend(trace_facts)
-    diagnostics.extend(diags)
+    if trace_paths:  # the trace readers are imported only for traces
+        from analyzer.pipeline.traces import read_traces
+
+        trace_facts, diags = read_traces(root, trace_paths, config.limits)
+        facts.extend(trace_facts)
+        diagnostics.extend(diags)
     graph, diags = build_graph(facts, config, inventory.units, inventory.stores, inventory.store_aliases)
     diagnostics.extend(diags)
     diagnostics.extend(enrich(graph, config))
+    if record is not None:  # a CODEOWNERS file added where discovery does not look is seen too
+        from analyzer.discovery import CODEOWNERS_PLACES
+        from analyzer.pipeline.scancache import DOWNSTREAM
+
+        record.reads[DOWNSTREAM].update(CODEOWNERS_PLACES)
     codeowners = read_codeowners(root)
     if codeowners:
         apply_codeowners(
@@ -192,6 +217,9 @@ INLINE_MARKER = b"archconform:"
 def find_inline_suppressions(root: Path, files: Sequence[str]) -> list[InlineSuppression]:
     """Every ``archconform: ignore[...]`` comment in the scanned files, so that the ones that
     suppress nothing can be reported. Reads bytes and decodes only files that mention it."""
+    from analyzer.engine import InlineSuppression, parse_inline
+    from analyzer.pipeline.extraction import MAX_FILE_BYTES
+
     found: list[InlineSuppression] = []
     for path in files:
         try:
@@ -212,6 +240,9 @@ def find_inline_suppressions(root: Path, files: Sequence[str]) -> list[InlineSup
 def _config_traces(root: Path, config: Config) -> tuple[list[Path], list[Diagnostic]]:
     """Trace files the config's globs name, relative to the scanned root. A match that leads
     outside the root (``..``, or a committed symlink) is a diagnostic and is not read."""
+    from analyzer.model import Diagnostic, DiagnosticLevel
+    from analyzer.model.paths import is_inside
+
     paths: list[Path] = []
     diagnostics: list[Diagnostic] = []
     where = config.path or "archconform.yml"
@@ -239,23 +270,35 @@ def _config_traces(root: Path, config: Config) -> tuple[list[Path], list[Diagnos
     return paths, diagnostics
 
 
-class _LineReader:
-    """Reads lines of scanned files for inline suppressions, caching each file once."""
+def read_lines(root: Path, path: str) -> list[str]:
+    """The lines of a scanned file as reports quote them ([] when it cannot be read)."""
+    try:
+        return (root / path).read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    except OSError:
+        return []
 
-    def __init__(self, root: Path) -> None:
+
+class _LineReader:
+    """Reads lines of scanned files for inline suppressions, caching each file once. With a
+    scan record, the lines read are recorded (a later edit elsewhere in the file changes nothing)."""
+
+    def __init__(self, root: Path, record: ScanRecord | None = None) -> None:
         self.root = root
         self.cache: dict[str, list[str]] = {}
+        self.record = record
 
     def __call__(self, path: str, line: int) -> str:
         if path not in self.cache:
-            try:
-                self.cache[path] = (
-                    (self.root / path).read_text(encoding="utf-8-sig", errors="replace").splitlines()
-                )
-            except OSError:
-                self.cache[path] = []
+            if self.record is not None:
+                with self.record.pause():
+                    self.cache[path] = read_lines(self.root, path)
+            else:
+                self.cache[path] = read_lines(self.root, path)
         lines = self.cache[path]
-        return lines[line - 1] if 0 < line <= len(lines) else ""
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        if self.record is not None:
+            self.record.quoted(path, line, text)
+        return text
 
 
 def scan(
@@ -268,12 +311,50 @@ def scan(
     jobs: int | None = None,
     today: dt.date | None = None,
     cache_dir: Path | None = None,
+    record: ScanRecord | None = None,
 ) -> ScanResult:
-    """Scan a repository and evaluate the rules. Raises :class:`ConfigError` for a bad config."""
+    """Scan a repository and evaluate the rules. Raises :class:`ConfigError` for a bad config.
+
+    With ``record`` (and ``cache_dir``), what the scan read is recorded for the scan cache
+    (:mod:`analyzer.pipeline.scancache`)."""
+    from analyzer.pipeline.scancache import recording
+
     root = root.resolve()
     if config is None:
         config = load_project_config(root, config_path)
-    graph, diagnostics, files = _build(root, config, traces, jobs, cache_dir)
+    with recording(record, cache_dir):
+        return _scan(root, config, traces, baseline, jobs, today, cache_dir, record)
+
+
+def _scan(
+    root: Path,
+    config: Config,
+    traces: Sequence[Path],
+    baseline: Path | dict[str, object] | None,
+    jobs: int | None,
+    today: dt.date | None,
+    cache_dir: Path | None,
+    record: ScanRecord | None,
+) -> ScanResult:
+    from analyzer.engine import (
+        FactKeys,
+        advise,
+        apply_baseline,
+        apply_suppressions,
+        drop_non_production,
+        evaluate,
+        is_non_production,
+        load_rules,
+        merge_duplicates,
+    )
+    from analyzer.model import ScanResult
+    from analyzer.pipeline.coverage import excerpts
+
+    if record is not None:
+        from analyzer.pipeline import cache
+
+        record.busy = cache.extracting
+    graph, diagnostics, files = _build(root, config, traces, jobs, cache_dir, record)
     rules, diags = load_rules(config)
     diagnostics.extend(diags)
     failed = [d.path or d.message for d in diags if d.level == "error" and "failed to load" in d.message]
@@ -283,9 +364,14 @@ def scan(
     if not config.include_tests:
         findings, hidden = drop_non_production(findings)
     findings, merged = merge_duplicates(findings, FactKeys.from_rules(rules))
-    read_line = _LineReader(root)
+    read_line = _LineReader(root, record)
     findings = advise(findings, graph, [r.meta for r in rules], read_line)
-    comments = find_inline_suppressions(root, files)
+    if record is not None:
+        with record.pause():
+            comments = find_inline_suppressions(root, files)
+        _note_comments(record, comments)
+    else:
+        comments = find_inline_suppressions(root, files)
     if not config.include_tests:  # their findings are left out, so their suppressions are not unused
         comments = [c for c in comments if not is_non_production(c.path)]
     findings, diags = apply_suppressions(findings, config, read_line, today or dt.date.today(), comments)
@@ -314,10 +400,23 @@ def scan(
     )
 
 
+def _note_comments(record: ScanRecord, comments: Sequence[InlineSuppression]) -> None:
+    from analyzer.pipeline.scancache import canonical
+
+    by_path: dict[str, list[InlineSuppression]] = {}
+    for comment in comments:
+        by_path.setdefault(comment.path, []).append(comment)
+    record.comments = {path: canonical(found) for path, found in by_path.items()}
+
+
 def _not_read(files: Sequence[str]) -> tuple[tuple[str, int], ...]:
     """Files no extractor reads (build markers discovery reads count as read)."""
     if not files:
         return ()  # importing the extractors costs (sqlglot, tree-sitter)
+    from analyzer.discovery import MARKER_FILES
+    from analyzer.extract.registry import all_extractors
+    from analyzer.pipeline.coverage import not_read
+
     extractors = all_extractors()
     return not_read(
         files,
@@ -336,6 +435,8 @@ def repository_prefix(root: Path) -> str:
 
 
 def _read_baseline(path: Path) -> dict[str, object]:
+    import json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

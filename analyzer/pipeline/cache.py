@@ -158,6 +158,11 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         deps.listings.add(rel)
 
 
+def extracting() -> bool:
+    """Whether an extractor run is recording its reads right now (in this process)."""
+    return bool(_recording)
+
+
 @contextlib.contextmanager
 def recording(root: str) -> Iterator[sidefiles.Deps]:
     """Record the files and folders the code inside reads under ``root`` (file index and audit)."""
@@ -186,6 +191,7 @@ class ExtractionCache:
     """Per-file extraction results in ``folder``, for one scan of ``root`` with its file list."""
 
     def __init__(self, folder: Path, index: sidefiles.FileIndex, max_mb: int | None = None) -> None:
+        self.top = folder
         self.folder = folder / f"v{FORMAT}"
         self.root = Path(index.root)
         self.files = tuple(sorted(index.files))
@@ -197,6 +203,11 @@ class ExtractionCache:
         self._hashes: dict[str, str] = {}
         self._groups: dict[str, str] = {}
         self.hits = self.misses = self.stored = 0
+        # (name, path, service, technology, profile, key, reads, groups) of every task looked up,
+        # in order: what the scan cache needs to re-check a task later (see scancache).
+        self.task_log: list[tuple[str, str, str, str, str, str, tuple[str, ...], tuple[str, ...]]] = []
+        self._logged: dict[str, int] = {}
+        self.listings: set[str] = set()  # folders extractors listed (hits and fresh runs)
 
     def content_hash(self, rel: str) -> str:
         """Hash of a file's bytes ('' when it cannot be read), computed once per scan."""
@@ -230,15 +241,38 @@ class ExtractionCache:
     def _entry_path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.entry"
 
+    def _log(self, name: str, ctx: FileContext, key: str, deps: dict[str, Any] | None) -> None:
+        reads = tuple(sorted(deps["reads"])) if deps is not None else ()
+        groups = tuple(sorted(deps["groups"])) if deps is not None else ()
+        if deps is not None:
+            self.listings.update(deps["listings"])
+        item = (name, ctx.path, ctx.service, ctx.technology, ctx.profile, key, reads, groups)
+        if key in self._logged:
+            self.task_log[self._logged[key]] = item
+        else:
+            self._logged[key] = len(self.task_log)
+            self.task_log.append(item)
+
+    def load(self, key: str) -> ExtractResult | None:
+        """The entry stored under ``key`` as it was stored (not checked against the tree)."""
+        try:
+            entry = _decode(self._entry_path(key).read_bytes())
+            return ExtractResult(entry["facts"], entry["diagnostics"])
+        except Exception:  # missing or damaged: nothing to compare with
+            return None
+
     def lookup(self, name: str, ctx: FileContext) -> ExtractResult | None:
         """The cached result when it is still valid, else None."""
-        path = self._entry_path(self._key(name, ctx))
+        key = self._key(name, ctx)
+        path = self._entry_path(key)
+        self._log(name, ctx, key, None)
         try:
             entry = _decode(path.read_bytes())
             if not self._valid(entry["deps"]):
                 self.misses += 1
                 return None
             result = ExtractResult(entry["facts"], entry["diagnostics"])
+            self._log(name, ctx, key, entry["deps"])
         except Exception:  # a missing, damaged or refused entry is a miss, whatever went wrong
             self.misses += 1
             return None
@@ -259,21 +293,18 @@ class ExtractionCache:
         groups = set(deps.groups)
         if name not in SELF_CONTAINED or reads or deps.listings:
             groups.add(TREE)
+        recorded = {
+            "reads": {p: self.content_hash(p) for p in sorted(reads)},
+            "listings": {f: self._listing(f) for f in sorted(deps.listings)},
+            "groups": {g: self._group(g) for g in sorted(groups)},
+        }
+        key = self._key(name, ctx)
+        self._log(name, ctx, key, recorded)
         try:
-            data = _encode(
-                {
-                    "deps": {
-                        "reads": {p: self.content_hash(p) for p in sorted(reads)},
-                        "listings": {f: self._listing(f) for f in sorted(deps.listings)},
-                        "groups": {g: self._group(g) for g in sorted(groups)},
-                    },
-                    "facts": result.facts,
-                    "diagnostics": result.diagnostics,
-                }
-            )
+            data = _encode({"deps": recorded, "facts": result.facts, "diagnostics": result.diagnostics})
         except (pickle.PicklingError, TypeError, AttributeError):
             return  # a fact the cache cannot write: extracted again next time
-        path = self._entry_path(self._key(name, ctx))
+        path = self._entry_path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
@@ -285,20 +316,29 @@ class ExtractionCache:
 
     def trim(self) -> None:
         """Remove the least recently used entries while the folder is over its size bound."""
-        if not self.stored:
-            return
-        entries: list[tuple[float, int, str]] = []
-        with contextlib.suppress(OSError):
-            for shard in os.scandir(self.folder):
-                if shard.is_dir():
-                    for entry in os.scandir(shard.path):
-                        with contextlib.suppress(OSError):
-                            stat = entry.stat()
-                            entries.append((stat.st_mtime, stat.st_size, entry.path))
-        total = sum(size for _, size, _ in entries)
-        for _, size, path in sorted(entries):
-            if total <= self.max_bytes:
-                break
+        if self.stored:
+            trim(self.top, self.max_bytes)
+
+
+def max_bytes() -> int:
+    """The cache folder's size bound (``ARCHCONFORM_CACHE_MAX_MB``, default 256 MB)."""
+    return 1024 * 1024 * int(os.environ.get("ARCHCONFORM_CACHE_MAX_MB", DEFAULT_MAX_MB))
+
+
+def trim(top: Path, limit: int) -> None:
+    """Remove the least recently used files under the cache folder ``top`` (extraction entries,
+    scan entries and their outputs alike) while it holds more than ``limit`` bytes."""
+    entries: list[tuple[float, int, str]] = []
+    for folder, _, names in os.walk(top):
+        for name in names:
+            path = os.path.join(folder, name)
             with contextlib.suppress(OSError):
-                os.remove(path)
-                total -= size
+                stat = os.stat(path)
+                entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= limit:
+            break
+        with contextlib.suppress(OSError):
+            os.remove(path)
+            total -= size

@@ -2,7 +2,8 @@
 
 For each workload it prints files, the parse floor (same run, same parsers), the whole scan
 (``--json --sarif --html``) cold with ``--jobs 1``, cold with ``--jobs 2``, warm (cached, nothing
-changed), after editing one file, the ratios, and the scan's peak RSS. Runs are interleaved and the
+changed), after editing one file (a comment: same facts; a new query and HTTP call: new facts, on
+a copy edited in place), the ratios, and the scan's peak RSS. Runs are interleaved and the
 median of ``ARCHCONFORM_BENCH_REPEATS`` (default 3) is shown, because the machine is shared.
 
 Corpus systems: ``ARCHCONFORM_BENCH_CORPUS``, a comma-separated list of checked-out trees (for
@@ -66,15 +67,38 @@ def supports_cache() -> bool:
     return "--cache-dir" in help_text
 
 
-def _touch_one(root: Path) -> None:
-    """Edit one source file the way a pull request would (a new line in a function)."""
+def _edit_target(root: Path) -> Path:
     found = sorted(root.rglob("repository.py")) or sorted(
         p for suffix in ("*.py", "*.java", "*.go", "*.cs", "*.ts", "*.js") for p in root.rglob(suffix)
     )
-    target = found[0]
-    target.write_text(target.read_text(errors="replace") + "\n// edited\n" * (target.suffix != ".py"))
+    return found[0]
+
+
+def _edit_comment(root: Path) -> Path:
+    """Edit one source file the way many pull requests do without changing what it does: a
+    review comment added at its end (the facts stay; the scan cache's early cutoff applies)."""
+    target = _edit_target(root)
+    mark = "#" if target.suffix == ".py" else "//"
+    target.write_text(target.read_text(errors="replace") + f"\n{mark} reviewed: keep the query indexed\n")
+    return target
+
+
+def _edit_fact(root: Path) -> Path:
+    """Edit one source file so that it says something new: a new function with a new SQL query
+    and a new HTTP call (new facts: resolution, rules and reports run again)."""
+    target = _edit_target(root)
     if target.suffix == ".py":
-        target.write_text(target.read_text() + "\n\ndef added():\n    return 1\n")
+        added = (
+            "\n\ndef audit(conn, client, item_id):\n"
+            '    conn.execute("INSERT INTO audit_log (item_id) VALUES (%s)", (item_id,))\n'
+            '    return client.get("http://audit-service/api/audit")\n'
+        )
+    else:  # other languages: a new constant URL the extractors read as an HTTP endpoint
+        added = (
+            '\n// edited\nclass EditedAudit { static final String URL = "http://audit-service/api/audit"; }\n'
+        )
+    target.write_text(target.read_text(errors="replace") + added)
+    return target
 
 
 def _line(key: str, wall: float, cpu: float, floor: tuple[float, float], cold: tuple[float, float]) -> str:
@@ -108,11 +132,15 @@ def bench_system(label: str, root: Path, repeats: int, cached: bool) -> None:
                 shutil.rmtree(cache, ignore_errors=True)
                 for key in ("cache fill", "warm"):
                     record(key, run_scan(root, out, 1, cache))
-                edited = out / "edited"
-                shutil.rmtree(edited, ignore_errors=True)
-                shutil.copytree(root, edited)
-                _touch_one(edited)
-                record("one file edited", run_scan(edited, out, 1, cache))
+                work = out / "work"  # a checkout of its own, edited in place as a pull request would
+                shutil.rmtree(work, ignore_errors=True)
+                shutil.copytree(root, work)
+                record("fill (copy)", run_scan(work, out, 1, cache))
+                for key, edit in (("edit: comment", _edit_comment), ("edit: new query", _edit_fact)):
+                    target = edit(work)
+                    record(key, run_scan(work, out, 1, cache))
+                    shutil.copy2(root / target.relative_to(work), target)
+                    run_scan(work, out, 1, cache)  # back to the cached state
     med_wall = {key: statistics.median(values) for key, values in wall.items()}
     med_cpu = {key: statistics.median(values) for key, values in cpu.items()}
     floor = (med_wall["floor"], med_cpu["floor"])
@@ -123,7 +151,7 @@ def bench_system(label: str, root: Path, repeats: int, cached: bool) -> None:
         peak = f"  {rss[key]:5.0f} MB" if key != "floor" else ""
         print(_line(key, med_wall[key], med_cpu[key], floor, cold) + peak)
     speedup = cold[0] / med_wall["cold --jobs 2"]
-    print(f"  --jobs 2 speed-up vs --jobs 1 (wall): {speedup:.2f}x", flush=True)
+    print(f"  --jobs 2 speed-up vs --jobs 1 (wall): {speedup:.2f}x ({describe()})", flush=True)
 
 
 def bench_same_folder(counts: list[int], repeats: int) -> None:
