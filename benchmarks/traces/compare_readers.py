@@ -179,6 +179,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("candidate")
     parser.add_argument("--mutants", type=int, default=600)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", help="a folder to write both dumps to when they differ")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="compare-readers-") as tmp:
         folder = Path(tmp)
@@ -201,6 +202,11 @@ def main(argv: list[str]) -> int:
         )
         for name in different[:20]:
             print(f"  differs: {name}")
+        if different and args.keep:
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+            for label, blocks in (("baseline", dumps[0]), ("candidate", dumps[1])):
+                (Path(args.keep) / f"{label}.txt").write_text("\n== ".join(blocks), encoding="utf-8")
+            print(f"  both dumps written to {args.keep}")
         return 1 if different else 0
 
 

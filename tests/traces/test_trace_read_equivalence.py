@@ -210,3 +210,42 @@ def _span(name: str) -> Any:
     from analyzer.extract.traces.span import Span
 
     return Span("t", "s", "", "web", 3, name, 0, 0, False, 1, {})
+
+
+def test_protobuf_records_match_the_span_path(tmp_path: Path) -> None:
+    """``records_from_request`` (the reader's path) gives the records ``spans_from_request`` + the
+    cache give, including ids that need padding, an unknown kind and a service without spans."""
+    from google.protobuf import json_format
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    from analyzer.extract.traces.otlp_proto import records_from_request, spans_from_request
+    from analyzer.extract.traces.problems import Problems
+
+    doc = json.loads(_synthetic(tmp_path).read_text().splitlines()[1])
+    doc["resourceSpans"].append(
+        {
+            "resource": {"attributes": [_attr("service.name", {"stringValue": "idle"})]},
+            "scopeSpans": [{"spans": []}],
+        }
+    )
+    request = json_format.ParseDict(doc, ExportTraceServiceRequest())
+    spans = request.resource_spans[0].scope_spans[0].spans
+    spans[0].span_id = b"\x01\x02"  # short ids: left-padded
+    spans[1].parent_span_id = b"\x01\x02"
+    spans[1].kind = 9  # type: ignore[assignment]  # unknown: read as unspecified, one diagnostic
+    old_cache, new_cache = SemanticsCache(), SemanticsCache()
+    old_problems, new_problems = Problems("t"), Problems("t")
+    grouped: dict[str, list[Any]] = {}
+    for span in spans_from_request(request, 1, old_problems):
+        grouped.setdefault(span.trace_id, []).append(old_cache.record(span))
+    new = records_from_request(request, 1, new_problems, new_cache)
+
+    def plain(records: dict[str, list[Any]]) -> list[Any]:
+        return [(t, [(*r[:2], vars_of(r[2]), *r[3:]) for r in recs]) for t, recs in records.items()]
+
+    def vars_of(sem: Any) -> tuple[Any, ...]:
+        return tuple(getattr(sem, name) for name in type(sem).__slots__)
+
+    assert plain(new) == plain(grouped)
+    assert new_cache.spans_per_service == old_cache.spans_per_service
+    assert new_problems.diagnostics() == old_problems.diagnostics() != []

@@ -208,11 +208,11 @@ class _Reader:
         if b"resource_spans" in head or b"proto-message" in head:
             # NOTE: imported here, not at the top: protobuf costs every scan's start-up ~17 ms
             # and only protobuf exports need it.
-            from analyzer.extract.traces.otlp_proto import decode_text, spans_from_request
+            from analyzer.extract.traces.otlp_proto import decode_text, records_from_request
 
             request = decode_text(stream.read().decode("utf-8", "replace"), self.problems)
             if request is not None:
-                self.spans.add_spans(spans_from_request(request, 1, self.problems), 1)
+                self.spans.add(records_from_request(request, 1, self.problems, self.spans.cache), 1)
             return
         lines = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
         for edge in read_servicegraph(lines, self.problems):
@@ -224,10 +224,10 @@ class _Reader:
                 self.link(edge.client, edge.server, edge.count, edge.errors, edge.line, p50, p95)
 
     def read_protobuf(self, stream: IO[bytes]) -> None:
-        from analyzer.extract.traces.otlp_proto import decode_requests, spans_from_request
+        from analyzer.extract.traces.otlp_proto import decode_requests, records_from_request
 
         for record, request in decode_requests(stream.read(), self.problems):
-            self.spans.add_spans(spans_from_request(request, 1, self.problems), record)
+            self.spans.add(records_from_request(request, 1, self.problems, self.spans.cache), record)
 
     # -- result ------------------------------------------------------------------------------
     def _report_bad_timestamps(self) -> None:
