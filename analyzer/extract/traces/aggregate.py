@@ -64,16 +64,18 @@ _MUTATED, _WROTE_DB, _TABLE, _TOPIC = range(4)  # kinds of per-trace effects
 
 
 class _Edge:
-    """Counters for one distinct edge; ``rec`` is its first sighting (line, detail)."""
+    """Counters for one distinct edge; ``line`` and ``name`` are its first sighting. ``effects`` are
+    the (kind, value) effects each occurrence has on its trace's root operation, worked out once."""
 
-    __slots__ = ("count", "errors", "latency", "line", "name")
+    __slots__ = ("count", "effects", "errors", "latency", "line", "name")
 
-    def __init__(self, line: int, name: str) -> None:
+    def __init__(self, line: int, name: str, effects: tuple[tuple[int, Any], ...] = ()) -> None:
         self.count = 0
         self.errors = 0
         self.line = line
         self.name = name
         self.latency: LatencyHistogram | None = None
+        self.effects = effects
 
 
 class _Op:
@@ -92,12 +94,29 @@ class _Op:
 class _CallKey:
     """What a (client sem, server sem) pair means, worked out once per distinct pair."""
 
-    __slots__ = ("edge", "mutating", "target")
+    __slots__ = ("edge", "effects", "mutating", "target")
 
     def __init__(self, edge: _Edge, target: str, mutating: bool) -> None:
         self.edge = edge
         self.target = target
         self.mutating = mutating
+        # a mutating call changes the callee's data
+        self.effects: tuple[tuple[int, Any], ...] = ((_MUTATED, target),) if mutating else ()
+
+
+def _db_effects(sem: Semantics, via: str) -> tuple[tuple[int, Any], ...]:
+    """What one DB access of this shape changes: the store it writes and the tables it writes."""
+    if not sem.db_writes:
+        return ()
+    return ((_WROTE_DB, (sem.service, via)), *((_TABLE, table) for table in sem.writes))
+
+
+def _message_effects(sem: Semantics) -> tuple[tuple[int, Any], ...]:
+    """What one message span of this shape changes: the topic it publishes to."""
+    message = sem.message
+    if message is not None and message.direction == "publishes" and message.topic:
+        return ((_TOPIC, message.topic),)
+    return ()
 
 
 def _acting(owner: str, via: str, host: str, stores: set[str]) -> tuple[str, str]:
@@ -171,12 +190,17 @@ class TraceAggregator:
 
     # -- one trace -------------------------------------------------------------------------
     def _close(self, recs: list[Rec]) -> None:
+        # NOTE: the per-span loop of the aggregation, written flat (records unpacked once, dicts
+        # bound to locals, the call counter inlined, each edge's effects worked out when the edge
+        # is first seen) because it runs once per span of the file.
         self._buffered -= len(recs)
         self.spans_seen += len(recs)
         # First span wins on duplicate ids (reversed: earlier entries overwrite later ones).
         backwards = recs[::-1]
         index = dict(zip(map(_SPAN_ID_OF, backwards), backwards, strict=False))
+        find = index.get
         shared = self._shared
+        pairs, hops, db_edges, messages = self._pairs, self._hops, self._db, self._messages
         root: Rec | None = None
         matched: set[str] = set()
         peers: list[Rec] = []
@@ -184,57 +208,67 @@ class TraceAggregator:
         # (cheaper than five sets on the many traces that write little).
         effects: list[tuple[int, Any]] = []
         for rec in recs:
-            sem = rec[SEM]
+            _, parent_id, sem, _, _, error, line, alt_parent = rec
             role = sem.role
-            if root is None and not rec[PARENT_ID] and not rec[ALT_PARENT]:
+            if root is None and not parent_id and not alt_parent:
                 root = rec
             if not role:
                 continue
             if role == ROLE_CLIENT:
                 peers.append(rec)
                 continue
-            parent = self._parent(rec, index) if shared else index.get(rec[PARENT_ID])
+            parent = self._parent(rec, index) if shared else find(parent_id)
             if role == ROLE_DB:
-                via = parent[SEM].service if parent is not None and parent[SEM].service != sem.service else ""
+                service = sem.service
+                via = parent[SEM].service if parent is not None and parent[SEM].service != service else ""
                 if via and sem.kind == CLIENT:
-                    self._cross_db.add(sem.service)
-                edge = self._db.get((sem, via))
+                    self._cross_db.add(service)
+                edge = db_edges.get((sem, via))
                 if edge is None:
-                    edge = self._db[(sem, via)] = _Edge(rec[LINE], sem.name)
+                    edge = db_edges[(sem, via)] = _Edge(line, sem.name, _db_effects(sem, via))
                 edge.count += 1
-                if sem.db_writes:
-                    effects.append((_WROTE_DB, (sem.service, via)))
-                    effects.extend((_TABLE, table) for table in sem.writes)
+                if edge.effects:
+                    effects += edge.effects
             elif role == ROLE_MESSAGE:
-                edge = self._messages.get(sem)
+                edge = messages.get(sem)
                 if edge is None:
-                    edge = self._messages[sem] = _Edge(rec[LINE], sem.name)
+                    edge = messages[sem] = _Edge(line, sem.name, _message_effects(sem))
                 edge.count += 1
-                if sem.message is not None and sem.message.direction == "publishes" and sem.message.topic:
-                    effects.append((_TOPIC, sem.message.topic))
+                if edge.effects:
+                    effects += edge.effects
             elif role == ROLE_SERVER and parent is not None:
                 psem = parent[SEM]
                 if psem.service == sem.service:
                     continue
                 if psem.kind == CLIENT or psem.kind == UNSPECIFIED:
                     matched.add(parent[SPAN_ID])
-                    call = self._pairs.get((psem, sem))
+                    call = pairs.get((psem, sem))
                     if call is None:
-                        call = self._pairs[(psem, sem)] = self._call_key(psem, sem, parent)
+                        call = pairs[(psem, sem)] = self._call_key(psem, sem, parent)
                     timed = parent
-                    failed = rec[ERROR] or parent[ERROR] or sem.server_error or psem.server_error
+                    failed = error or parent[ERROR] or sem.server_error or psem.server_error
                 elif (psem.kind == SERVER or psem.kind == INTERNAL) and sem.kind == SERVER:
                     # a server→server hop with no client span (proxies, some Zipkin data)
-                    call = self._hops.get((psem, sem))
+                    call = hops.get((psem, sem))
                     if call is None:
-                        call = self._hops[(psem, sem)] = self._call_key(psem, sem, rec, client_side=False)
+                        call = hops[(psem, sem)] = self._call_key(psem, sem, rec, client_side=False)
                     timed = rec
-                    failed = rec[ERROR] or sem.server_error
+                    failed = error or sem.server_error
                 else:
                     continue
-                self._count_call(call.edge, timed, failed)
-                if call.mutating:
-                    effects.append((_MUTATED, sem.service))
+                edge = call.edge
+                edge.count += 1
+                if failed:
+                    edge.errors += 1
+                try:
+                    nanos = int(timed[END]) - int(timed[START])  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    self._bad_timestamp(timed)
+                else:
+                    if edge.latency is not None:
+                        edge.latency.add(nanos / 1e6 if nanos > 0 else 0.0)
+                if call.effects:
+                    effects += call.effects
         for rec in peers:  # clients whose server is not instrumented: the peer they name
             if rec[SPAN_ID] in matched:
                 continue
@@ -245,24 +279,28 @@ class TraceAggregator:
                 edge = self._edge_for(sem.service, sem.peer, shape, rec)
                 call = self._peer_calls[sem] = _CallKey(edge, sem.peer, is_mutating(shape))
             self._count_call(call.edge, rec, rec[ERROR] or sem.server_error)
-            if call.mutating:
-                effects.append((_MUTATED, call.target))
+            if call.effects:
+                effects += call.effects
         if root is not None and effects:
-            op_key = (root[SEM].service, root[SEM].name)
-            op = self._ops.get(op_key)
-            if op is None:
-                op = self._ops[op_key] = _Op(root[LINE])
-            op.count += 1
-            for effect, value in effects:
-                if effect == _MUTATED:  # a mutating call: the callee's data changed
-                    op.written.add(value)
-                    op.targets.add(value)
-                elif effect == _WROTE_DB:
-                    op.written_db.add(value)
-                elif effect == _TABLE:
-                    op.tables.add(value)
-                else:
-                    op.publishes.add(value)
+            self._record_effects(root, effects)
+
+    def _record_effects(self, root: Rec, effects: list[tuple[int, Any]]) -> None:
+        """Credit one trace's effects to its root operation."""
+        op_key = (root[SEM].service, root[SEM].name)
+        op = self._ops.get(op_key)
+        if op is None:
+            op = self._ops[op_key] = _Op(root[LINE])
+        op.count += 1
+        for effect, value in effects:
+            if effect == _MUTATED:  # a mutating call: the callee's data changed
+                op.written.add(value)
+                op.targets.add(value)
+            elif effect == _WROTE_DB:
+                op.written_db.add(value)
+            elif effect == _TABLE:
+                op.tables.add(value)
+            else:
+                op.publishes.add(value)
 
     @staticmethod
     def _parent(rec: Rec, index: dict[str, Rec]) -> Rec | None:
@@ -291,18 +329,22 @@ class TraceAggregator:
         return edge
 
     def _count_call(self, edge: _Edge, timed: Rec, failed: bool) -> None:
+        """Count one call on ``edge``, its latency from ``timed`` (inlined in :meth:`_close`)."""
         edge.count += 1
         if failed:
             edge.errors += 1
         try:
             nanos = int(timed[END]) - int(timed[START])  # type: ignore[call-overload]
         except (TypeError, ValueError):
-            self.bad_timestamps += 1
-            if not self.bad_timestamp_span:
-                self.bad_timestamp_span, self.bad_timestamp_line = timed[SPAN_ID], timed[LINE]
+            self._bad_timestamp(timed)
             return
         if edge.latency is not None:
             edge.latency.add(nanos / 1e6 if nanos > 0 else 0.0)
+
+    def _bad_timestamp(self, timed: Rec) -> None:
+        self.bad_timestamps += 1
+        if not self.bad_timestamp_span:
+            self.bad_timestamp_span, self.bad_timestamp_line = timed[SPAN_ID], timed[LINE]
 
     # -- output ----------------------------------------------------------------------------
     def _evidence(self, line: int, detail: str, count: int) -> Evidence:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from analyzer.extract.traces.problems import Problems
-from analyzer.extract.traces.semconv import Rec, SemanticsCache
+from analyzer.extract.traces.semconv import SHAPES_LIMIT, Rec, SemanticsCache
 from analyzer.extract.traces.span import WANTED, Span, kind_from, norm_span_id, norm_trace_id
 
 _ERROR_CODES = (2, "2", "STATUS_CODE_ERROR", "ERROR")
@@ -78,6 +78,12 @@ def _read_spans(
     error_codes = _ERROR_CODES
     good_kinds = _GOOD_KINDS
     lookup = cache.entries.get
+    # Span name → (raw kind, attribute list, semantics) of the last span of that name in this
+    # resource whose shape was found in the cache: a span with the same kind and an equal attribute
+    # list has the same cache key, so the comparison (one C-level ==) replaces the attribute loop,
+    # the key and its hash. The cache clears these when it clears itself.
+    shapes = cache.shapes_of(service)
+    recall = shapes.get
     # Ids are lowercased only when the scope's first span has an id that is not lowercase hex:
     # one exporter writes one case, and .lower() on every id is a measurable share of the loop.
     first = spans[0] if spans and isinstance(spans[0], dict) else {}
@@ -89,47 +95,68 @@ def _read_spans(
     )
     for raw in spans:
         try:  # free unless raised (3.11 zero-cost exceptions): one bad span costs only itself
-            flat: list[object] = []
             attributes = raw.get("attributes")
-            if attributes:
-                for item in attributes:
-                    # The canonical key object has its hash cached, which makes the cache key cheaper.
-                    attr = wanted(item["key"])
-                    if attr is not None:
-                        flat.append(attr)
-                        flat += item["value"].values()  # AnyValue: one of stringValue, intValue, ...
             try:  # subscripts are cheaper than .get(); fields the spec lets writers omit fall back
                 trace_id, span_id, name = raw["traceId"], raw["spanId"], raw["name"]
-                start, end, kind = raw["startTimeUnixNano"], raw["endTimeUnixNano"], raw["kind"]
+                start, end, raw_kind = raw["startTimeUnixNano"], raw["endTimeUnixNano"], raw["kind"]
             except KeyError:
                 trace_id, span_id, name = (
                     raw.get("traceId") or "",
                     raw.get("spanId") or "",
                     raw.get("name") or "",
                 )
-                start, end, kind = (
+                start, end, raw_kind = (
                     raw.get("startTimeUnixNano"),
                     raw.get("endTimeUnixNano"),
                     raw.get("kind", 0),
                 )
+            try:
+                shape = recall(name)
+                sem = (
+                    shape[2]
+                    if shape is not None and shape[0] == raw_kind and shape[1] == attributes
+                    else None
+                )
+            except (TypeError, RecursionError):  # an unhashable name; attributes nested too deep
+                sem = None
+            if sem is None:
+                flat: list[object] = []
+                if attributes:
+                    for item in attributes:
+                        # The canonical key object has its hash cached, which makes the cache key cheaper.
+                        attr = wanted(item["key"])
+                        if attr is not None:
+                            flat.append(attr)
+                            flat += item["value"].values()  # AnyValue: one of stringValue, intValue, ...
             parent_id = raw.get("parentSpanId") or ""
             if fold or len(span_id) != 16:
                 trace_id, span_id = norm_trace_id(trace_id), norm_span_id(span_id)
                 parent_id = norm_span_id(parent_id)
-            if kind not in good_kinds:
-                kind = _odd_kind(kind, line, problems, span_id)
+            kind = raw_kind if raw_kind in good_kinds else _odd_kind(raw_kind, line, problems, span_id)
             status = raw.get("status")
             error = status.get("code") in error_codes if status else False
-            key: object = (service, kind, name, *flat)
-            try:
-                sem = lookup(key)
-            except TypeError:  # unhashable attribute value or name
-                sem = None
             if sem is None:
-                attrs: dict[str, object] = dict(zip(map(str, flat[::2]), flat[1::2], strict=True))
-                name = name if isinstance(name, str) else str(name or "")
-                span = Span(trace_id, span_id, parent_id, service, kind, name, start, end, error, line, attrs)
-                sem = cache.classify(key, span)
+                key: object = (service, kind, name, *flat)
+                try:
+                    sem = lookup(key)
+                except TypeError:  # unhashable attribute value or name: classified every time
+                    attrs: dict[str, object] = dict(zip(map(str, flat[::2]), flat[1::2], strict=True))
+                    text = name if isinstance(name, str) else str(name or "")
+                    span = Span(
+                        trace_id, span_id, parent_id, service, kind, text, start, end, error, line, attrs
+                    )
+                    sem = cache.classify(key, span)
+                else:
+                    if sem is None:
+                        attrs = dict(zip(map(str, flat[::2]), flat[1::2], strict=True))
+                        text = name if isinstance(name, str) else str(name or "")
+                        span = Span(
+                            trace_id, span_id, parent_id, service, kind, text, start, end, error, line, attrs
+                        )
+                        sem = cache.classify(key, span)
+                    if len(shapes) >= SHAPES_LIMIT:
+                        shapes.clear()
+                    shapes[name] = (raw_kind, attributes, sem)
             rec = (span_id, parent_id, sem, start, end, error, line, "")
             bucket = bucket_of(trace_id)
             if bucket is None:

@@ -24,7 +24,6 @@ from analyzer.extract.facts import Call, Connection, ConnectionInfo, ExtractResu
 from analyzer.extract.traces.aggregate import TraceAggregator
 from analyzer.extract.traces.jaeger import dependency_links, spans_from_jaeger_trace
 from analyzer.extract.traces.otlp_json import records_from_otlp
-from analyzer.extract.traces.otlp_proto import decode_requests, decode_text, spans_from_request
 from analyzer.extract.traces.problems import Problems
 from analyzer.extract.traces.servicegraph import read_servicegraph
 from analyzer.extract.traces.zipkin import spans_from_zipkin
@@ -39,6 +38,7 @@ except ImportError:  # pragma: no cover - orjson is a dependency; json is the sl
     _loads = json.loads
 
 _PEEK = 65536
+_READ_BUFFER = 1 << 20  # JSON Lines records are often hundreds of KB: fewer refills per line
 _INFLATE_FLOOR = 64 << 20  # decompressed bytes always allowed, whatever the ratio
 
 
@@ -206,9 +206,13 @@ class _Reader:
     # -- other formats -----------------------------------------------------------------------
     def read_text(self, stream: IO[bytes], head: bytes) -> None:
         if b"resource_spans" in head or b"proto-message" in head:
+            # NOTE: imported here, not at the top: protobuf costs every scan's start-up ~17 ms
+            # and only protobuf exports need it.
+            from analyzer.extract.traces.otlp_proto import decode_text, records_from_request
+
             request = decode_text(stream.read().decode("utf-8", "replace"), self.problems)
             if request is not None:
-                self.spans.add_spans(spans_from_request(request, 1, self.problems), 1)
+                self.spans.add(records_from_request(request, 1, self.problems, self.spans.cache), 1)
             return
         lines = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
         for edge in read_servicegraph(lines, self.problems):
@@ -220,8 +224,10 @@ class _Reader:
                 self.link(edge.client, edge.server, edge.count, edge.errors, edge.line, p50, p95)
 
     def read_protobuf(self, stream: IO[bytes]) -> None:
+        from analyzer.extract.traces.otlp_proto import decode_requests, records_from_request
+
         for record, request in decode_requests(stream.read(), self.problems):
-            self.spans.add_spans(spans_from_request(request, 1, self.problems), record)
+            self.spans.add(records_from_request(request, 1, self.problems, self.spans.cache), record)
 
     # -- result ------------------------------------------------------------------------------
     def _report_bad_timestamps(self) -> None:
@@ -291,7 +297,7 @@ def read_trace_file(path: Path, display_path: str) -> ExtractResult:
         limit = current_limits().trace_max_bytes
         if not compressed and path.stat().st_size > limit:
             raise LimitExceeded(f"is over {limit} bytes (limit trace_max_bytes); not read")
-        raw: Any = _open_gzip(path) if compressed else open(path, "rb")  # noqa: SIM115
+        raw: Any = _open_gzip(path) if compressed else open(path, "rb", buffering=_READ_BUFFER)  # noqa: SIM115
         with raw:
             stream: Any = raw
             head: bytes = stream.peek(_PEEK)[:_PEEK]

@@ -372,6 +372,7 @@ Rec = tuple[str, str, "Semantics", object, object, bool, int, str]
 
 
 _CACHE_LIMIT = 50_000
+SHAPES_LIMIT = 256  # span names remembered per service by the OTLP JSON reader
 
 
 class SemanticsCache:
@@ -381,12 +382,23 @@ class SemanticsCache:
     always a miss, so ``service_lines`` (first line per service) costs nothing on the hot path.
     """
 
-    __slots__ = ("entries", "limit", "misses", "other_than_db_client", "service_lines", "spans_per_service")
+    __slots__ = (
+        "entries",
+        "limit",
+        "misses",
+        "other_than_db_client",
+        "service_lines",
+        "shapes",
+        "spans_per_service",
+    )
 
     def __init__(self, limit: int = _CACHE_LIMIT) -> None:
         self.entries: dict[object, Semantics] = {}
         self.limit = limit
         self.misses = 0
+        # Per service: span name → (raw kind, raw attributes, semantics) of a span whose key is in
+        # ``entries`` (see the OTLP JSON reader); cleared with ``entries``.
+        self.shapes: dict[str, dict[object, tuple[object, object, Semantics]]] = {}
         self.service_lines: dict[str, int] = {}  # service → first line it was seen on
         # Services with at least one span shape that is not a DB client call (a resource outside
         # this set is datastore-like); kept here because every new shape passes through classify.
@@ -403,9 +415,19 @@ class SemanticsCache:
             self.service_lines[span.service] = span.line
         if len(self.entries) >= self.limit:
             self.entries.clear()
+            for shapes in self.shapes.values():  # readers hold these dicts: empty them, keep them
+                shapes.clear()
         with contextlib.suppress(TypeError):  # an unhashable attribute value (array, map): not cached
             self.entries[key] = sem
         return sem
+
+    def shapes_of(self, service: str) -> dict[object, tuple[object, object, Semantics]]:
+        """The span-shape memo of one service (see ``shapes``); it never outgrows :data:`SHAPES_LIMIT`
+        names because the reader empties it when it is full."""
+        shapes = self.shapes.get(service)
+        if shapes is None:
+            shapes = self.shapes[service] = {}
+        return shapes
 
     def of(self, span: Span) -> Semantics:
         key = (span.service, span.kind, span.name, *chain.from_iterable(span.attrs.items()))
