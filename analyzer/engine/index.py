@@ -68,11 +68,10 @@ class GraphIndex:
 
     @classmethod
     def build(cls, graph: ArchGraph) -> GraphIndex:
-        # NOTE: reads the networkx data directly (not ArchGraph.node/edges snapshots one by one):
+        # NOTE: reads the graph's data directly (not ArchGraph.node/edges snapshots one by one):
         # on a 70,000-edge graph this is most of the engine's fixed cost.
         index = cls(graph)
-        for nid in sorted(graph.nx.nodes):
-            data = graph.nx.nodes[nid]
+        for nid, data in graph.raw_nodes():
             node = Node(
                 nid, data["kind"], data["name"], MappingProxyType(data["attrs"]), _ranked(data["evidence"])
             )

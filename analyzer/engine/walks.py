@@ -83,7 +83,14 @@ def _shortest_cycle_from(graph: nx.DiGraph, start: str, members: set[str]) -> li
     return None
 
 
+def _no_edges(spec: WalkSpec, index: GraphIndex) -> bool:
+    """Nothing to walk: answered without importing networkx (most of a small scan's start-up)."""
+    return not any(index.edges.get(kind) for kind in spec.edge_kinds)
+
+
 def find_cycles(spec: WalkSpec, index: GraphIndex, options: dict[str, object]) -> list[Walk]:
+    if _no_edges(spec, index):
+        return []
     import networkx as nx  # lazily, for start-up
 
     graph = _subgraph(spec, index, options)
@@ -110,6 +117,8 @@ def find_cycles(spec: WalkSpec, index: GraphIndex, options: dict[str, object]) -
 
 def find_chains(spec: WalkSpec, index: GraphIndex, options: dict[str, object], limit: int) -> list[Walk]:
     """Paths with more than ``limit`` edges, one per head (a node nothing in the subgraph calls)."""
+    if _no_edges(spec, index):
+        return []
     import networkx as nx  # lazily, for start-up
 
     graph = _subgraph(spec, index, options)

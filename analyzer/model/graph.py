@@ -124,7 +124,7 @@ def _adjacent(
 
 
 class ArchGraph:
-    """A typed facade over ``networkx.MultiDiGraph`` with per-kind indexes for fast joins.
+    """Typed nodes and edges with evidence, indexed by kind and by endpoint for fast joins.
 
     >>> g = ArchGraph()
     >>> s = g.add_node(NodeKind.SERVICE, "orders")
@@ -133,15 +133,12 @@ class ArchGraph:
     """
 
     def __init__(self) -> None:
-        import networkx as nx  # lazily: importing networkx is most of the CLI's start-up
-
-        self.nx = nx.MultiDiGraph()
         self._by_kind: dict[NodeKind, set[str]] = defaultdict(set)
-        # kind -> (source, target, key) -> the edge's data dict (shared with networkx)
+        # kind -> (source, target, key) -> the edge's data dict
         self._edges_by_kind: dict[EdgeKind, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
-        # the same data dicts by node, so that building and reading never go through networkx's
-        # views (most of the resolver's cost on large graphs): id -> node data,
-        # source -> kind -> (target, key) -> edge data, target -> kind -> (source, key) -> edge data
+        # the same data dicts by node: id -> node data, source -> kind -> (target, key) -> edge data,
+        # target -> kind -> (source, key) -> edge data. (networkx is not needed to hold the graph: it
+        # was a second copy of these dicts, and importing it was most of an empty scan's start-up.)
         self._nodes: dict[str, dict[str, Any]] = {}
         self._out: dict[str, dict[EdgeKind, dict[tuple[str, str], dict[str, Any]]]] = {}
         self._in: dict[str, dict[EdgeKind, dict[tuple[str, str], dict[str, Any]]]] = {}
@@ -163,9 +160,13 @@ class ArchGraph:
         nid = node_id(kind, *parts)
         data = self._nodes.get(nid)
         if data is None:
-            self.nx.add_node(nid, kind=kind, name=name or parts[-1], attrs={}, evidence=set())
+            data = self._nodes[nid] = {
+                "kind": kind,
+                "name": name or parts[-1],
+                "attrs": {},
+                "evidence": set(),
+            }
             self._by_kind[kind].add(nid)
-            data = self._nodes[nid] = self.nx.nodes[nid]
         if attrs:
             _merge_attrs(data["attrs"], attrs)
         data["evidence"].update(evidence)
@@ -189,8 +190,7 @@ class ArchGraph:
         out = self._out.setdefault(source, {}).setdefault(kind, {})
         data = out.get((target, ekey))
         if data is None:
-            self.nx.add_edge(source, target, ekey, kind=kind, attrs={}, evidence=set(), key_=key)
-            data = self.nx[source][target][ekey]
+            data = {"kind": kind, "attrs": {}, "evidence": set(), "key_": key}
             self._edges_by_kind[kind][(source, target, ekey)] = data
             out[(target, ekey)] = data
             self._in.setdefault(target, {}).setdefault(kind, {})[(source, ekey)] = data
@@ -209,7 +209,6 @@ class ArchGraph:
         """Drop an edge (a placeholder superseded by a more precise one)."""
         ekey = f"{edge.kind.value}|{edge.key}"
         if self._out.get(edge.source, {}).get(edge.kind, {}).pop((edge.target, ekey), None) is not None:
-            self.nx.remove_edge(edge.source, edge.target, ekey)
             self._edges_by_kind[edge.kind].pop((edge.source, edge.target, ekey), None)
             self._in[edge.target][edge.kind].pop((edge.source, ekey), None)
 
@@ -222,7 +221,6 @@ class ArchGraph:
         self._by_kind[self._nodes.pop(nid)["kind"]].discard(nid)
         self._out.pop(nid, None)
         self._in.pop(nid, None)
-        self.nx.remove_node(nid)
 
     def set_attr(self, nid: str, name: str, value: AttrValue) -> None:
         """Set (overwrite) one node attribute; used by enrichment passes."""
@@ -268,7 +266,7 @@ class ArchGraph:
 
     def nodes(self, kind: NodeKind | None = None) -> Iterator[Node]:
         """Nodes in id order, optionally of one kind."""
-        ids = self._by_kind.get(kind, set()) if kind is not None else self.nx.nodes
+        ids = self._by_kind.get(kind, set()) if kind is not None else self._nodes
         for nid in sorted(ids):
             yield self.node(nid)
 
@@ -296,6 +294,12 @@ class ArchGraph:
         }
         for triple in sorted(kinds):
             yield self._snapshot(triple[0], triple[1], self._edges_by_kind[kinds[triple]][triple])
+
+    def raw_nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(id, data)`` of every node in id order, without snapshots: for indexes that copy
+        everything once (the rule engine). ``data`` must not be modified."""
+        for nid in sorted(self._nodes):
+            yield nid, self._nodes[nid]
 
     def raw_edges(self, kind: EdgeKind) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """``(source, target, data)`` of one kind in sorted order, without snapshots: for indexes

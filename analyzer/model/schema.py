@@ -14,12 +14,14 @@ import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from analyzer.model.limits import TextDatesLoader
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 class StringDatesLoader(TextDatesLoader):
@@ -28,6 +30,8 @@ class StringDatesLoader(TextDatesLoader):
 
 @functools.lru_cache(maxsize=8)
 def _validator(schema_file: str) -> jsonschema.protocols.Validator:
+    import jsonschema  # lazily: only a config or a user rule file needs it, and it costs 50 ms
+
     schema = json.loads(Path(schema_file).read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)

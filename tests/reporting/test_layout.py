@@ -56,8 +56,7 @@ def test_platform_components_fold_into_one_box() -> None:
     graph = ArchGraph()
     graph.add_node(NodeKind.SERVICE, "orders", evidence=EV)
     for name in ("config-server", "eureka"):
-        nid = graph.add_node(NodeKind.SERVICE, name, evidence=EV)
-        graph.nx.nodes[nid]["kind"] = "platform"  # the platform kind is being added to the model
+        nid = graph.add_node(NodeKind.PLATFORM, name, evidence=EV)
         graph.add_edge(EdgeKind.CALLS, "service:orders", nid, evidence=EV)
     drawing = layout(graph, {})
     assert sorted(b.id for b in drawing.boxes) == [PLATFORM_BOX, "service:orders"]
