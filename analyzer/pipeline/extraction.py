@@ -15,7 +15,6 @@ import os
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from analyzer.extract import sidefiles
@@ -116,7 +115,7 @@ def run_one(task: tuple[str, FileContext]) -> ExtractResult:
     extractor = next(e for e in all_extractors() if e.name == name)
     limits = ctx.limits
     kind = input_kind(name)
-    decoded = read_text_file(Path(ctx.root) / ctx.path, limits.max_bytes(kind), f"{kind}_max_bytes")
+    decoded = read_text_file(os.path.join(ctx.root, ctx.path), limits.max_bytes(kind), f"{kind}_max_bytes")
     result = ExtractResult()
     if decoded.text is None:
         level = DiagnosticLevel.INFO if decoded.note.startswith("binary") else DiagnosticLevel.WARNING
