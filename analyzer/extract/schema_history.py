@@ -18,7 +18,6 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlglot import exp
 
@@ -207,7 +206,7 @@ def _history(folder: str, folder_mtime_ns: int, version_of: Callable[[str], str]
     versions = sorted(
         (version_key(version), os.path.join(folder, name))
         for name in os.listdir(folder)
-        if (version := version_of(name)) and is_inside(Path(folder, name), Path(folder))  # no link out
+        if (version := version_of(name)) and is_inside(os.path.join(folder, name), folder)  # no link out
     )
     checkpoints: list[Schema] = []
     schema: Schema = {}
