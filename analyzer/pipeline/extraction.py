@@ -11,9 +11,11 @@ exception into a diagnostic naming the file (and the line when the error knows i
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -146,6 +148,29 @@ def _start_worker(root: str, files: list[str]) -> None:
 
 def run_tasks(
     tasks: Sequence[tuple[str, FileContext]], jobs: int | None = None, cache: ExtractionCache | None = None
+) -> tuple[list[Fact], list[Diagnostic]]:
+    with _long_lived_frozen():
+        return _run_tasks(tasks, jobs, cache)
+
+
+@contextlib.contextmanager
+def _long_lived_frozen() -> Iterator[None]:
+    """Keep the objects that exist before extraction (modules, grammars, the inventory, parsed side
+    files) out of the collector's way while extraction allocates: every full collection walked
+    them all again (GC was 0.7 s of 3.7 s CPU at 500 services). ``gc.freeze`` moves them aside
+    and ``gc.unfreeze`` hands them back, so cyclic garbage among them is still collected later;
+    if someone froze objects before us, they stay frozen as that caller left them."""
+    already = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not already:
+            gc.unfreeze()
+
+
+def _run_tasks(
+    tasks: Sequence[tuple[str, FileContext]], jobs: int | None, cache: ExtractionCache | None
 ) -> tuple[list[Fact], list[Diagnostic]]:
     cached = [cache.lookup(name, ctx) for name, ctx in tasks] if cache is not None else [None] * len(tasks)
     todo = [task for task, hit in zip(tasks, cached, strict=True) if hit is None]
