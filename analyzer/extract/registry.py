@@ -54,7 +54,13 @@ class Extractor:
 
 
 def _load(module: ModuleType) -> Extractor:
-    return Extractor(module.NAME, module.wants, module.extract)
+    def extract(ctx: FileContext, text: str) -> ExtractResult:
+        # Looked up at each call: the table is built once, a module's function may be replaced
+        # later (tests put a failing extractor in its place).
+        result: ExtractResult = module.extract(ctx, text)
+        return result
+
+    return Extractor(module.NAME, module.wants, extract)
 
 
 @functools.cache
