@@ -149,24 +149,35 @@ def _start_worker(root: str, files: list[str]) -> None:
 def run_tasks(
     tasks: Sequence[tuple[str, FileContext]], jobs: int | None = None, cache: ExtractionCache | None = None
 ) -> tuple[list[Fact], list[Diagnostic]]:
-    with _long_lived_frozen():
+    with _collector_for_extraction():
         return _run_tasks(tasks, jobs, cache)
 
 
+# Collector thresholds while extraction runs: most of what it allocates lives on (facts, parsed
+# side files, SQL analyses), so the default 700 allocations between young collections made the
+# collector walk the same survivors thousands of times (2,841 collections, 4.2 s CPU at 2,000
+# services, even with the older objects frozen); 50,000 makes that 35 collections, 1 s.
+EXTRACTION_GC_THRESHOLDS = (50_000, 50, 1_000)
+
+
 @contextlib.contextmanager
-def _long_lived_frozen() -> Iterator[None]:
+def _collector_for_extraction() -> Iterator[None]:
     """Keep the objects that exist before extraction (modules, grammars, the inventory, parsed side
-    files) out of the collector's way while extraction allocates: every full collection walked
-    them all again (GC was 0.7 s of 3.7 s CPU at 500 services). ``gc.freeze`` moves them aside
-    and ``gc.unfreeze`` hands them back, so cyclic garbage among them is still collected later;
-    if someone froze objects before us, they stay frozen as that caller left them."""
+    files) out of the collector's way, and collect less often, while extraction allocates.
+    ``gc.freeze`` moves the older objects aside and ``gc.unfreeze`` hands them back (so cyclic
+    garbage among them is still collected later; if someone froze objects before us, they stay
+    frozen as that caller left them); thresholds already higher than ours are kept, and the old
+    ones are put back afterwards."""
     already = gc.get_freeze_count() > 0
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*(max(old, new) for old, new in zip(thresholds, EXTRACTION_GC_THRESHOLDS, strict=True)))
     gc.freeze()
     try:
         yield
     finally:
         if not already:
             gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def _run_tasks(

@@ -378,3 +378,22 @@ def test_is_inside_matches_path_resolve(tmp_path: Path) -> None:
     for bad in ("out/x", "/etc", "\\etc", "a/../.."):
         with pytest.raises(OutsideRoot):
             resolve_inside(root, bad)
+
+
+# -- the collector during extraction ---------------------------------------------------------------
+
+
+def test_extraction_puts_the_collector_back() -> None:
+    import gc
+
+    from analyzer.pipeline import extraction
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    seen: list[tuple[int, ...]] = []
+    with extraction._collector_for_extraction():
+        seen.append(gc.get_threshold())
+        assert gc.get_freeze_count() >= frozen
+    assert seen[0][0] >= extraction.EXTRACTION_GC_THRESHOLDS[0]
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+    assert extraction.run_tasks([], jobs=1) == ([], [])
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
