@@ -162,16 +162,17 @@ EXTRACTION_GC_THRESHOLDS = (50_000, 50, 1_000)
 
 @contextlib.contextmanager
 def _collector_for_extraction() -> Iterator[None]:
-    """Keep the objects that exist before extraction (modules, grammars, the inventory, parsed side
-    files) out of the collector's way, and collect less often, while extraction allocates.
-    ``gc.freeze`` moves the older objects aside and ``gc.unfreeze`` hands them back (so cyclic
-    garbage among them is still collected later; if someone froze objects before us, they stay
-    frozen as that caller left them); thresholds already higher than ours are kept, and the old
-    ones are put back afterwards."""
+    """Collect less often while extraction allocates, and keep the objects that exist before it
+    (modules, grammars, the inventory, parsed side files) out of the collector's way. The command
+    line has frozen its imports and raised the thresholds already (``cli._tune_gc``); a library
+    caller or a test has not. Thresholds already higher than ours are kept and the old ones put
+    back afterwards; objects are frozen (and handed back after, so cyclic garbage among them is
+    still collected) only when nobody froze any before."""
     already = gc.get_freeze_count() > 0
     thresholds = gc.get_threshold()
     gc.set_threshold(*(max(old, new) for old, new in zip(thresholds, EXTRACTION_GC_THRESHOLDS, strict=True)))
-    gc.freeze()
+    if not already:
+        gc.freeze()
     try:
         yield
     finally:
