@@ -189,9 +189,10 @@ class _FileNodes:
 
     def pick(self, grammar: str, root: Node, types: tuple[str, ...]) -> list[Node] | None:
         """The nodes of ``types`` in the subtree at ``root`` (unsorted), or None if unknown here."""
-        if self.top is None or grammar != self.grammar or len(set(types)) != len(types):
+        asked = set(types)
+        if self.top is None or grammar != self.grammar or len(asked) != len(types):
             return None
-        if any(kind not in self.by_type for kind in types) or any(pair <= set(types) for pair in self.tied):
+        if any(kind not in self.by_type for kind in types) or any(pair <= asked for pair in self.tied):
             return None
         top = root
         while (parent := top.parent) is not None:
@@ -265,7 +266,8 @@ def walk(node: Node) -> Iterator[Node]:
 
 
 def text_of(node: Node | None) -> str:
-    return node.text.decode("utf-8", errors="replace") if node is not None and node.text is not None else ""
+    raw = node.text if node is not None else None  # each .text is a fresh copy: take it once
+    return raw.decode("utf-8", errors="replace") if raw is not None else ""
 
 
 def combine(parts: list[Value]) -> Value:
