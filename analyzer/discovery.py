@@ -10,6 +10,7 @@ import fnmatch
 import itertools
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -89,19 +90,33 @@ _TEST_COMPOSE = re.compile(r"[-_.](tests?|e2e|it)[-_.]")
 _TEST_FILE_SUFFIXES = ("_test.go", ".test.js", ".test.ts", ".spec.js", ".spec.ts", ".test.tsx", ".spec.tsx")
 
 
+_NOT_NORMAL = re.compile(r"(?:^|/)\.?(?:/|$)")  # an empty or "." part: absolute, "//", "./", trailing "/"
+
+
+def _parts(path: str) -> list[str]:
+    """``PurePosixPath(path).parts``, without building one when ``path`` is already normal (no
+    empty or ``.`` part), which discovered paths always are."""
+    return list(PurePosixPath(path).parts) if _NOT_NORMAL.search(path) else path.split("/")
+
+
+def _name(path: str) -> str:
+    """``PurePosixPath(path).name``, cheaply for a normal path."""
+    return PurePosixPath(path).name if _NOT_NORMAL.search(path) else path.rsplit("/", 1)[-1]
+
+
 def is_test_path(path: str) -> bool:
     """Whether a file lies in a test source set or is a test file by its language's convention.
 
     >>> is_test_path("orders/src/test/java/OrdersTest.java"), is_test_path("orders/src/main/App.java")
     (True, False)
     """
-    pure = PurePosixPath(path)
-    lowered = [p.lower() for p in pure.parts[:-1]]
+    parts = _parts(path)
+    lowered = [p.lower() for p in parts[:-1]]
     if any(p in TEST_SEGMENTS for p in lowered) or any(
         a == "src" and b == "it" for a, b in itertools.pairwise(lowered)
     ):
         return True  # (src/it: Maven Failsafe's integration tests)
-    name = pure.name.lower()
+    name = (parts[-1] if parts else "").lower()
     if is_compose_file(path) and _TEST_COMPOSE.search(name):
         return True  # a test harness deployment (docker-compose-tests.yml): runners and fixtures
     return name.endswith(_TEST_FILE_SUFFIXES) or (
@@ -114,7 +129,7 @@ DESCRIPTOR_FOLDERS = frozenset({"build", "deploy"})
 
 
 def is_compose_file(path: str) -> bool:
-    name = PurePosixPath(path).name
+    name = _name(path)
     return name in COMPOSE_NAMES or (
         name.startswith(("docker-compose", "compose")) and name.endswith((".yml", ".yaml"))
     )
@@ -173,6 +188,9 @@ class IgnoreRules:
         return False
 
 
+_UNUSABLE = re.compile(r"[\\\x00-\x1f\x7f\ud800-\udfff]")  # see unusable_name
+
+
 def unusable_name(name: str) -> bool:
     """A file or folder name no report can carry: bytes that are not UTF-8 (decoded by the OS
     layer as surrogates), a backslash (not a POSIX path separator anywhere else), or control
@@ -181,7 +199,7 @@ def unusable_name(name: str) -> bool:
     >>> unusable_name("orders.sql"), unusable_name("a\\b.sql"), unusable_name("x\udcff.sql")
     (False, True, True)
     """
-    return any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 or "\ud800" <= ch <= "\udfff" for ch in name)
+    return _UNUSABLE.search(name) is not None
 
 
 def _shown(path: str) -> str:
@@ -201,19 +219,24 @@ def walk_files(
     followed (so they can neither leave the tree nor loop); FIFOs, sockets and devices are not
     files; folders that cannot be listed and names no report can carry are left out, with a
     diagnostic in ``problems``.
+
+    Folders are visited top-down, each one's sub-folders in name order (as ``os.walk`` with
+    sorted ``dirnames`` would), listed once with :func:`os.scandir`, whose entries know their
+    type without a ``stat`` per file; no recursion, so no depth of folders is too deep.
     """
     rules = IgnoreRules(ignore, gitignore)
     found: list[str] = []
 
-    def unreadable(error: OSError) -> None:
+    def unreadable(rel_dir: str, error: OSError) -> None:
         if problems is not None:
-            where = _shown(Path(error.filename or "").relative_to(root).as_posix()) if error.filename else ""
+            where = _shown(rel_dir or ".") if error.filename else ""
             problems.append(
                 Diagnostic("", 0, DiagnosticLevel.WARNING, f"folder '{where}' not read: {error.strerror}")
             )
 
-    def skip_name(rel: str) -> bool:
-        if not unusable_name(rel):
+    def skip_name(rel: str, name: str) -> bool:
+        # Only the last name needs checking: the folders above were checked on the way in.
+        if not unusable_name(name):
             return False
         if problems is not None:
             problems.append(
@@ -227,28 +250,57 @@ def walk_files(
             )
         return True
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        rel_dir = "" if rel_dir == "." else rel_dir
-        rules.enter(root, rel_dir)
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS
-            and not d.endswith(".egg-info")
-            and not rules.ignored(f"{rel_dir}/{d}".lstrip("/"), is_dir=True)
-            and not skip_name(f"{rel_dir}/{d}".lstrip("/"))
-        )
-        for name in filenames:
-            rel = f"{rel_dir}/{name}".lstrip("/")
-            full = Path(dirpath) / name
+    pending: list[tuple[str, str]] = [(os.fspath(root), "")]  # (folder, repo-relative), a stack
+    while pending:
+        folder, rel_dir = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            unreadable(rel_dir, error)
+            continue
+        if any(entry.name == ".gitignore" for entry in entries):
+            rules.enter(root, rel_dir)
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        folders: list[os.DirEntry[str]] = []
+        files: list[os.DirEntry[str]] = []
+        for entry in entries:
             try:
-                if full.is_symlink() or not full.is_file() or rules.ignored(rel) or skip_name(rel):
+                is_dir = entry.is_dir()  # follows a symlink, as os.walk does: listed, never entered
+            except OSError:
+                is_dir = False
+            (folders if is_dir else files).append(entry)
+        kept = sorted(
+            (entry for entry in folders if _keep_folder(entry.name, prefix, rules, skip_name)),
+            key=lambda entry: entry.name,
+        )
+        for entry in files:
+            rel = prefix + entry.name
+            try:
+                if entry.is_symlink() or not entry.is_file():
+                    continue
+                if rules.ignored(rel) or skip_name(rel, entry.name):
                     continue
             except OSError:  # a name too long for stat, a file gone meanwhile
                 continue
             found.append(rel)
+        for entry in reversed(kept):  # a stack: the first folder is visited next
+            try:
+                if entry.is_symlink():
+                    continue
+            except OSError:
+                continue
+            pending.append((entry.path, prefix + entry.name))
     return sorted(found)
+
+
+def _keep_folder(name: str, prefix: str, rules: IgnoreRules, skip_name: Callable[[str, str], bool]) -> bool:
+    return (
+        name not in SKIP_DIRS
+        and not name.endswith(".egg-info")
+        and not rules.ignored(prefix + name, is_dir=True)
+        and not skip_name(prefix + name, name)
+    )
 
 
 # A folder a YAML value names is used as a path only if it is a plausible one.

@@ -18,10 +18,10 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlglot import exp
 
+from analyzer.extract import sidefiles
 from analyzer.extract.sqltables import SqlStatementFacts, analyze_sql
 from analyzer.model.paths import inside_or_none, is_inside
 
@@ -204,10 +204,12 @@ def _replay(schema: Schema, path: str, dialect: str) -> None:
 def _history(folder: str, folder_mtime_ns: int, version_of: Callable[[str], str], dialect: str) -> _History:
     # NOTE: keyed by the folder's mtime, which changes when files are added, removed or renamed;
     # an edit in place within one process is not seen (a scan reads a fixed tree).
+    with os.scandir(folder) as listing:
+        entries = list(listing)
     versions = sorted(
-        (version_key(version), os.path.join(folder, name))
-        for name in os.listdir(folder)
-        if (version := version_of(name)) and is_inside(Path(folder, name), Path(folder))  # no link out
+        (version_key(version), entry.path)
+        for entry in entries
+        if (version := version_of(entry.name)) and _stays_inside(entry, folder)  # no link out
     )
     checkpoints: list[Schema] = []
     schema: Schema = {}
@@ -218,6 +220,26 @@ def _history(folder: str, folder_mtime_ns: int, version_of: Callable[[str], str]
     return _History(tuple(k for k, _ in versions), tuple(p for _, p in versions), tuple(checkpoints))
 
 
+def _stays_inside(entry: os.DirEntry[str], folder: str) -> bool:
+    """Whether a file of the resolved ``folder`` is inside it once links are followed: anything
+    but a symlink is; a symlink is resolved."""
+    try:
+        return not entry.is_symlink() or is_inside(entry.path, folder)
+    except OSError:
+        return False
+
+
+def _migration_folder(root: str, folder: str) -> str | None:
+    """The resolved path of ``folder`` (repo-relative) if it is a folder inside ``root``. A folder
+    the scan discovered needs no resolving: the scan's root is resolved and its walk follows no
+    links (:mod:`analyzer.extract.sidefiles`). Anything else is resolved and checked."""
+    index = sidefiles.current()
+    if index is not None and index.root == root and folder in index.folders:
+        return os.path.join(root, folder) if folder else root
+    inside = inside_or_none(root, folder)
+    return str(inside) if inside is not None and inside.is_dir() else None
+
+
 def schema_before(
     root: str, folder: str, version: str, version_of: Callable[[str], str], dialect: str
 ) -> Schema:
@@ -226,10 +248,9 @@ def schema_before(
     ``version_of`` maps a file name to its version, ``""`` for files that are not forward
     migrations of the same tool. Nothing outside ``root`` is read. The result is a fresh copy.
     """
-    inside = inside_or_none(root, folder)
-    if inside is None or not inside.is_dir():
+    full = _migration_folder(root, folder)
+    if full is None:
         return {}
-    full = str(inside)
     history = _history(full, os.stat(full).st_mtime_ns, version_of, dialect)
     if not history.checkpoints:
         return {}

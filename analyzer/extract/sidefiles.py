@@ -28,7 +28,10 @@ from analyzer.extract.yamlsrc import YamlError, load_all
 
 T = TypeVar("T")
 MAX_SIDE_BYTES = 2_000_000
-_PARSED_LIMIT = 4096  # YAML texts kept parsed per process (files are handed out folder by folder)
+# YAML kept parsed per process, by the size of its text: the inventory's parses are handed to the
+# extractors, so all of a scan's YAML should fit (a cap of 4,096 files made every manifest of a
+# 2,000-service system parse twice: the extractors ask in the inventory's order, oldest first).
+_PARSED_TEXT_LIMIT = 16 << 20
 
 
 @dataclass(slots=True)
@@ -197,16 +200,18 @@ def in_group(name: str, path: str) -> bool:
 
 _current: FileIndex | None = None
 _parsed: dict[tuple[str, str], list[Any] | YamlError] = {}
+_parsed_chars = 0  # the length of the texts in _parsed
 
 
 def install(index: FileIndex | None) -> None:
     """Make ``index`` the one extractors use (None: none; extractors then index on demand). The
     parsed YAML is dropped when a scan ends, not when it installs its index: the inventory, which
     runs before, hands its parses of compose files and manifests over to the extractors."""
-    global _current
+    global _current, _parsed_chars
     _current = index
     if index is None:
         _parsed.clear()
+        _parsed_chars = 0
 
 
 def current() -> FileIndex | None:
@@ -224,6 +229,7 @@ def index_for(root: str) -> FileIndex:
 def load_all_once(text: str, path: str) -> list[Any]:
     """:func:`analyzer.extract.yamlsrc.load_all`, remembered per (path, text) so a manifest read as
     a neighbour of many others is parsed once. The documents are shared: read them, never change them."""
+    global _parsed_chars
     key = (path, text)
     found = _parsed.get(key)
     if found is None:
@@ -231,9 +237,12 @@ def load_all_once(text: str, path: str) -> list[Any]:
             found = load_all(text, path)
         except YamlError as exc:
             found = exc
-        if len(_parsed) >= _PARSED_LIMIT:
-            _parsed.pop(next(iter(_parsed)))
         _parsed[key] = found
+        _parsed_chars += len(text)
+        while _parsed_chars > _PARSED_TEXT_LIMIT and len(_parsed) > 1:  # the oldest go first
+            oldest = next(iter(_parsed))
+            del _parsed[oldest]
+            _parsed_chars -= len(oldest[1])
     if isinstance(found, YamlError):
         raise found
     return found

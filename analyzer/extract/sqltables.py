@@ -122,6 +122,7 @@ _GO_LINE = re.compile(r"[ \t]*go[ \t]*(?:--[^\n]*)?(?:\r?\n|$)", re.I)
 
 
 _DOLLAR_TAG = re.compile(r"\$[A-Za-z_]*\$")
+_NEXT = re.compile(r"[\n'\"`$;#/gG-]")  # what split_statements acts on inside a statement
 
 
 def _first_on_line(sql: str, i: int) -> bool:
@@ -199,9 +200,9 @@ def split_statements(sql: str) -> list[tuple[int, str]]:
             start_line = None
             i += 1
             continue
-        if ch == "\n":
-            line += 1
-        i += 1
+        # Inside a statement, only the characters _NEXT finds can change anything: skip to one.
+        found = _NEXT.search(sql, i + 1)
+        i = found.start() if found else n
     if start_line is not None:
         text = sql[start:].strip()
         if text and not re.fullmatch(r"(?i)go", text):

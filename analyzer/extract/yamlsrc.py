@@ -10,7 +10,7 @@ document nested too deeply is a :class:`YamlError` (a diagnostic at the file), n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -49,58 +49,91 @@ class LineList(list[Any]):
         return self.src[index] if 0 <= index < len(self.src) else self.origin
 
 
-def _loader_for(path: str) -> type[yaml.SafeLoader]:
-    class Loader(yaml.SafeLoader):
-        pass
+_STR_TAG = "tag:yaml.org,2002:str"
 
-    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
-        loader.flatten_mapping(node)
-        out = LineDict()
-        out.src = {}
-        out.origin = (path, node.start_mark.line + 1)
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                continue  # an unhashable key (a list) cannot name anything we read
-            out[key] = loader.construct_object(value_node, deep=True)
-            out.src[key] = (path, key_node.start_mark.line + 1)
-        return out
 
-    def sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LineList:
-        out = LineList(loader.construct_object(item, deep=True) for item in node.value)
-        out.src = [(path, item.start_mark.line + 1) for item in node.value]
-        out.origin = (path, node.start_mark.line + 1)
-        return out
+def _value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """``loader.construct_object(node, deep=True)``, with plain strings (most keys and values)
+    taken straight from the node, which is all the string constructor does."""
+    if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
+        return node.value
+    return loader.construct_object(node, deep=True)
 
-    def compose_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-        # Compose's merge tags: `!reset` drops the inherited value, `!override` replaces it.
-        if node.tag == "!reset":
-            return None
-        value: LineDict | LineList
-        if isinstance(node, yaml.MappingNode):
-            value = mapping(loader, node)
-        elif isinstance(node, yaml.SequenceNode):
-            value = sequence(loader, node)
-        else:
-            return loader.construct_scalar(node)  # type: ignore[arg-type]
-        value.override = True  # a merge replaces the base value instead of combining
-        return value
 
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
-    # Timestamps stay strings: values are read as text, and PyYAML's timestamp constructor
-    # raises on a malformed date (`2001-13-45`) that a committer may well write.
-    Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
-    Loader.add_constructor("tag:yaml.org,2002:int", int_or_text)  # 40,000 digits: text, not ValueError
-    Loader.add_constructor("!override", compose_tag)
-    Loader.add_constructor("!reset", compose_tag)
-    return with_libyaml(Loader)  # the same constructors on libyaml's C parser (analyzer.extract.yamlfast)
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
+    path = _path_of(loader)
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.src = {}
+    out.origin = (path, node.start_mark.line + 1)
+    for key_node, value_node in node.value:
+        key = _value(loader, key_node)
+        try:
+            hash(key)
+        except TypeError:
+            continue  # an unhashable key (a list) cannot name anything we read
+        out[key] = _value(loader, value_node)
+        out.src[key] = (path, key_node.start_mark.line + 1)
+    return out
+
+
+def _sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LineList:
+    path = _path_of(loader)
+    out = LineList(_value(loader, item) for item in node.value)
+    out.src = [(path, item.start_mark.line + 1) for item in node.value]
+    out.origin = (path, node.start_mark.line + 1)
+    return out
+
+
+def _compose_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    # Compose's merge tags: `!reset` drops the inherited value, `!override` replaces it.
+    if node.tag == "!reset":
+        return None
+    value: LineDict | LineList
+    if isinstance(node, yaml.MappingNode):
+        value = _mapping(loader, node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = _sequence(loader, node)
+    else:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+    value.override = True  # a merge replaces the base value instead of combining
+    return value
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+def _path_of(loader: yaml.SafeLoader) -> str:
+    return str(getattr(loader, "source_path", ""))
+
+
+class _LineLoader(yaml.SafeLoader):
+    """The safe loader, building :class:`LineDict` / :class:`LineList` that remember the lines of
+    ``source_path`` (set on each instance by :func:`_loader_for`)."""
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+# Timestamps stay strings: values are read as text, and PyYAML's timestamp constructor
+# raises on a malformed date (`2001-13-45`) that a committer may well write.
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", int_or_text)  # 40,000 digits: text, not ValueError
+_LineLoader.add_constructor("!override", _compose_tag)
+_LineLoader.add_constructor("!reset", _compose_tag)
+_FAST_LINE_LOADER = with_libyaml(_LineLoader)  # the same constructors on libyaml's C parser
+
+
+def _loader_for(path: str) -> Callable[[str], yaml.SafeLoader]:
+    """A loader of ``path``'s text (one class for every file: building two per file cost more
+    than loading a small manifest)."""
+
+    def loader(text: str) -> yaml.SafeLoader:
+        instance = _FAST_LINE_LOADER(text)
+        instance.source_path = path  # type: ignore[attr-defined]
+        return instance
+
+    return loader
 
 
 class YamlError(ValueError):

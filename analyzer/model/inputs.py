@@ -16,7 +16,6 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from pathlib import Path
 
 from analyzer.model.limits import LimitExceeded, current_limits
 
@@ -142,11 +141,11 @@ def _decode_as(data: bytes, encoding: str) -> Decoded:
         )
 
 
-def regular_file_problem(full: Path, max_bytes: int, limit_name: str = "") -> str:
+def regular_file_problem(full: str | os.PathLike[str], max_bytes: int, limit_name: str = "") -> str:
     """Why ``full`` must not be read ('' if it may): not a regular file (FIFO, device, socket,
     directory), a dangling or looping symlink, or larger than ``max_bytes``. Does not open it."""
     try:
-        info = full.stat()  # follows symlinks: the scan walk has already kept them inside the root
+        info = os.stat(full)  # follows symlinks: the scan walk has already kept them inside the root
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return "symlink loop; not read"
@@ -161,7 +160,9 @@ def regular_file_problem(full: Path, max_bytes: int, limit_name: str = "") -> st
     return ""
 
 
-def read_limited(full: Path, max_bytes: int, limit_name: str = "") -> tuple[bytes | None, str]:
+def read_limited(
+    full: str | os.PathLike[str], max_bytes: int, limit_name: str = ""
+) -> tuple[bytes | None, str]:
     """The bytes of a regular file of at most ``max_bytes``, or ``None`` and why. Never blocks on
     a FIFO (opened non-blocking and checked again after opening) and never reads past the limit,
     even if the file grows meanwhile."""
@@ -193,7 +194,7 @@ def read_limited(full: Path, max_bytes: int, limit_name: str = "") -> tuple[byte
         os.close(fd)
 
 
-def read_text_file(full: Path, max_bytes: int, limit_name: str = "") -> Decoded:
+def read_text_file(full: str | os.PathLike[str], max_bytes: int, limit_name: str = "") -> Decoded:
     """:func:`read_limited` then :func:`decode_bytes`; ``Decoded(None, reason)`` when unreadable."""
     data, problem = read_limited(full, max_bytes, limit_name)
     if data is None:

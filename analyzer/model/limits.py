@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -118,12 +118,44 @@ def query_deadline() -> float:
 
 def check_yaml_node(root: yaml.Node, limits: Limits | None = None) -> None:
     """Raise :class:`LimitExceeded` if the composed document ``root`` is too big once its aliases
-    are expanded, too deep, or refers to itself. Linear in the distinct nodes: an alias is a
-    shared node, so its expanded size is computed once and added at every use.
+    are expanded, too deep, or refers to itself. A document within the limits costs one cheap pass
+    (:func:`_fits`); one over them, a pass linear in its distinct nodes (:func:`_check_shared`: an
+    alias is a shared node, so its expanded size is computed once and added at every use).
 
     >>> check_yaml_node(yaml.compose("a: [1, 2]"))
     """
     limits = limits or current_limits()
+    if _fits(root, limits):
+        return
+    _check_shared(root, limits)
+
+
+def _fits(root: yaml.Node, limits: Limits) -> bool:
+    """Whether ``root`` is within the limits, by one level-by-level pass over its expansion (an
+    alias visited at every use, as the limits count it). Cheap for the documents repositories
+    hold; gives up (``False``) as soon as the count or the depth is over a limit, which a
+    recursive alias always is. ``True`` is exact; ``False`` leaves the verdict and its message to
+    :func:`_check_shared`."""
+    count, depth, level = 0, 0, [root]
+    while level:
+        depth += 1
+        count += len(level)
+        if depth > limits.yaml_max_depth or count > limits.yaml_max_nodes:
+            return False
+        below: list[yaml.Node] = []
+        for node in level:
+            if isinstance(node, yaml.MappingNode):
+                for pair in node.value:
+                    below.extend(pair)
+            elif isinstance(node, yaml.SequenceNode):
+                below.extend(node.value)
+        level = below
+    return True
+
+
+def _check_shared(root: yaml.Node, limits: Limits) -> None:
+    """:func:`check_yaml_node` over the distinct nodes (an alias's expanded size computed once):
+    linear even for a bomb, and it names the limit that was hit."""
     size: dict[int, int] = {}
     height: dict[int, int] = {}
     open_nodes: set[int] = set()
@@ -186,7 +218,7 @@ def int_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 TextDatesLoader.add_constructor("tag:yaml.org,2002:int", int_or_text)
 
 
-def load_all_bounded(text: str, loader: type[yaml.SafeLoader] = TextDatesLoader) -> list[Any]:
+def load_all_bounded(text: str, loader: Callable[[str], yaml.SafeLoader] = TextDatesLoader) -> list[Any]:
     """Every document of ``text``, composed and checked against the limits before any object is
     built. Raises ``yaml.YAMLError`` for bad YAML, :class:`LimitExceeded` for a bomb or for
     nesting too deep to parse (flow nesting is checked before PyYAML's scanner, which is
@@ -202,7 +234,10 @@ def load_all_bounded(text: str, loader: type[yaml.SafeLoader] = TextDatesLoader)
             node = instance.get_node()
             if node is None:
                 continue
-            check_yaml_node(node)
+            if "&" in text:  # anchors: aliases may share nodes, perhaps a bomb
+                _check_shared(node, current_limits())
+            else:
+                check_yaml_node(node)
             docs.append(instance.construct_document(node))
     except RecursionError:
         raise LimitExceeded("YAML nested too deeply to parse (limit yaml_max_depth)") from None

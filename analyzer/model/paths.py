@@ -10,21 +10,43 @@ diagnostic, never a read.
 
 from __future__ import annotations
 
+import errno
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 
 class OutsideRoot(ValueError):
     """A repository-named path that leads outside the scanned root (message says which)."""
 
 
-def is_inside(path: Path, root: Path) -> bool:
+def real_path(path: str | os.PathLike[str]) -> str:
+    """``path`` with ``..`` and every symlink resolved, as text: :meth:`Path.resolve` without the
+    Path objects (an extractor asks thousands of times per scan). A symlink loop is a
+    ``RuntimeError``, as it is for :meth:`Path.resolve`."""
+    real = os.path.realpath(path)
+    try:
+        os.stat(real)  # realpath leaves a loop unresolved; stat is how Path.resolve notices it
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RuntimeError(f"Symlink loop from {exc.filename!r}") from None
+    return real
+
+
+def _under(real: str, base: str) -> bool:
+    """Whether the resolved ``real`` is the resolved ``base`` or below it (``Path.relative_to``)."""
+    if real == base:
+        return True
+    prefix = base if base.endswith("/") else base + "/"
+    # POSIX keeps a leading "//" apart from "/": Path gives them different roots, so do we.
+    return real.startswith(prefix) and not real.startswith(prefix + "/")
+
+
+def is_inside(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
     """Whether ``path`` (after resolving ``..`` and symlinks) is ``root`` or under it."""
     try:
-        path.resolve().relative_to(root.resolve())
+        return _under(real_path(path), real_path(root))
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
         return False
-    return True
 
 
 def resolve_inside(root: Path | str, *parts: str | os.PathLike[str]) -> Path:
@@ -36,16 +58,23 @@ def resolve_inside(root: Path | str, *parts: str | os.PathLike[str]) -> Path:
     >>> resolve_inside("/repo", "deploy/../values.yaml")  # doctest: +SKIP
     PosixPath('/repo/values.yaml')
     """
-    base = Path(root)
-    for part in parts:
-        text = os.fspath(part)
-        if os.path.isabs(text) or PurePosixPath(text.replace("\\", "/")).is_absolute():
+    texts = [os.fspath(part) for part in parts]
+    for text in texts:
+        if os.path.isabs(text) or text.startswith(("/", "\\")):  # a backslash path is absolute too
             raise OutsideRoot(f"'{text}' is an absolute path; only paths inside the repository are read")
-    candidate = base.joinpath(*parts)
-    if not is_inside(candidate, base):
-        shown = "/".join(os.fspath(p) for p in parts)
-        raise OutsideRoot(f"'{shown}' leads outside the repository; not read")
-    return candidate.resolve()
+    real = _inside(os.fspath(root), texts)
+    if real is None:
+        raise OutsideRoot(f"'{'/'.join(texts)}' leads outside the repository; not read")
+    return Path(real)
+
+
+def _inside(root: str, parts: list[str]) -> str | None:
+    """The resolved ``root/parts...`` if it is under the resolved ``root``, else ``None``."""
+    try:
+        real = real_path(os.path.join(root, *parts))
+        return real if _under(real, real_path(root)) else None
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return None
 
 
 def inside_or_none(root: Path | str, *parts: str | os.PathLike[str]) -> Path | None:

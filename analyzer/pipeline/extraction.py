@@ -11,11 +11,12 @@ exception into a diagnostic naming the file (and the line when the error knows i
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from analyzer.extract import sidefiles
@@ -116,7 +117,7 @@ def run_one(task: tuple[str, FileContext]) -> ExtractResult:
     extractor = next(e for e in all_extractors() if e.name == name)
     limits = ctx.limits
     kind = input_kind(name)
-    decoded = read_text_file(Path(ctx.root) / ctx.path, limits.max_bytes(kind), f"{kind}_max_bytes")
+    decoded = read_text_file(os.path.join(ctx.root, ctx.path), limits.max_bytes(kind), f"{kind}_max_bytes")
     result = ExtractResult()
     if decoded.text is None:
         level = DiagnosticLevel.INFO if decoded.note.startswith("binary") else DiagnosticLevel.WARNING
@@ -147,6 +148,41 @@ def _start_worker(root: str, files: list[str]) -> None:
 
 def run_tasks(
     tasks: Sequence[tuple[str, FileContext]], jobs: int | None = None, cache: ExtractionCache | None = None
+) -> tuple[list[Fact], list[Diagnostic]]:
+    with _collector_for_extraction():
+        return _run_tasks(tasks, jobs, cache)
+
+
+# Collector thresholds while extraction runs: most of what it allocates lives on (facts, parsed
+# side files, SQL analyses), so the default 700 allocations between young collections made the
+# collector walk the same survivors thousands of times (2,841 collections, 4.2 s CPU at 2,000
+# services, even with the older objects frozen); 50,000 makes that 35 collections, 1 s.
+EXTRACTION_GC_THRESHOLDS = (50_000, 50, 1_000)
+
+
+@contextlib.contextmanager
+def _collector_for_extraction() -> Iterator[None]:
+    """Collect less often while extraction allocates, and keep the objects that exist before it
+    (modules, grammars, the inventory, parsed side files) out of the collector's way. The command
+    line has frozen its imports and raised the thresholds already (``cli._tune_gc``); a library
+    caller or a test has not. Thresholds already higher than ours are kept and the old ones put
+    back afterwards; objects are frozen (and handed back after, so cyclic garbage among them is
+    still collected) only when nobody froze any before."""
+    already = gc.get_freeze_count() > 0
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*(max(old, new) for old, new in zip(thresholds, EXTRACTION_GC_THRESHOLDS, strict=True)))
+    if not already:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if not already:
+            gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+def _run_tasks(
+    tasks: Sequence[tuple[str, FileContext]], jobs: int | None, cache: ExtractionCache | None
 ) -> tuple[list[Fact], list[Diagnostic]]:
     cached = [cache.lookup(name, ctx) for name, ctx in tasks] if cache is not None else [None] * len(tasks)
     todo = [task for task, hit in zip(tasks, cached, strict=True) if hit is None]

@@ -13,6 +13,7 @@ Resolution rules, the same for every language:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import time
@@ -28,7 +29,7 @@ from analyzer.extract.sqltables import analyze_sql, dialect_for
 from analyzer.extract.values import concat, template_of
 from analyzer.model import Diagnostic, DiagnosticLevel, Evidence, Location, SourceKind
 from analyzer.model.inputs import bracket_depth
-from analyzer.model.limits import LimitExceeded, current_limits, query_deadline
+from analyzer.model.limits import LimitExceeded, Limits, current_limits, query_deadline
 
 MUTATING_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -107,6 +108,12 @@ def nodes_of(name: str, root: Node, types: tuple[str, ...]) -> list[Node]:
     """Every node of the given types, in document order, found by one combined tree-sitter
     query (the matching runs in C; Python sees only the nodes it will look at).
 
+    The extractors ask many questions of one file: the calls, the assignments, the functions of
+    the whole file, then the calls of each function. Whole-file questions are answered by one query
+    per file for every type asked of whole files of that grammar so far (:class:`_FileNodes`), its
+    captures kept by type and start byte; a question about a part of the file picks from them by
+    byte range. Only types never asked of a whole file are queried in the part itself.
+
     NOTE: a tree with syntax errors is walked instead. Hostile text such as one long line of ``(``
     parses into an error node with tens of thousands of children, on which the query's matching is
     superlinear (2-10 s per 20 KB, minutes per 100 KB) while the walk stays linear. The walk runs
@@ -117,17 +124,106 @@ def nodes_of(name: str, root: Node, types: tuple[str, ...]) -> list[Node]:
     if root.has_error:
         found = _walk_for(root, frozenset(types), query_deadline(), limits.query_max_millis)
     else:
-        cursor = QueryCursor(_query(name, types), match_limit=limits.query_match_limit)
-        captures = cursor.captures(root)
-        if cursor.did_exceed_match_limit:
-            raise LimitExceeded(
-                f"tree-sitter query held over {limits.query_match_limit} partial matches "
-                "(limit query_match_limit); file skipped"
-            )
-        found = [node for nodes in captures.values() for node in nodes]
+        known = _FILE_NODES.pick(name, root, types)
+        if known is None and root.parent is None and _FILE_NODES.index(name, root, types, limits):
+            known = _FILE_NODES.pick(name, root, types)
+        found = known if known is not None else _captured(name, root, types, limits)
     if time.monotonic() > query_deadline():
         raise _over_time(limits.query_max_millis)
     return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+
+
+def _captured(name: str, root: Node, types: tuple[str, ...], limits: Limits) -> list[Node]:
+    cursor = QueryCursor(_query(name, types), match_limit=limits.query_match_limit)
+    captures = cursor.captures(root)
+    if cursor.did_exceed_match_limit:
+        raise LimitExceeded(
+            f"tree-sitter query held over {limits.query_match_limit} partial matches "
+            "(limit query_match_limit); file skipped"
+        )
+    return [node for nodes in captures.values() for node in nodes]
+
+
+class _FileNodes:
+    """The nodes of each type one query over the whole of the current file found, by position,
+    to answer questions about any part of it (by byte range, with a check of ancestry where the
+    range alone cannot tell). Holds the file's root node, which keeps its tree alive, so the tree
+    is recognised by its root (node ids are unique among live trees).
+
+    Answers are the same nodes a query of the part finds; :func:`nodes_of` sorts them by
+    (start, -end), a total order unless two of them span the same bytes. Nodes of one type keep
+    the order they were captured in, as before; nodes of two types that span the same bytes would
+    be ordered by how the captures were gathered, so a question asking for two such types of the
+    file is put to the part itself."""
+
+    def __init__(self) -> None:
+        self.asked: dict[str, tuple[str, ...]] = {}  # grammar -> types asked of whole files
+        self.grammar = ""
+        self.top: Node | None = None
+        self.by_type: dict[str, tuple[list[int], list[Node]]] = {}
+        self.tied: set[frozenset[str]] = set()  # pairs of types with nodes that span the same bytes
+
+    def index(self, grammar: str, top: Node, types: tuple[str, ...], limits: Limits) -> bool:
+        """Query ``top`` (a whole file) once for every type asked of whole files, ``types`` too.
+        False when nothing is kept: that query needs more than the limits allow."""
+        known = self.asked.get(grammar, ())
+        if grammar == self.grammar and self.top is not None and self.top == top and set(types) <= set(known):
+            return False  # tried for this file already, and kept nothing
+        wanted = tuple(sorted({*known, *types}))
+        self.asked[grammar] = wanted
+        self.grammar, self.top, self.by_type, self.tied = grammar, top, {}, set()
+        cursor = QueryCursor(_query(grammar, wanted), match_limit=limits.query_match_limit)
+        captures = cursor.captures(top)
+        if cursor.did_exceed_match_limit:
+            return False
+        first: dict[tuple[int, int], str] = {}
+        for kind, nodes in captures.items():
+            for node in nodes:
+                other = first.setdefault((node.start_byte, node.end_byte), kind)
+                if other != kind:  # e.g. a C# argument that is one string literal
+                    self.tied.add(frozenset((kind, other)))
+        for kind in wanted:
+            nodes = sorted(captures.get(kind, []), key=lambda n: n.start_byte)
+            self.by_type[kind] = ([node.start_byte for node in nodes], nodes)
+        return True
+
+    def pick(self, grammar: str, root: Node, types: tuple[str, ...]) -> list[Node] | None:
+        """The nodes of ``types`` in the subtree at ``root`` (unsorted), or None if unknown here."""
+        asked = set(types)
+        if self.top is None or grammar != self.grammar or len(asked) != len(types):
+            return None
+        if any(kind not in self.by_type for kind in types) or any(pair <= asked for pair in self.tied):
+            return None
+        top = root
+        while (parent := top.parent) is not None:
+            top = parent
+        if top != self.top:
+            return None
+        start, end = root.start_byte, root.end_byte
+        picked: list[Node] = []
+        for kind in types:
+            starts, nodes = self.by_type[kind]
+            picked.extend(
+                node
+                for node in nodes[bisect.bisect_left(starts, start) : bisect.bisect_right(starts, end)]
+                if node.end_byte <= end
+                and ((node.start_byte != start and node.end_byte != end) or _within(node, root, start, end))
+            )
+        return picked
+
+
+def _within(node: Node, root: Node, start: int, end: int) -> bool:
+    """Whether ``node`` (inside ``root``'s byte range) is ``root`` or below it: not an ancestor
+    with the same range, nor an empty node just outside."""
+    current: Node | None = node
+    while current is not None and current.start_byte >= start and current.end_byte <= end:
+        if current == root:
+            return True
+        current = current.parent
+    return False
+
+
+_FILE_NODES = _FileNodes()
 
 
 def _walk_for(root: Node, types: frozenset[str], deadline: float, budget_ms: int) -> list[Node]:
@@ -170,7 +266,8 @@ def walk(node: Node) -> Iterator[Node]:
 
 
 def text_of(node: Node | None) -> str:
-    return node.text.decode("utf-8", errors="replace") if node is not None and node.text is not None else ""
+    raw = node.text if node is not None else None  # each .text is a fresh copy: take it once
+    return raw.decode("utf-8", errors="replace") if raw is not None else ""
 
 
 def combine(parts: list[Value]) -> Value:
