@@ -240,6 +240,18 @@ def _migration_folder(root: str, folder: str) -> str | None:
     return str(inside) if inside is not None and inside.is_dir() else None
 
 
+def _depends_on(root: str, folder: str, paths: tuple[str, ...]) -> None:
+    """Tell the extraction cache that the result read the folder's listing and the earlier
+    versions: :func:`_history` and :func:`_statements` are memoized per process, so only the first
+    migration of a folder opens them (an edit of V1 must re-extract V2, V3, ...)."""
+    index = sidefiles.current()
+    if index is None or index.root != root:
+        return
+    rel = os.path.relpath(folder, root)
+    listing = "" if rel == "." else rel.replace(os.sep, "/")
+    index.depends_on((os.path.relpath(p, root).replace(os.sep, "/") for p in paths), (listing,))
+
+
 def schema_before(
     root: str, folder: str, version: str, version_of: Callable[[str], str], dialect: str
 ) -> Schema:
@@ -255,6 +267,7 @@ def schema_before(
     if not history.checkpoints:
         return {}
     index = bisect.bisect_left(history.keys, version_key(version))  # first version >= this one
+    _depends_on(root, full, history.paths[:index])
     checkpoint = min(index // _CHECKPOINT_EVERY, len(history.checkpoints) - 1)
     schema = _copy(history.checkpoints[checkpoint])
     for path in history.paths[checkpoint * _CHECKPOINT_EVERY : index]:

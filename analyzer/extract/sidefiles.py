@@ -101,6 +101,11 @@ class FileIndex:
             top.listings.update(listings)
             top.groups.update(groups)
 
+    def depends_on(self, reads: Iterable[str] = (), listings: Iterable[str] = ()) -> None:
+        """Record files and folder listings a result depends on although this run did not open them
+        (a process-wide memo answered): the cache must still see them as read."""
+        self._note(reads, listings)
+
     def depends_on_group(self, name: str) -> None:
         """Record a dependency on a named group of files (the cache signs each group)."""
         self._note(groups=(name,))

@@ -147,3 +147,24 @@ def test_parallel_extraction_writes_what_serial_writes(
     assert (render_json(parallel), render_sarif(parallel)) == serial
     warm = scan(tree, jobs=2, cache_dir=tmp_path / "cache")  # entries written by the workers
     assert (render_json(warm), render_sarif(warm)) == serial
+
+
+def test_an_earlier_migration_reextracts_the_later_ones_that_read_it(
+    tree: Path, tmp_path: Path, extracted: list[tuple[str, str]]
+) -> None:
+    # V3 narrows a column only against the type V1 gave it: V3's facts depend on V1's text although
+    # the folder history that reads V1 is memoized and opened once per process.
+    folder = tree / "services" / "order-service" / "src" / "main" / "resources" / "db" / "migration"
+    (folder / "V3__status_length.sql").write_text(
+        "ALTER TABLE orders ALTER COLUMN status TYPE VARCHAR(16);\n"
+    )
+    cache = tmp_path / "cache"
+    before = outputs(tree, cache)
+    v1 = folder / "V1__create_orders.sql"
+    v1.write_text(v1.read_text().replace("VARCHAR(32)", "VARCHAR(8)"))  # V3 now widens: no narrowing
+    extracted.clear()
+    cached = outputs(tree, cache)
+    assert cached == outputs(tree, None)
+    assert cached != before
+    rerun = {path for _, path in extracted}
+    assert f"{folder.relative_to(tree).as_posix()}/V3__status_length.sql" in rerun
