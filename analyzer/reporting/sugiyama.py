@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 
 DUMMY = "\x00d"  # dummy ids start with this (never a graph id)
 AREA_HEAD, AREA_FOOT, AREA_SIDE = 24, 10, 14  # a cluster's area around its boxes: label on top
+# Crossing reduction stops after PATIENCE sweeps without a better order, and sweeps over at most
+# SWEEP_BUDGET links per edge of the graph (dummies included), but at least MIN_SWEEPS times.
+PATIENCE, SWEEP_BUDGET, MIN_SWEEPS = 10, 200, 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,10 +216,11 @@ def _transpose(layers: list[list[int]], graph: _Ranked, band: Sequence[int] | No
 
 def _reduce_crossings(
     order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]],
-    group: Mapping[str, str], sweeps: int, band_rank: Mapping[str, int] | None = None,
+    group: Mapping[str, str], sweeps: int, edges: int, band_rank: Mapping[str, int] | None = None,
 ) -> tuple[list[list[str]], int]:  # fmt: skip
-    """Barycentre sweeps; with ``band_rank`` (node: rank of its band) bands keep their order and
-    only nodes within a band move."""
+    """Barycentre sweeps (at most ``sweeps``, fewer when the ``edges`` of the graph have many
+    dummies); with ``band_rank`` (node: rank of its band) bands keep their order and only nodes
+    within a band move."""
     graph = _Ranked(order, down, up)
     names, pos = graph.names, graph.pos
     rank = [band_rank.get(n, 0) for n in names] if band_rank else [0] * len(names)
@@ -227,6 +231,12 @@ def _reduce_crossings(
     current = graph.layers(order)
     best = [list(layer) for layer in current]
     best_count = _total_crossings(current, graph)
+    # The work is bounded by the edges of the graph, not by its dummies: a drawing with many long
+    # edges gets fewer sweeps (at least MIN_SWEEPS), and sweeps stop once they no longer improve.
+    links = sum(len(d) for d in graph.down)
+    sweeps = min(sweeps, max(MIN_SWEEPS, SWEEP_BUDGET * edges // max(links, 1)))
+    earlier: list[list[list[int]]] = [best, []]  # the orders after the last two sweeps
+    since = 0  # sweeps since the best improved
     for sweep in range(sweeps):
         downward = sweep % 2 == 0
         indices = range(1, len(current)) if downward else range(len(current) - 2, -1, -1)
@@ -246,10 +256,14 @@ def _reduce_crossings(
             layer.sort(key=keys.__getitem__)
             graph.place(layer)
         count = _total_crossings(current, graph)
+        since += 1
         if count < best_count:
-            best, best_count = [list(layer) for layer in current], count
-        if best_count == 0:
+            best, best_count, since = [list(layer) for layer in current], count, 0
+        if best_count == 0 or since >= PATIENCE:
             break
+        if current == earlier[1]:  # as two sweeps ago: the same two orders would repeat forever
+            break
+        earlier = [[list(layer) for layer in current], earlier[0]]
     for layer in best:
         graph.place(layer)
     _transpose(best, graph, rank if band_rank is not None else None)
@@ -469,7 +483,7 @@ def layered_layout(
     order: list[list[str]] = [[] for _ in range(depth)]
     for n in sorted(all_layer, key=lambda n: (group.get(n, ""), n)):
         order[all_layer[n]].append(n)
-    order, crossings = _reduce_crossings(order, down, up, group, sweeps)
+    order, crossings = _reduce_crossings(order, down, up, group, sweeps, len(edges))
     neighbours = {n: [*down.get(n, ()), *up.get(n, ())] for n in all_layer}
     if clusters:
         band = _bands(chains, clusters)
@@ -477,7 +491,7 @@ def layered_layout(
         ranks = _band_ranks(order, band)
         band_rank = {n: ranks[band.get(n, "")] for n in all_layer}
         order = [sorted(layer, key=lambda n: band_rank[n]) for layer in order]  # stable: keeps order
-        order, crossings = _reduce_crossings(order, down, up, group, sweeps, band_rank)
+        order, crossings = _reduce_crossings(order, down, up, group, sweeps, len(edges), band_rank)
         centre = _stack_bands(order, neighbours, size, band, ranks)
     else:
         centre = _assign_y(order, neighbours, size)
