@@ -23,12 +23,17 @@ Positions are integers in SVG user units; :func:`layered_layout` returns boxes a
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 DUMMY = "\x00d"  # dummy ids start with this (never a graph id)
 AREA_HEAD, AREA_FOOT, AREA_SIDE = 24, 10, 14  # a cluster's area around its boxes: label on top
+# Crossing reduction stops after PATIENCE sweeps without a better order, and sweeps over at most
+# SWEEP_BUDGET links per edge of the graph (dummies included), but at least MIN_SWEEPS times.
+PATIENCE, SWEEP_BUDGET, MIN_SWEEPS = 10, 200, 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +96,14 @@ def _layers(nodes: Sequence[str], dag: Sequence[tuple[str, str]]) -> dict[str, i
         succs[u].append(v)
     layer: dict[str, int] = {}
     indegree = {n: len(preds[n]) for n in nodes}
-    ready = sorted(n for n in nodes if indegree[n] == 0)
+    ready = sorted(n for n in nodes if indegree[n] == 0)  # a heap: the smallest id first
     while ready:
-        node = ready.pop(0)
+        node = heapq.heappop(ready)
         layer[node] = max((layer[p] + 1 for p in preds[node]), default=0)
         for s in succs[node]:
             indegree[s] -= 1
             if indegree[s] == 0:
-                ready.append(s)
-        ready.sort()
+                heapq.heappush(ready, s)
     # Sources move right to just before their nearest successor (shorter edges, fewer dummies).
     for node in sorted(nodes, key=lambda n: -layer[n]):
         if not preds[node] and succs[node]:
@@ -108,147 +112,216 @@ def _layers(nodes: Sequence[str], dag: Sequence[tuple[str, str]]) -> dict[str, i
     return {n: v - low for n, v in layer.items()}
 
 
-def _crossings(upper: list[str], lower: list[str], down: Mapping[str, list[str]]) -> int:
-    """Edge crossings between two adjacent layers (pairs of edges whose ends swap order)."""
-    where = {n: i for i, n in enumerate(lower)}
-    ends = [(i, where[t]) for i, n in enumerate(upper) for t in down.get(n, ()) if t in where]
-    ends.sort()
+class _Ranked:
+    """The layered graph with nodes as integers (list lookups instead of dict lookups in the hot
+    loops): ``down``/``up`` keep each node's neighbours in their original order."""
+
+    __slots__ = ("down", "index", "names", "pos", "up")
+
+    def __init__(self, order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]]):
+        self.names = [n for layer in order for n in layer]
+        self.index = {n: i for i, n in enumerate(self.names)}
+        index = self.index
+        self.down = [[index[m] for m in down.get(n, ())] for n in self.names]
+        self.up = [[index[m] for m in up.get(n, ())] for n in self.names]
+        self.pos = [0] * len(self.names)  # place of each node in its layer
+
+    def layers(self, order: list[list[str]]) -> list[list[int]]:
+        index = self.index
+        layers = [[index[n] for n in layer] for layer in order]
+        for layer in layers:
+            self.place(layer)
+        return layers
+
+    def place(self, layer: list[int]) -> None:
+        pos = self.pos
+        for p, n in enumerate(layer):
+            pos[n] = p
+
+
+def _crossings(upper: list[int], down: list[list[int]], pos: list[int]) -> int:
+    """Edge crossings between two adjacent layers (pairs of edges whose ends swap order): the
+    edges sorted by their upper then lower end, each counts the earlier edges that end after it.
+    The earlier lower ends are kept sorted (C ``bisect`` and ``list.insert``): an insertion moves
+    exactly the earlier ends it crosses, so the cost is O(E log E + C) for E edges and C crossings,
+    measured 3x faster than an accumulator tree (Barth, Jünger, Mutzel 2004) in pure Python at
+    1,000 random edges and far faster on the nearly sorted layers the sweeps produce."""
+    seen: list[int] = []
     count = 0
-    seen: list[int] = []  # lower positions of earlier edges, kept sorted
-    for _, position in ends:
-        # earlier edges (smaller upper index) ending strictly below this one cross it
-        lo, hi = 0, len(seen)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if seen[mid] <= position:
-                lo = mid + 1
-            else:
-                hi = mid
-        count += len(seen) - lo
-        seen.insert(lo, position)
+    after = bisect.bisect_right
+    insert = seen.insert
+    for u in upper:
+        targets = down[u]
+        if len(targets) == 1:
+            p = pos[targets[0]]
+            k = after(seen, p)
+            count += len(seen) - k
+            insert(k, p)
+        elif targets:
+            for p in sorted([pos[t] for t in targets]):
+                k = after(seen, p)
+                count += len(seen) - k
+                insert(k, p)
     return count
 
 
-def _total_crossings(order: list[list[str]], down: Mapping[str, list[str]]) -> int:
-    return sum(_crossings(order[i], order[i + 1], down) for i in range(len(order) - 1))
+def _total_crossings(layers: list[list[int]], graph: _Ranked) -> int:
+    down, pos = graph.down, graph.pos
+    return sum(_crossings(layers[i], down, pos) for i in range(len(layers) - 1))
 
 
-def _pair_crossings(u: str, v: str, pos: Mapping[str, int], links: Mapping[str, list[str]]) -> int:
-    """Crossings between the edges of ``u`` and of ``v`` (u placed before v) to one fixed layer."""
-    return sum(
-        1 for a in links.get(u, ()) for b in links.get(v, ()) if a in pos and b in pos and pos[a] > pos[b]
-    )
+def _pair_crossings(a: list[int], b: list[int], pos: list[int]) -> tuple[int, int]:
+    """Crossings of the edges of ``u`` (to ``a``) with those of ``v`` (to ``b``) in one adjacent
+    layer: with ``u`` placed before ``v``, and with them swapped."""
+    if len(a) == 1 and len(b) == 1:
+        pa, pb = pos[a[0]], pos[b[0]]
+        return (1, 0) if pa > pb else (0, 1) if pa < pb else (0, 0)
+    if not a or not b:
+        return 0, 0
+    ends = sorted([pos[x] for x in a])
+    before = after = 0
+    for y in b:
+        p = pos[y]
+        after += len(ends) - bisect.bisect_right(ends, p)  # a's ends after b's: u before v crosses
+        before += bisect.bisect_left(ends, p)
+    return after, before
 
 
-def _transpose(
-    order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]],
-    band: Mapping[str, str] | None = None,
-) -> None:  # fmt: skip
+def _transpose(layers: list[list[int]], graph: _Ranked, band: Sequence[int] | None = None) -> None:
     """Swap neighbours in a layer while that removes crossings with both adjacent layers (never
     two nodes of different bands: a band stays contiguous)."""
+    down, up, pos = graph.down, graph.up, graph.pos
     improved = True
     rounds = 0
     while improved and rounds < 6:
         improved = False
         rounds += 1
-        for i, layer in enumerate(order):
-            above = {n: p for p, n in enumerate(order[i - 1])} if i else {}
-            below = {n: p for p, n in enumerate(order[i + 1])} if i + 1 < len(order) else {}
+        for i, layer in enumerate(layers):
+            has_above, has_below = i > 0, i + 1 < len(layers)
             for j in range(len(layer) - 1):
                 u, v = layer[j], layer[j + 1]
-                if band is not None and band.get(u, "") != band.get(v, ""):
+                if band is not None and band[u] != band[v]:
                     continue
-                now = _pair_crossings(u, v, above, up) + _pair_crossings(u, v, below, down)
-                swapped = _pair_crossings(v, u, above, up) + _pair_crossings(v, u, below, down)
+                now = swapped = 0
+                if has_above:
+                    now, swapped = _pair_crossings(up[u], up[v], pos)
+                if has_below:
+                    n, s = _pair_crossings(down[u], down[v], pos)
+                    now, swapped = now + n, swapped + s
                 if swapped < now:
                     layer[j], layer[j + 1] = v, u
+                    pos[v], pos[u] = j, j + 1
                     improved = True
 
 
 def _reduce_crossings(
     order: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]],
-    group: Mapping[str, str], sweeps: int, band_rank: Mapping[str, int] | None = None,
+    group: Mapping[str, str], sweeps: int, edges: int, band_rank: Mapping[str, int] | None = None,
 ) -> tuple[list[list[str]], int]:  # fmt: skip
-    """Barycentre sweeps; with ``band_rank`` (node: rank of its band) bands keep their order and
-    only nodes within a band move."""
-    rank = band_rank or {}
-    best = [list(layer) for layer in order]
-    best_count = _total_crossings(best, down)
-    current = [list(layer) for layer in order]
+    """Barycentre sweeps (at most ``sweeps``, fewer when the ``edges`` of the graph have many
+    dummies); with ``band_rank`` (node: rank of its band) bands keep their order and only nodes
+    within a band move."""
+    graph = _Ranked(order, down, up)
+    names, pos = graph.names, graph.pos
+    rank = [band_rank.get(n, 0) for n in names] if band_rank else [0] * len(names)
+    # Ties broken by group, then id: one integer per node instead of two strings per comparison.
+    tie = [0] * len(names)
+    for t, n in enumerate(sorted(range(len(names)), key=lambda n: (group.get(names[n], ""), names[n]))):
+        tie[n] = t
+    current = graph.layers(order)
+    best = [list(layer) for layer in current]
+    best_count = _total_crossings(current, graph)
+    # The work is bounded by the edges of the graph, not by its dummies: a drawing with many long
+    # edges gets fewer sweeps (at least MIN_SWEEPS), and sweeps stop once they no longer improve.
+    links = sum(len(d) for d in graph.down)
+    sweeps = min(sweeps, max(MIN_SWEEPS, SWEEP_BUDGET * edges // max(links, 1)))
+    earlier: list[list[list[int]]] = [best, []]  # the orders after the last two sweeps
+    since = 0  # sweeps since the best improved
     for sweep in range(sweeps):
         downward = sweep % 2 == 0
         indices = range(1, len(current)) if downward else range(len(current) - 2, -1, -1)
+        neighbours = graph.up if downward else graph.down
         for i in indices:
-            fixed = current[i - 1] if downward else current[i + 1]
-            neighbours = up if downward else down
-            pos = {n: p for p, n in enumerate(fixed)}
-            old = {n: p for p, n in enumerate(current[i])}
-
-            def key(
-                node: str,
-                pos: dict[str, int] = pos,
-                old: dict[str, int] = old,
-                neighbours: Mapping[str, list[str]] = neighbours,
-            ) -> tuple[int, float, str, str]:
-                ranks = [pos[m] for m in neighbours.get(node, ()) if m in pos]
-                centre = sum(ranks) / len(ranks) if ranks else float(old[node])
-                return (rank.get(node, 0), centre, group.get(node, ""), node)
-
-            current[i].sort(key=key)
-        count = _total_crossings(current, down)
+            layer = current[i]
+            keys = {}
+            for old, n in enumerate(layer):
+                near = neighbours[n]
+                if len(near) == 1:
+                    centre = float(pos[near[0]])
+                elif near:
+                    centre = sum([pos[m] for m in near]) / len(near)
+                else:
+                    centre = float(old)
+                keys[n] = (rank[n], centre, tie[n])
+            layer.sort(key=keys.__getitem__)
+            graph.place(layer)
+        count = _total_crossings(current, graph)
+        since += 1
         if count < best_count:
-            best, best_count = [list(layer) for layer in current], count
-        if best_count == 0:
+            best, best_count, since = [list(layer) for layer in current], count, 0
+        if best_count == 0 or since >= PATIENCE:
             break
-    if band_rank is None:
-        _transpose(best, down, up)
-    else:
-        _transpose(best, down, up, {n: str(r) for n, r in band_rank.items()})
-    return best, _total_crossings(best, down)
+        if current == earlier[1]:  # as two sweeps ago: the same two orders would repeat forever
+            break
+        earlier = [[list(layer) for layer in current], earlier[0]]
+    for layer in best:
+        graph.place(layer)
+    _transpose(best, graph, rank if band_rank is not None else None)
+    return [[names[n] for n in layer] for layer in best], _total_crossings(best, graph)
 
 
 def _assign_y(
     order: list[list[str]], neighbours: Mapping[str, list[str]], size: Size, iterations: int = 8
 ) -> dict[str, float]:
     """Vertical centres: stacked, then pulled towards neighbours keeping order and spacing."""
-
-    def height(n: str) -> float:
-        return 0.0 if n.startswith(DUMMY) else float(size.height)
-
-    def gap(a: str, b: str) -> float:
-        return float(size.dummy_gap if a.startswith(DUMMY) and b.startswith(DUMMY) else size.gap_y)
-
-    y: dict[str, float] = {}
-    for layer in order:
+    names = [n for layer in order for n in layer]
+    index = {n: i for i, n in enumerate(names)}
+    layers = [[index[n] for n in layer] for layer in order]
+    near = [[index[m] for m in neighbours.get(n, ()) if m in index] for n in names]
+    dummy = [n.startswith(DUMMY) for n in names]
+    half = [0.0 if d else float(size.height) / 2 for d in dummy]
+    # gaps[k][i]: the space between layer k's nodes i - 1 and i (narrow between two dummies)
+    gaps = [
+        [
+            0.0,
+            *(
+                float(size.dummy_gap if dummy[a] and dummy[b] else size.gap_y)
+                for a, b in itertools.pairwise(layer)
+            ),
+        ]
+        for layer in layers
+    ]
+    y = [0.0] * len(names)
+    for k, layer in enumerate(layers):
         top = 0.0
         for i, n in enumerate(layer):
-            if i:
-                top += gap(layer[i - 1], n)
-            y[n] = top + height(n) / 2
-            top += height(n)
+            top += gaps[k][i]
+            y[n] = top + half[n]
+            top += 2 * half[n]  # the box's height
     for it in range(iterations):
-        layers = order if it % 2 == 0 else list(reversed(order))
-        for layer in layers:
+        sequence = range(len(layers)) if it % 2 == 0 else range(len(layers) - 1, -1, -1)
+        for k in sequence:
+            layer = layers[k]
             if not layer:
                 continue
-            wanted = []
-            for n in layer:
-                near = [y[m] for m in neighbours.get(n, ()) if m in y]
-                wanted.append(sum(near) / len(near) if near else y[n])
+            row = gaps[k]
             # Keep the order and the spacing: place top-down at or below the wanted centre, then
             # shift the whole layer so that it sits, on average, where its nodes want to be.
             placed: list[float] = []
+            lowest = float("-inf")
+            total = 0.0
             for i, n in enumerate(layer):
-                lowest = (
-                    placed[-1] + height(layer[i - 1]) / 2 + gap(layer[i - 1], n) + height(n) / 2
-                    if i
-                    else float("-inf")
-                )
-                placed.append(max(wanted[i], lowest))
-            shift = sum(w - p for w, p in zip(wanted, placed, strict=True)) / len(layer)
+                ns = near[n]
+                want = sum([y[m] for m in ns]) / len(ns) if ns else y[n]
+                if i:  # the same sum, in the same order, as the spacing needs (identical floats)
+                    lowest = placed[-1] + half[layer[i - 1]] + row[i] + half[n]
+                p = lowest if lowest > want else want
+                placed.append(p)
+                total += want - p
+            shift = total / len(layer)
             for n, p in zip(layer, placed, strict=True):
                 y[n] = p + shift
-    return y
+    return {names[n]: y[n] for n in range(len(names))}
 
 
 def _bands(chains: Sequence[Sequence[str]], clusters: Mapping[str, str]) -> dict[str, str]:
@@ -282,11 +355,15 @@ def _stack_bands(
     it), then the bands are stacked with room for an area label above each named one."""
     centre: dict[str, float] = {}
     top = float(size.pad)
+    subs: dict[str, list[list[str]]] = {}  # each band's nodes, layer by layer (one pass)
+    for k, layer in enumerate(order):
+        for n in layer:
+            subs.setdefault(band.get(n, ""), [[] for _ in order])[k].append(n)
     for name in sorted(ranks, key=lambda b: ranks[b]):
-        sub = [[n for n in layer if band.get(n, "") == name] for layer in order]
-        members = {n for layer in sub for n in layer}
-        if not members:
+        sub = subs.get(name)
+        if sub is None:
             continue
+        members = {n for layer in sub for n in layer}
         inside = {n: [m for m in neighbours.get(n, ()) if m in members] for n in members}
         y = _assign_y(sub, inside, size)
         half = {n: 0.0 if n.startswith(DUMMY) else size.height / 2 for n in y}
@@ -406,7 +483,7 @@ def layered_layout(
     order: list[list[str]] = [[] for _ in range(depth)]
     for n in sorted(all_layer, key=lambda n: (group.get(n, ""), n)):
         order[all_layer[n]].append(n)
-    order, crossings = _reduce_crossings(order, down, up, group, sweeps)
+    order, crossings = _reduce_crossings(order, down, up, group, sweeps, len(edges))
     neighbours = {n: [*down.get(n, ()), *up.get(n, ())] for n in all_layer}
     if clusters:
         band = _bands(chains, clusters)
@@ -414,7 +491,7 @@ def layered_layout(
         ranks = _band_ranks(order, band)
         band_rank = {n: ranks[band.get(n, "")] for n in all_layer}
         order = [sorted(layer, key=lambda n: band_rank[n]) for layer in order]  # stable: keeps order
-        order, crossings = _reduce_crossings(order, down, up, group, sweeps, band_rank)
+        order, crossings = _reduce_crossings(order, down, up, group, sweeps, len(edges), band_rank)
         centre = _stack_bands(order, neighbours, size, band, ranks)
     else:
         centre = _assign_y(order, neighbours, size)

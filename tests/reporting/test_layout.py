@@ -4,11 +4,16 @@ way round, platform components folded. Figures before/after: benchmarks/layout/b
 from __future__ import annotations
 
 import itertools
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
 
 from analyzer.model import ArchGraph, EdgeKind, Evidence, Location, NodeKind, SourceKind
 from analyzer.reporting.layout import BOX_H, BOX_W, PLATFORM_BOX, layout
 from analyzer.reporting.layout_metrics import Rect, count_crossings, count_through_boxes, polyline
-from analyzer.reporting.sugiyama import Size, layered_layout
+from analyzer.reporting.sugiyama import Size, _crossings, _pair_crossings, layered_layout
 from tests.reporting.generated_system import system_graph
 
 EV = (Evidence(SourceKind.COMPOSE, Location("c.yml", 1)),)
@@ -94,3 +99,85 @@ def test_platform_components_unfold_with_their_edges_laid_out() -> None:
     rects = [Rect(b.id, b.x, b.y, BOX_W, BOX_H) for b in drawing.boxes]
     paths = [line.path for line in drawing.lines]
     assert count_through_boxes(paths, [(ln.source, ln.target) for ln in drawing.lines], rects) == 0
+
+
+def _naive_crossings(upper: list[int], down: list[list[int]], pos: list[int]) -> int:
+    edges = [(pos[u], pos[t]) for u in upper for t in down[u]]
+    return sum(1 for (a, b), (c, d) in itertools.combinations(edges, 2) if (a - c) * (b - d) < 0)
+
+
+def test_the_crossing_counts_equal_the_naive_count_on_random_bipartite_graphs() -> None:
+    for seed in range(300):
+        rng = random.Random(seed)
+        top, bottom = rng.randint(0, 12), rng.randint(1, 12)
+        upper = list(range(top))
+        lower = list(range(top, top + bottom))
+        down = [sorted(rng.sample(lower, rng.randint(0, min(4, bottom)))) for _ in upper]
+        down += [[] for _ in lower]
+        pos = [0] * (top + bottom)
+        rng.shuffle(upper)
+        rng.shuffle(lower)
+        for layer in (upper, lower):
+            for p, n in enumerate(layer):
+                pos[n] = p
+        assert _crossings(upper, down, pos) == _naive_crossings(upper, down, pos), seed
+        for u, v in itertools.pairwise(upper):  # a swap's counts: (u before v, v before u)
+            ends_u, ends_v = [(pos[u], pos[t]) for t in down[u]], [(pos[v], pos[t]) for t in down[v]]
+            now = sum(1 for (_, a) in ends_u for (_, b) in ends_v if a > b)
+            swapped = sum(1 for (_, a) in ends_u for (_, b) in ends_v if a < b)
+            assert _pair_crossings(down[u], down[v], pos) == (now, swapped), seed
+
+
+SMALL = (
+    ["api", "orders", "stock", "pay", "db-orders", "db-stock", "bus", "mail"],
+    [
+        ("api", "orders"), ("api", "stock"), ("orders", "pay"), ("orders", "db-orders"),
+        ("stock", "db-stock"), ("orders", "bus"), ("stock", "bus"), ("pay", "bus"),
+        ("bus", "mail"), ("mail", "orders"), ("api", "mail"),
+    ],
+)  # fmt: skip
+
+
+def test_the_layout_of_a_small_graph_is_stable() -> None:
+    """Pinned coordinates: a change here changes every report's drawing (say why in the commit)."""
+    nodes, edges = SMALL
+    placed = layered_layout(nodes, edges, Size(100, 40, 60, 10), clusters={"orders": "sales", "pay": "sales"})
+    assert placed.positions == PINNED_POSITIONS
+    assert placed.crossings == PINNED_CROSSINGS
+    assert placed.paths[:3] == PINNED_PATHS
+
+
+def test_the_layout_does_not_depend_on_the_hash_seed() -> None:
+    code = (
+        "from tests.reporting.generated_system import system_graph\n"
+        "from analyzer.reporting.layout import layout\n"
+        "g = system_graph(30, seed=5, platform=True)\n"
+        "print(repr(layout(g, {}, 'context', True)))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2],
+        ).stdout
+        for seed in ("1", "2")
+    }  # fmt: skip
+    assert len(outputs) == 1
+
+
+# The drawing the layout made before it was sped up (commit 5cb8616's parent): the same.
+PINNED_POSITIONS = {
+    "api": (24, 226),
+    "bus": (504, 202),
+    "db-orders": (344, 131),
+    "db-stock": (344, 253),
+    "mail": (664, 216),
+    "orders": (184, 48),
+    "pay": (344, 71),
+    "stock": (184, 241),
+}
+PINNED_CROSSINGS = 1
+PINNED_PATHS = [
+    "M124,232 C154,232 154,68 184,68",
+    "M124,260 C154,260 154,261 184,261",
+    "M284,73 C314,73 314,91 344,91",
+]
