@@ -8,8 +8,10 @@ between precomputed drawings. Output is plain coordinates and SVG paths; the tem
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import heapq
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from analyzer.model import ArchGraph, EdgeKind, NodeKind
 from analyzer.reporting.sugiyama import Size, layered_layout
@@ -87,6 +89,14 @@ GROUPINGS = ("context", "team", "namespace")
 SIZE = Size(BOX_W, BOX_H, GAP_X, GAP_Y, dummy_gap=10, pad=PAD)
 
 
+def _raw_edges(
+    graph: ArchGraph, kind: EdgeKind
+) -> Iterator[tuple[str, str, str, EdgeKind, Mapping[str, Any]]]:
+    """(source, target, key, kind, data) of one kind in the graph's edge order (no snapshots)."""
+    for source, target, data in graph.raw_edges(kind):
+        yield source, target, f"{kind.value}|{data['key_']}", kind, data
+
+
 def _box_of(graph: ArchGraph, nid: str, drawn: set[str], platform: set[str]) -> str:
     """The box a node is drawn in: itself, the platform box, or its nearest drawn container."""
     seen: set[str] = set()
@@ -138,12 +148,12 @@ def _clusters(
     graph: ArchGraph, boxes: list[str], edges: list[tuple[str, str]], grouping: str
 ) -> dict[str, str]:
     """Each box's group; a datastore only its services of one group use joins that group."""
-    clusters = {n: str(graph.node(n).attrs.get(grouping) or "") for n in boxes if n in graph}
+    clusters = {n: str(graph.node_attrs(n).get(grouping) or "") for n in boxes if n in graph}
     users: dict[str, set[str]] = {}
     for source, target in edges:
         users.setdefault(target, set()).add(clusters.get(source, ""))
     for n in boxes:
-        if not clusters.get(n) and n in graph and graph.node(n).kind == NodeKind.DATASTORE:
+        if not clusters.get(n) and n in graph and graph.node_kind(n) == NodeKind.DATASTORE:
             used_by = users.get(n, set())
             if len(used_by) == 1 and "" not in used_by:
                 clusters[n] = next(iter(used_by))
@@ -155,8 +165,9 @@ def layout(
 ) -> Layout:
     """Boxes and routed edges of the system graph (see :mod:`analyzer.reporting.sugiyama`);
     ``grouping`` (context, team, namespace) draws areas, ``unfolded`` shows platform components."""
-    drawn = {n.id for n in graph.nodes() if str(n.kind) in DRAWN_KINDS}
-    platform = {n.id for n in graph.nodes() if str(n.kind) in PLATFORM_KINDS}
+    kind_of_node = {nid: str(data["kind"]) for nid, data in graph.raw_nodes()}  # no evidence snapshots
+    drawn = {nid for nid, kind in kind_of_node.items() if kind in DRAWN_KINDS}
+    platform = {nid for nid, kind in kind_of_node.items() if kind in PLATFORM_KINDS}
     if unfolded:
         drawn, platform = drawn | platform, set()
     boxes_needed = sorted(drawn | ({PLATFORM_BOX} if platform else set()))
@@ -165,28 +176,34 @@ def layout(
     seen: set[tuple[str, str, str]] = set()
     kinds = (*DRAWN_EDGES, *PLATFORM_EDGES) if unfolded else DRAWN_EDGES
     hubs: list[str | None] = []
-    platform_ids = {n.id for n in graph.nodes() if str(n.kind) in PLATFORM_KINDS}
-    for edge in graph.edges():
-        if edge.kind not in kinds:
-            continue
-        source = _box_of(graph, edge.source, drawn, platform)
-        target = _box_of(graph, edge.target, drawn, platform)
+    platform_ids = {nid for nid, kind in kind_of_node.items() if kind in PLATFORM_KINDS}
+    broker_ids = {nid for nid, kind in kind_of_node.items() if kind == "broker"}
+    # The drawn kinds' edges in the graph's (source, target, key) order, read without snapshots.
+    raw = heapq.merge(*(_raw_edges(graph, kind) for kind in kinds))
+    for edge_source, edge_target, _, edge_kind, data in raw:
+        source = _box_of(graph, edge_source, drawn, platform)
+        target = _box_of(graph, edge_target, drawn, platform)
         if not source or not target or source == target:
             continue
-        key = (source, target, str(edge.kind))
+        key = (source, target, str(edge_kind))
         if key in seen:
             continue
         seen.add(key)
-        attrs = dict(edge.attrs)
+        attrs = data["attrs"]
         runtime_only = bool(attrs.get("runtime")) and not attrs.get("static")
-        names = [graph.node(x).name if x in graph else "platform" for x in (source, target)]
+        names = [graph.node_name(x) if x in graph else "platform" for x in (source, target)]
         edges.append((source, target))
-        # A platform component's edges are bundled at its end (see sugiyama's edge concentration).
-        hubs.append(next((x for x in (target, source) if x == PLATFORM_BOX or x in platform_ids), None))
-        meta.append((str(edge.kind), runtime_only, _edge_title(str(edge.kind), names[0], names[1], attrs)))
+        # A platform component's or a broker's edges are bundled at its end (see sugiyama's edge
+        # concentration): a broker is a bus most services publish to or consume from, and a thousand
+        # separate lines to it were most of a large system's drawing (and of its layout time).
+        hubs.append(
+            next((x for x in (target, source) if x == PLATFORM_BOX or x in platform_ids), None)
+            or next((x for x in (target, source) if x in broker_ids), None)
+        )
+        meta.append((str(edge_kind), runtime_only, _edge_title(str(edge_kind), names[0], names[1], attrs)))
     group: dict[str, str] = {}
     for nid in drawn:
-        props = graph.node(nid).attrs
+        props = graph.node_attrs(nid)
         group[nid] = str(props.get("context") or props.get("team") or props.get("namespace") or "")
     clusters = _clusters(graph, boxes_needed, edges, grouping) if grouping else None
     placed = layered_layout(boxes_needed, edges, SIZE, group, clusters=clusters, hubs=hubs)
@@ -195,7 +212,7 @@ def layout(
     for nid in boxes_needed:
         x, y = placed.positions[nid]
         if nid == PLATFORM_BOX:
-            members = sorted(graph.node(p).name for p in platform)
+            members = sorted(graph.node_name(p) for p in platform)
             detail = f"{len(members)} components"
             groups = {g: "" for g in GROUPINGS}
             count = sum(finding_counts.get(p, 0) for p in platform)

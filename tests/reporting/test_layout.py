@@ -24,13 +24,15 @@ def _measure(graph: ArchGraph) -> tuple[int, int, int]:
     rects = [Rect(b.id, b.x, b.y, BOX_W, BOX_H) for b in drawing.boxes]
     paths = [line.path for line in drawing.lines]
     ends = [(line.source, line.target) for line in drawing.lines]
-    return len(paths), count_crossings(paths), count_through_boxes(paths, ends, rects)
+    return len(paths), count_crossings(paths, distinct=True), count_through_boxes(paths, ends, rects)
 
 
 def test_sixty_services_no_edge_through_a_box_and_few_crossings() -> None:
     edges, crossings, through = _measure(system_graph(60, seed=7))
-    # The column layout it replaces drew 1,685 crossings and 91 edges through boxes here.
-    assert edges == 166 and through == 0 and crossings <= 450
+    # The column layout it replaces drew 1,569 crossing places and 91 edges through boxes here; the
+    # layered layout 411 before broker edges were bundled, 317 since (places where lines cross:
+    # a bundle crossing a line is one crossing to the eye, however many edges it carries).
+    assert edges == 166 and through == 0 and crossings <= 340
 
 
 def test_boxes_never_overlap_and_the_layout_is_deterministic() -> None:
