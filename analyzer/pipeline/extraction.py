@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -190,7 +191,10 @@ def _run_tasks(
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     index = sidefiles.current()
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
-        start: tuple[Any, ...] = (index.root, sorted(index.files)) if index is not None else ()
+        # A forked worker inherits the installed index with what it has parsed already (the
+        # inventory's YAML); a spawned one starts from the file list.
+        forked = multiprocessing.get_start_method() == "fork"
+        start: tuple[Any, ...] = (index.root, sorted(index.files)) if index is not None and not forked else ()
         initializer: Any = _start_worker if start else None
         with ProcessPoolExecutor(max_workers=workers, initializer=initializer, initargs=start) as pool:
             done: list[Any] = list(pool.map(runner, todo, chunksize=16))
