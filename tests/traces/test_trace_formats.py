@@ -305,3 +305,28 @@ def test_uninstrumented_peer_from_host(
     assert {(c.service, c.target.text) for c in result.facts if isinstance(c, Call)} == (
         {("web", target)} if target else set()
     )
+
+
+def test_wrong_types_in_a_resource_or_a_parent_id_cost_only_that_span(tmp_path: Path) -> None:
+    # Found by benchmarks/traces/compare_readers.py: both raised TypeError and lost the whole file.
+    def span(span_id: str, parent: object = "") -> dict[str, Any]:
+        return {
+            "traceId": "a" * 32, "spanId": span_id, "parentSpanId": parent, "name": "GET /x", "kind": 3,
+            "startTimeUnixNano": "1", "endTimeUnixNano": "2",
+            "attributes": [attr("http.url", "http://billing:8080/x")],
+        }  # fmt: skip
+
+    def request(resource_attributes: object, spans: list[dict[str, Any]]) -> str:
+        resource = {"attributes": resource_attributes}
+        return json.dumps({"resourceSpans": [{"resource": resource, "scopeSpans": [{"spans": spans}]}]})
+
+    named = [attr("service.name", "orders")]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        "\n".join([request(5, [span("b" * 16)]), request(named, [span("c" * 16, {"x": 1}), span("d" * 16)])])
+    )
+    result = read_trace_file(path, "mixed.jsonl")
+    calls = [f for f in result.facts if isinstance(f, Call)]
+    # the first request's span is read without a service name, the second's good span is kept
+    assert {c.service for c in calls} == {"", "orders"}
+    assert any("parentSpanId is not a string" in d.message for d in result.diagnostics)

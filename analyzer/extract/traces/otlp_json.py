@@ -26,7 +26,10 @@ _CANONICAL_KEYS: dict[str, str] = {key: key for key in WANTED}
 def _service_name(resource: Any) -> str:
     if not isinstance(resource, dict):
         return ""
-    for item in resource.get("attributes") or ():
+    attributes = resource.get("attributes")
+    if not isinstance(attributes, list):  # a number or a string here is no attribute list
+        return ""
+    for item in attributes:
         if isinstance(item, dict) and item.get("key") == "service.name":
             value = item.get("value")
             if isinstance(value, dict):
@@ -129,6 +132,8 @@ def _read_spans(
                             flat.append(attr)
                             flat += item["value"].values()  # AnyValue: one of stringValue, intValue, ...
             parent_id = raw.get("parentSpanId") or ""
+            if parent_id.__class__ is not str:  # an object here would reach the aggregation's keys
+                raise TypeError("parentSpanId is not a string")
             if fold or len(span_id) != 16:
                 trace_id, span_id = norm_trace_id(trace_id), norm_span_id(span_id)
                 parent_id = norm_span_id(parent_id)
