@@ -40,6 +40,7 @@ from analyzer.extract import sidefiles
 from analyzer.extract.facts import ExtractResult, FileContext
 from analyzer.model import location as location_module
 from analyzer.model import vocabulary as vocabulary_module
+from analyzer.pipeline.scancache import audited_path
 
 FORMAT = 2
 DEFAULT_MAX_MB = 256
@@ -139,10 +140,8 @@ _hook_installed = False
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     if not _recording or event not in ("open", "os.listdir", "os.scandir"):
         return
-    path = args[0] if args else None
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not isinstance(path, str):
+    path = audited_path(args)
+    if path is None:
         return
     root, deps = _recording[-1]
     try:

@@ -252,16 +252,23 @@ _active: list[ScanRecord] = []
 _hook_installed = False
 
 
+def audited_path(args: tuple[Any, ...]) -> str | None:
+    """The path an ``open``, ``os.listdir`` or ``os.scandir`` audit event names, as text (None when
+    it names a descriptor or nothing). Shared with the extraction cache's hook."""
+    path = args[0] if args else None
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    return path if isinstance(path, str) else None
+
+
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     if not _active or event not in ("open", "os.listdir", "os.scandir"):
         return
     record = _active[-1]
     if record.paused or (record.busy is not None and record.busy()):
         return
-    path = args[0] if args else None
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not isinstance(path, str):
+    path = audited_path(args)
+    if path is None:
         return
     if event == "open" and len(args) > 2:
         mode, flags = args[1], args[2]
