@@ -20,6 +20,7 @@ from analyzer.config import Config
 from analyzer.model import Diagnostic, DiagnosticLevel
 from analyzer.model.inputs import read_text_file
 from analyzer.model.limits import DEFAULT_LIMITS
+from analyzer.model.location import base_name, path_parts
 from analyzer.model.paths import is_inside
 
 # NOTE: `dist/` and `out/` are not skipped: release manifests live there (dist/kubernetes/deploy.yaml);
@@ -90,27 +91,13 @@ _TEST_COMPOSE = re.compile(r"[-_.](tests?|e2e|it)[-_.]")
 _TEST_FILE_SUFFIXES = ("_test.go", ".test.js", ".test.ts", ".spec.js", ".spec.ts", ".test.tsx", ".spec.tsx")
 
 
-_NOT_NORMAL = re.compile(r"(?:^|/)\.?(?:/|$)")  # an empty or "." part: absolute, "//", "./", trailing "/"
-
-
-def _parts(path: str) -> list[str]:
-    """``PurePosixPath(path).parts``, without building one when ``path`` is already normal (no
-    empty or ``.`` part), which discovered paths always are."""
-    return list(PurePosixPath(path).parts) if _NOT_NORMAL.search(path) else path.split("/")
-
-
-def _name(path: str) -> str:
-    """``PurePosixPath(path).name``, cheaply for a normal path."""
-    return PurePosixPath(path).name if _NOT_NORMAL.search(path) else path.rsplit("/", 1)[-1]
-
-
 def is_test_path(path: str) -> bool:
     """Whether a file lies in a test source set or is a test file by its language's convention.
 
     >>> is_test_path("orders/src/test/java/OrdersTest.java"), is_test_path("orders/src/main/App.java")
     (True, False)
     """
-    parts = _parts(path)
+    parts = path_parts(path)
     lowered = [p.lower() for p in parts[:-1]]
     if any(p in TEST_SEGMENTS for p in lowered) or any(
         a == "src" and b == "it" for a, b in itertools.pairwise(lowered)
@@ -129,7 +116,7 @@ DESCRIPTOR_FOLDERS = frozenset({"build", "deploy"})
 
 
 def is_compose_file(path: str) -> bool:
-    name = _name(path)
+    name = base_name(path)
     return name in COMPOSE_NAMES or (
         name.startswith(("docker-compose", "compose")) and name.endswith((".yml", ".yaml"))
     )
