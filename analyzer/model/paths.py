@@ -71,10 +71,22 @@ def resolve_inside(root: Path | str, *parts: str | os.PathLike[str]) -> Path:
 def _inside(root: str, parts: list[str]) -> str | None:
     """The resolved ``root/parts...`` if it is under the resolved ``root``, else ``None``."""
     try:
-        real = real_path(os.path.join(root, *parts))
-        return real if _under(real, real_path(root)) else None
+        return under_real_root(real_path(root), *parts)
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
         return None
+
+
+def under_real_root(real_root: str, *parts: str) -> str | None:
+    """The resolved ``real_root/parts...`` if it stays under ``real_root`` (already resolved, for a
+    caller that reads thousands of files under one root), else ``None``; absolute parts, a link
+    out, a symlink loop or a NUL in a name are ``None`` too."""
+    if any(os.path.isabs(part) or part.startswith(("/", "\\")) for part in parts):
+        return None
+    try:
+        real = real_path(os.path.join(real_root, *parts))
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop; ValueError: a NUL
+        return None
+    return real if _under(real, real_root) else None
 
 
 def inside_or_none(root: Path | str, *parts: str | os.PathLike[str]) -> Path | None:

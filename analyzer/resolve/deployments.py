@@ -28,6 +28,7 @@ from analyzer.extract.yamlsrc import YamlError
 from analyzer.model import Diagnostic, DiagnosticLevel
 from analyzer.model.limits import LimitExceeded
 from analyzer.model.location import base_name, parent
+from analyzer.model.paths import under_real_root
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"})
 DEFAULT_COMPOSE = frozenset({"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"})
@@ -60,20 +61,17 @@ class RepoReader:
         self.discovered = frozenset(discovered)
 
     def text(self, path: str, limit: int = 1024 * 1024) -> str | None:
-        """The check of :func:`analyzer.model.paths.resolve_inside` on plain strings: absolute
-        paths are refused, and so is a path that leads out of the root once resolved. A file the
-        discovery found is a regular file inside the root (discovery follows no link): it is
-        read as it is, like the extractors read it."""
-        if os.path.isabs(path) or path.replace("\\", "/").startswith("/"):
+        """Absolute paths are refused, and so is a path that leads out of the root once resolved
+        (:func:`analyzer.model.paths.under_real_root`). A file the discovery found is a regular
+        file inside the root (discovery follows no link): it is read as it is, like the
+        extractors read it."""
+        if path in self.discovered:
+            full: str | None = os.path.join(self.base, path)
+        else:
+            full = under_real_root(self.base, path)
+        if full is None:
             return None
-        base = self.base
         try:
-            if path in self.discovered:
-                full = os.path.join(base, path)
-            else:
-                full = os.path.realpath(os.path.join(base, path))
-                if base != "/" and full != base and not full.startswith(base + "/"):
-                    return None
             if os.stat(full).st_size > limit:
                 return None
             with open(full, encoding="utf-8-sig", errors="replace") as handle:
