@@ -32,7 +32,7 @@ embedded stores (`attrs.embedded`: H2, HSQLDB, SQLite in the service's own proce
 the ground truth's diagrams never draw an in-process database (our own labels do, and are scored with them).
 """
 
-ORDER = ("latest", "baseline")
+ORDER = ("latest", "history", "baseline")  # history: kept by hand, one row per measured commit
 
 
 def cell(c: dict[str, int]) -> str:
