@@ -349,7 +349,7 @@ def scan_command(
             baseline_data = baseline_from_revision(path, baseline_ref, config, traces, jobs)
         with _Progress(str(path), enabled=not quiet and sys.stderr.isatty()) as progress:
             texts, summary = _scan_outputs(
-                path, config, traces, baseline_data, jobs, cache_dir, today, wanted, painted, verbose
+                path, config, traces, baseline_data, jobs, cache_dir, today, wanted
             )
     except ConfigError as exc:
         _fail(str(exc))
@@ -422,8 +422,6 @@ def _scan_outputs(
     cache_dir: Path | None,
     today: dt.date,
     wanted: list[str],
-    painted: bool,
-    verbose: bool,
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The outputs named ``wanted`` and the summary: from the scan cache when nothing the scan
     read has changed (or only what leaves its facts as they were), else from a scan."""
