@@ -40,7 +40,7 @@ from analyzer.extract import sidefiles
 from analyzer.extract.facts import ExtractResult, FileContext
 from analyzer.model import location as location_module
 from analyzer.model import vocabulary as vocabulary_module
-from analyzer.pipeline.scancache import audited_path
+from analyzer.pipeline.scancache import audited_path, digest
 
 FORMAT = 2
 DEFAULT_MAX_MB = 256
@@ -73,10 +73,6 @@ _VERSIONED_DISTRIBUTIONS = (
     "tree-sitter-typescript",
     "tree-sitter-c-sharp",
 )
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def extractor_version() -> str:
@@ -212,7 +208,7 @@ class ExtractionCache:
         """Hash of a file's bytes ('' when it cannot be read), computed once per scan."""
         if rel not in self._hashes:
             try:
-                self._hashes[rel] = _digest((self.root / rel).read_bytes())
+                self._hashes[rel] = digest((self.root / rel).read_bytes())
             except OSError:
                 self._hashes[rel] = ""
         return self._hashes[rel]
@@ -220,22 +216,22 @@ class ExtractionCache:
     def _group(self, name: str) -> str:
         if name not in self._groups:
             if name == TREE:
-                self._groups[name] = _digest("\n".join(self.files).encode())
+                self._groups[name] = digest("\n".join(self.files).encode())
             else:
                 members = [p for p in self.files if sidefiles.in_group(name, p)]
-                self._groups[name] = _digest(
+                self._groups[name] = digest(
                     "\n".join(f"{p}\0{self.content_hash(p)}" for p in members).encode()
                 )
         return self._groups[name]
 
     def _listing(self, folder: str) -> str:
-        return _digest(self.index.signature_of_listing(folder).encode())
+        return digest(self.index.signature_of_listing(folder).encode())
 
     def _key(self, name: str, ctx: FileContext) -> str:
         # everything the extractor is told about the file (limits too) but where the checkout lies
         told = [repr(getattr(ctx, f.name)) for f in dataclasses.fields(ctx) if f.name != "root"]
         text = "\0".join((self.version, name, *told, self.content_hash(ctx.path)))
-        return _digest(text.encode())
+        return digest(text.encode())
 
     def _entry_path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.entry"
